@@ -1,0 +1,59 @@
+"""Analytics tables: pre-aggregated counts the dashboard reads, and their version.
+
+``school_stats`` holds one row per school, school year, grade and sex with every
+count the indicators need. School attributes and the school's commune, province
+and region are copied into each row, so that any filter or level is one GROUP BY.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table
+
+from dashboard.schema import EXAMS
+
+metadata = MetaData()
+
+EXAM_MEASURES = ("candidates", "passed", "score_sum")
+EXAM_COLUMNS = tuple(f"{exam.lower()}_{measure}" for exam in EXAMS for measure in EXAM_MEASURES)
+COUNT_COLUMNS = ("enrolled", "dropouts", "repeaters", "promoted", "average_count")
+SUM_COLUMNS = ("average_sum",)
+DIMENSIONS = (
+    "school_year", "school_code", "region_code", "province_code", "commune_code",
+    "cycle", "sector", "milieu", "grade", "sex",
+)
+
+
+def school_stats_table(name: str) -> Table:
+    """Declare the school statistics table under ``name`` (the live or the staging one)."""
+    return Table(
+        name,
+        metadata if name == "school_stats" else MetaData(),
+        Column("school_year", Integer, nullable=False),
+        Column("school_code", String, nullable=False),
+        Column("region_code", String, nullable=False),
+        Column("province_code", String, nullable=False),
+        Column("commune_code", String, nullable=False),
+        Column("cycle", String, nullable=False),
+        Column("sector", String, nullable=False),
+        Column("milieu", String, nullable=False),
+        Column("grade", String, nullable=False),
+        Column("sex", String(1), nullable=False),
+        *(Column(name, BigInteger, nullable=False) for name in COUNT_COLUMNS),
+        Column("average_sum", Float, nullable=False),
+        *(
+            Column(name, Float if name.endswith("score_sum") else BigInteger, nullable=False)
+            for name in EXAM_COLUMNS
+        ),
+    )
+
+
+school_stats = school_stats_table("school_stats")
+
+data_version = Table(
+    "data_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("built_at", DateTime, nullable=False),
+    Column("enrollment_rows", BigInteger, nullable=False),
+    Column("stats_rows", BigInteger, nullable=False),
+)

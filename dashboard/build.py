@@ -1,0 +1,113 @@
+"""Build the analytics tables from the raw schooling database and publish them atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from dashboard import analytics_schema, schema
+from dashboard.analytics_schema import data_version, school_stats_table
+from dashboard.dialect import replace_table
+
+STAGING = "school_stats_staging"
+
+
+class BuildError(RuntimeError):
+    """The raw tables are missing or empty, so there is nothing to build from."""
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build published."""
+
+    version: int
+    enrollment_rows: int
+    stats_rows: int
+
+
+def _exam_per_pupil() -> sa.Subquery:
+    """One row per pupil and year with that year's exam outcomes side by side."""
+    x = schema.exam_result
+    columns = [x.c.massar_code, x.c.school_year]
+    for exam in schema.EXAMS:
+        sat = x.c.exam == exam
+        prefix = exam.lower()
+        columns += [
+            sa.func.sum(sa.case((sat, 1), else_=0)).label(f"{prefix}_candidates"),
+            sa.func.sum(sa.case((sat & x.c.passed, 1), else_=0)).label(f"{prefix}_passed"),
+            sa.func.sum(sa.case((sat, x.c.score), else_=0.0)).label(f"{prefix}_score_sum"),
+        ]
+    return sa.select(*columns).group_by(x.c.massar_code, x.c.school_year).subquery("exams")
+
+
+def stats_select() -> sa.Select:
+    """Aggregate enrollments (and their exams) by school, year, grade and sex."""
+    e, st, sc, co, pr = schema.enrollment, schema.student, schema.school, schema.commune, (
+        schema.province
+    )
+    exams = _exam_per_pupil()
+    dimensions = [
+        e.c.school_year, e.c.school_code, pr.c.region_code, co.c.province_code,
+        sc.c.commune_code, sc.c.cycle, sc.c.sector, sc.c.milieu, e.c.grade, st.c.sex,
+    ]
+
+    def count_where(condition) -> sa.ColumnElement:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    measures = [
+        sa.func.count().label("enrolled"),
+        count_where(e.c.outcome == "abandon").label("dropouts"),
+        count_where(e.c.outcome == "redoublant").label("repeaters"),
+        count_where(e.c.outcome.in_(("promu", "diplome"))).label("promoted"),
+        sa.func.count(e.c.annual_average).label("average_count"),
+        sa.func.coalesce(sa.func.sum(e.c.annual_average), 0.0).label("average_sum"),
+    ]
+    for column in analytics_schema.EXAM_COLUMNS:
+        zero = 0.0 if column.endswith("score_sum") else 0
+        measures.append(sa.func.coalesce(sa.func.sum(exams.c[column]), zero).label(column))
+    joined = (
+        e.join(st, st.c.massar_code == e.c.massar_code)
+        .join(sc, sc.c.code == e.c.school_code)
+        .join(co, co.c.code == sc.c.commune_code)
+        .join(pr, pr.c.code == co.c.province_code)
+        .outerjoin(
+            exams,
+            (exams.c.massar_code == e.c.massar_code) & (exams.c.school_year == e.c.school_year),
+        )
+    )
+    return sa.select(*dimensions, *measures).select_from(joined).group_by(*dimensions)
+
+
+def build(engine: Engine) -> BuildSummary:
+    """Rebuild ``school_stats`` into a staging table, then swap it in with a new version."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(schema.enrollment.name):
+            raise BuildError("the raw tables do not exist: run `python -m dashboard generate`")
+        enrollment_rows = conn.execute(sa.select(sa.func.count()).select_from(schema.enrollment))
+        enrollment_rows = enrollment_rows.scalar_one()
+    if enrollment_rows == 0:
+        raise BuildError("the enrollment table is empty: nothing to build")
+    staging = school_stats_table(STAGING)
+    staging.drop(engine, checkfirst=True)
+    staging.create(engine)
+    columns = [c.name for c in staging.columns]
+    with engine.begin() as conn:
+        conn.execute(staging.insert().from_select(columns, stats_select()))
+        stats_rows = conn.execute(sa.select(sa.func.count()).select_from(staging)).scalar_one()
+    data_version.create(engine, checkfirst=True)
+    with engine.begin() as conn:
+        replace_table(conn, STAGING, analytics_schema.school_stats.name)
+        previous = conn.execute(sa.select(sa.func.max(data_version.c.version))).scalar()
+        version = (previous or 0) + 1
+        conn.execute(
+            data_version.insert().values(
+                version=version,
+                built_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                enrollment_rows=enrollment_rows,
+                stats_rows=stats_rows,
+            )
+        )
+    return BuildSummary(version, enrollment_rows, stats_rows)

@@ -1,0 +1,135 @@
+"""The command line: ``python -m dashboard <command>``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
+
+from dashboard.config import ConfigError, load_config
+from dashboard.db import DatabaseError, make_engine
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr with exit code 2."""
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from dashboard.generate import GenerateError, generate, parse_years
+
+    try:
+        years = parse_years(args.years)
+        engine = make_engine(load_config().database_url)
+        steps = tqdm(total=len(years) + 2, desc=f"generate {args.scale}", unit="step")
+        started = time.perf_counter()
+        summary = generate(engine, args.scale, years, args.seed, progress=_advance(steps))
+        steps.close()
+    except (GenerateError, ConfigError, DatabaseError) as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"generated {summary.schools:,} schools, {summary.students:,} students, "
+        f"{summary.enrollments:,} enrollments, {summary.exam_results:,} exam results "
+        f"({summary.scale}, {years[0]}-{years[-1]}) in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _build(args: argparse.Namespace) -> None:
+    from dashboard.build import BuildError, build
+
+    try:
+        engine = make_engine(load_config().database_url)
+        started = time.perf_counter()
+        summary = build(engine)
+    except (BuildError, ConfigError, DatabaseError) as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"built data version {summary.version}: {summary.stats_rows:,} analytics rows from "
+        f"{summary.enrollment_rows:,} enrollments in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from dashboard import create_app
+
+    try:
+        app = create_app()
+    except (ConfigError, DatabaseError) as error:
+        raise CommandError(str(error)) from None
+    print(f"Pilotage: http://{args.host}:{args.port}/", flush=True)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+
+
+def _advance(bar: tqdm):
+    def step(label: str) -> None:
+        bar.set_postfix_str(label)
+        bar.update(1)
+
+    return step
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
+    return port
+
+
+def parser() -> argparse.ArgumentParser:
+    """Describe every command and its options."""
+    from dashboard.calibration import SCALES
+
+    top = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Pilotage: steering dashboard over the schooling database. "
+        "The database is PILOTAGE_DATABASE_URL (default: an embedded DuckDB file).",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="<command>")
+
+    gen = commands.add_parser("generate", help="create the synthetic schooling database")
+    gen.add_argument("--scale", default="demo", choices=list(SCALES),
+                     help="tiny (tests), demo (a tenth of national) or national (default: demo)")
+    gen.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
+    gen.add_argument("--years", default="2020-2025",
+                     help="school years as FIRST-LAST, each the starting year (default: 2020-2025)")
+    gen.set_defaults(run=_generate)
+
+    bld = commands.add_parser("build", help="build and publish the analytics tables")
+    bld.set_defaults(run=_build)
+
+    srv = commands.add_parser("serve", help="serve the dashboard")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    srv.add_argument("--port", type=_port, default=8050, help="port (default: 8050)")
+    srv.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
+    srv.set_defaults(run=_serve)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as error:
+        print(f"error: database: {error.__class__.__name__}: {_first_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", error)).splitlines()[0]

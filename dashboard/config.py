@@ -1,0 +1,121 @@
+"""Settings: declared once, each with its default and a line of help.
+
+Every setting is read from an environment variable of the same name. The README's
+configuration table is checked against this list by ``tests/test_docs.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key with its default and documentation."""
+
+    name: str
+    default: str
+    help: str
+
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "PILOTAGE_DATABASE_URL",
+        "duckdb:///data/pilotage.duckdb",
+        "SQLAlchemy URL of the schooling database (DuckDB file or postgresql+psycopg://...).",
+    ),
+    Setting(
+        "PILOTAGE_DATA_DIR",
+        "data",
+        "Folder for the embedded database, cached boundaries and other generated files.",
+    ),
+    Setting(
+        "PILOTAGE_SECRET_KEY",
+        DEFAULT_SECRET_KEY,
+        "Flask secret key used to sign sessions; set a long random value in production.",
+    ),
+    Setting(
+        "PILOTAGE_CACHE_TYPE",
+        "SimpleCache",
+        "flask-caching backend: SimpleCache, FileSystemCache, RedisCache or NullCache.",
+    ),
+    Setting(
+        "PILOTAGE_CACHE_TIMEOUT",
+        "3600",
+        "Seconds a cached query result is kept (results also expire on every rebuild).",
+    ),
+    Setting(
+        "PILOTAGE_CACHE_REDIS_URL",
+        "redis://127.0.0.1:6379/0",
+        "Redis URL used when PILOTAGE_CACHE_TYPE is RedisCache.",
+    ),
+    Setting(
+        "PILOTAGE_CACHE_DIR",
+        "",
+        "Folder for FileSystemCache (default: <data dir>/cache).",
+    ),
+    Setting(
+        "PILOTAGE_SMALL_CELL_THRESHOLD",
+        "5",
+        "Counts below this value at school level are suppressed (shown as '< 5').",
+    ),
+)
+
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved configuration of one app or command."""
+
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    cache_type: str
+    cache_timeout: int
+    cache_redis_url: str
+    cache_dir: Path
+    small_cell_threshold: int
+
+
+def load_config(overrides: dict[str, str] | None = None) -> Config:
+    """Resolve every setting from overrides, then the environment, then its default."""
+    overrides = overrides or {}
+
+    def value(name: str) -> str:
+        if name in overrides:
+            return str(overrides[name])
+        return os.environ.get(name, SETTINGS_BY_NAME[name].default)
+
+    data_dir = Path(value("PILOTAGE_DATA_DIR"))
+    cache_dir = value("PILOTAGE_CACHE_DIR")
+    return Config(
+        database_url=value("PILOTAGE_DATABASE_URL"),
+        data_dir=data_dir,
+        secret_key=value("PILOTAGE_SECRET_KEY"),
+        cache_type=value("PILOTAGE_CACHE_TYPE"),
+        cache_timeout=_positive_int("PILOTAGE_CACHE_TIMEOUT", value("PILOTAGE_CACHE_TIMEOUT")),
+        cache_redis_url=value("PILOTAGE_CACHE_REDIS_URL"),
+        cache_dir=Path(cache_dir) if cache_dir else data_dir / "cache",
+        small_cell_threshold=_positive_int(
+            "PILOTAGE_SMALL_CELL_THRESHOLD", value("PILOTAGE_SMALL_CELL_THRESHOLD")
+        ),
+    )
+
+
+class ConfigError(ValueError):
+    """A setting has a value it may not take."""
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return number
