@@ -49,6 +49,30 @@ def school_stats_table(name: str) -> Table:
 
 school_stats = school_stats_table("school_stats")
 
+
+def unit_table(name: str) -> Table:
+    """Declare the table of every unit of the hierarchy, nation to school."""
+    return Table(
+        name,
+        metadata if name == "unit" else MetaData(),
+        Column("level", String, nullable=False),
+        Column("code", String, nullable=False),
+        Column("parent_code", String),
+        Column("name_fr", String, nullable=False),
+        Column("name_ar", String, nullable=False),
+        Column("region_code", String),
+        Column("province_code", String),
+        Column("commune_code", String),
+        Column("cycle", String),
+        Column("sector", String),
+        Column("milieu", String),
+        Column("latitude", Float),
+        Column("longitude", Float),
+    )
+
+
+unit = unit_table("unit")
+
 data_version = Table(
     "data_version",
     metadata,

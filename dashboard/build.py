@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashboard import analytics_schema, schema
-from dashboard.analytics_schema import data_version, school_stats_table
+from dashboard.analytics_schema import data_version, school_stats_table, unit_table
 from dashboard.dialect import replace_table
 
-STAGING = "school_stats_staging"
+NATIONAL_CODE = "MA"
+NATIONAL_NAMES = ("Maroc", "المغرب")
 
 
 class BuildError(RuntimeError):
@@ -81,6 +82,42 @@ def stats_select() -> sa.Select:
     return sa.select(*dimensions, *measures).select_from(joined).group_by(*dimensions)
 
 
+def unit_selects() -> list[sa.Select]:
+    """Select every unit of the hierarchy in the columns of the ``unit`` table."""
+    r, p, c, s = schema.region, schema.province, schema.commune, schema.school
+    none = sa.null()
+
+    def text(value: str | None) -> sa.ColumnElement:
+        return sa.cast(sa.literal(value) if value is not None else none, sa.String)
+
+    def number() -> sa.ColumnElement:
+        return sa.cast(none, sa.Float)
+
+    national = sa.select(
+        text("national"), text(NATIONAL_CODE), text(None), text(NATIONAL_NAMES[0]),
+        text(NATIONAL_NAMES[1]), text(None), text(None), text(None), text(None), text(None),
+        text(None), number(), number(),
+    )
+    regions = sa.select(
+        text("region"), r.c.code, text(NATIONAL_CODE), r.c.name_fr, r.c.name_ar, r.c.code,
+        text(None), text(None), text(None), text(None), text(None), number(), number(),
+    )
+    provinces = sa.select(
+        text("province"), p.c.code, p.c.region_code, p.c.name_fr, p.c.name_ar, p.c.region_code,
+        p.c.code, text(None), text(None), text(None), text(None), number(), number(),
+    )
+    communes = sa.select(
+        text("commune"), c.c.code, c.c.province_code, c.c.name_fr, c.c.name_ar, p.c.region_code,
+        c.c.province_code, c.c.code, text(None), text(None), c.c.milieu, number(), number(),
+    ).select_from(c.join(p, p.c.code == c.c.province_code))
+    schools = sa.select(
+        text("school"), s.c.code, s.c.commune_code, s.c.name, s.c.name, p.c.region_code,
+        c.c.province_code, s.c.commune_code, s.c.cycle, s.c.sector, s.c.milieu, s.c.latitude,
+        s.c.longitude,
+    ).select_from(s.join(c, c.c.code == s.c.commune_code).join(p, p.c.code == c.c.province_code))
+    return [national, regions, provinces, communes, schools]
+
+
 def build(engine: Engine) -> BuildSummary:
     """Rebuild ``school_stats`` into a staging table, then swap it in with a new version."""
     with engine.connect() as conn:
@@ -90,16 +127,20 @@ def build(engine: Engine) -> BuildSummary:
         enrollment_rows = enrollment_rows.scalar_one()
     if enrollment_rows == 0:
         raise BuildError("the enrollment table is empty: nothing to build")
-    staging = school_stats_table(STAGING)
-    staging.drop(engine, checkfirst=True)
-    staging.create(engine)
-    columns = [c.name for c in staging.columns]
+    stats = school_stats_table("school_stats_staging")
+    units = unit_table("unit_staging")
+    for staging in (stats, units):
+        staging.drop(engine, checkfirst=True)
+        staging.create(engine)
     with engine.begin() as conn:
-        conn.execute(staging.insert().from_select(columns, stats_select()))
-        stats_rows = conn.execute(sa.select(sa.func.count()).select_from(staging)).scalar_one()
+        conn.execute(stats.insert().from_select([c.name for c in stats.columns], stats_select()))
+        for select in unit_selects():
+            conn.execute(units.insert().from_select([c.name for c in units.columns], select))
+        stats_rows = conn.execute(sa.select(sa.func.count()).select_from(stats)).scalar_one()
     data_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
-        replace_table(conn, STAGING, analytics_schema.school_stats.name)
+        replace_table(conn, stats.name, analytics_schema.school_stats.name)
+        replace_table(conn, units.name, analytics_schema.unit.name)
         previous = conn.execute(sa.select(sa.func.max(data_version.c.version))).scalar()
         version = (previous or 0) + 1
         conn.execute(

@@ -51,8 +51,8 @@ PUPILS = {
 #: How a cycle's pupils spread over its grades in the starting stock.
 GRADE_SHARES = {
     "primaire": (0.18, 0.17, 0.17, 0.16, 0.16, 0.16),
-    "college": (0.37, 0.33, 0.30),
-    "qualifiant": (0.37, 0.30, 0.33),
+    "college": (0.34, 0.31, 0.35),
+    "qualifiant": (0.36, 0.31, 0.33),
 }
 
 #: Share of girls among new 1AEP entrants (48.7-48.9 % of all pupils once boys drop out more).
@@ -65,8 +65,8 @@ INTAKE_TREND = {"public": -0.012, "prive": -0.01}
 #: exam). 2022-23 level: primaire about 1.5-2 %, collège 8.5-10 %, qualifiant 7.2-7.5 %.
 DROPOUT = {
     "1AEP": 0.010, "2AEP": 0.012, "3AEP": 0.015, "4AEP": 0.018, "5AEP": 0.022, "6AEP": 0.006,
-    "1AC": 0.075, "2AC": 0.080, "3AC": 0.030,
-    "TC": 0.075, "1BAC": 0.050, "2BAC": 0.010,
+    "1AC": 0.075, "2AC": 0.080, "3AC": 0.025,
+    "TC": 0.070, "1BAC": 0.045, "2BAC": 0.010,
 }
 
 #: Base repetition rate per grade outside exam grades (primaire by grade as published;
@@ -74,18 +74,18 @@ DROPOUT = {
 REPETITION = {
     "1AEP": 0.118, "2AEP": 0.090, "3AEP": 0.096, "4AEP": 0.078, "5AEP": 0.070,
     "1AC": 0.090, "2AC": 0.100,
-    "TC": 0.130, "1BAC": 0.100,
+    "TC": 0.080, "1BAC": 0.070,
 }
 
 #: Pass rate of each exam, school candidates, by school year (BAC: June session).
 EXAM_PASS = {
     "CEP": {2020: 0.905, 2021: 0.91, 2022: 0.915, 2023: 0.91, 2024: 0.92, 2025: 0.92},
-    "REG": {2020: 0.62, 2021: 0.64, 2022: 0.64, 2023: 0.63, 2024: 0.65, 2025: 0.65},
+    "REG": {2020: 0.56, 2021: 0.57, 2022: 0.57, 2023: 0.56, 2024: 0.58, 2025: 0.58},
     "BAC": {2020: 0.631, 2021: 0.684, 2022: 0.663, 2023: 0.597, 2024: 0.678, 2025: 0.668},
 }
 
 #: Share of failed exam candidates who leave school rather than repeat.
-FAILED_EXAM_DROPOUT = {"CEP": 0.08, "REG": 0.15, "BAC": 0.25}
+FAILED_EXAM_DROPOUT = {"CEP": 0.08, "REG": 0.15, "BAC": 0.30}
 
 #: Dropout level by school year relative to the base (collège 10.4 % in 2019-20 and
 #: 10.3 % in 2021-22, about 8.5 % in 2022-23, slowly falling since).

@@ -106,7 +106,7 @@ def parser() -> argparse.ArgumentParser:
     bld.set_defaults(run=_build)
 
     srv = commands.add_parser("serve", help="serve the dashboard")
-    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    srv.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     srv.add_argument("--port", type=_port, default=8050, help="port (default: 8050)")
     srv.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
     srv.set_defaults(run=_serve)

@@ -1,0 +1,64 @@
+"""The application factory: configuration in, a ready Dash app out."""
+
+from __future__ import annotations
+
+import logging
+
+import dash
+from flask import Flask
+
+from dashboard.config import Config, load_config
+from dashboard.db import make_engine
+from dashboard.extensions import cache
+
+log = logging.getLogger(__name__)
+
+ENGINE_KEY = "pilotage.engine"
+CONFIG_KEY = "pilotage.config"
+
+
+def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
+    """Create the Flask server and the Dash app around it."""
+    config = load_config(overrides)
+    server = Flask("pilotage")
+    server.config.update(SECRET_KEY=config.secret_key)
+    server.extensions[CONFIG_KEY] = config
+    server.extensions[ENGINE_KEY] = make_engine(config.database_url, read_only=True)
+    cache.init_app(server, config=_cache_settings(config))
+
+    app = dash.Dash(
+        "pilotage",
+        server=server,
+        assets_folder=str(_project_path("assets")),
+        title="Pilotage",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    import callbacks  # noqa: F401  (registers every callback through dash.callback)
+    from layouts import shell
+
+    app.layout = shell.layout
+    return app
+
+
+def _cache_settings(config: Config) -> dict:
+    settings: dict = {
+        "CACHE_TYPE": config.cache_type,
+        "CACHE_DEFAULT_TIMEOUT": config.cache_timeout,
+        "CACHE_KEY_PREFIX": "pilotage:",
+    }
+    if config.cache_type == "RedisCache":
+        settings["CACHE_REDIS_URL"] = config.cache_redis_url
+    if config.cache_type == "FileSystemCache":
+        settings["CACHE_DIR"] = str(config.cache_dir)
+    if config.cache_type == "SimpleCache":
+        settings["CACHE_THRESHOLD"] = 5000
+    return settings
+
+
+def _project_path(name: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / name
+
