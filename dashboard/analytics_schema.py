@@ -7,7 +7,7 @@ and region are copied into each row, so that any filter or level is one GROUP BY
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Column, DateTime, Double, Integer, MetaData, String, Table
 
 from dashboard.schema import EXAMS
 
@@ -39,9 +39,9 @@ def school_stats_table(name: str) -> Table:
         Column("grade", String, nullable=False),
         Column("sex", String(1), nullable=False),
         *(Column(name, BigInteger, nullable=False) for name in COUNT_COLUMNS),
-        Column("average_sum", Float, nullable=False),
+        Column("average_sum", Double, nullable=False),
         *(
-            Column(name, Float if name.endswith("score_sum") else BigInteger, nullable=False)
+            Column(name, Double if name.endswith("score_sum") else BigInteger, nullable=False)
             for name in EXAM_COLUMNS
         ),
     )
@@ -66,8 +66,8 @@ def unit_table(name: str) -> Table:
         Column("cycle", String),
         Column("sector", String),
         Column("milieu", String),
-        Column("latitude", Float),
-        Column("longitude", Float),
+        Column("latitude", Double),
+        Column("longitude", Double),
     )
 
 

@@ -91,7 +91,7 @@ def unit_selects() -> list[sa.Select]:
         return sa.cast(sa.literal(value) if value is not None else none, sa.String)
 
     def number() -> sa.ColumnElement:
-        return sa.cast(none, sa.Float)
+        return sa.cast(none, sa.Double)
 
     national = sa.select(
         text("national"), text(NATIONAL_CODE), text(None), text(NATIONAL_NAMES[0]),

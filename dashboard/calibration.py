@@ -80,12 +80,12 @@ REPETITION = {
 #: Pass rate of each exam, school candidates, by school year (BAC: June session).
 EXAM_PASS = {
     "CEP": {2020: 0.905, 2021: 0.91, 2022: 0.915, 2023: 0.91, 2024: 0.92, 2025: 0.92},
-    "REG": {2020: 0.56, 2021: 0.57, 2022: 0.57, 2023: 0.56, 2024: 0.58, 2025: 0.58},
+    "REG": {2020: 0.59, 2021: 0.60, 2022: 0.60, 2023: 0.59, 2024: 0.61, 2025: 0.61},
     "BAC": {2020: 0.631, 2021: 0.684, 2022: 0.663, 2023: 0.597, 2024: 0.678, 2025: 0.668},
 }
 
 #: Share of failed exam candidates who leave school rather than repeat.
-FAILED_EXAM_DROPOUT = {"CEP": 0.08, "REG": 0.15, "BAC": 0.30}
+FAILED_EXAM_DROPOUT = {"CEP": 0.08, "REG": 0.15, "BAC": 0.42}
 
 #: Dropout level by school year relative to the base (collège 10.4 % in 2019-20 and
 #: 10.3 % in 2021-22, about 8.5 % in 2022-23, slowly falling since).

@@ -56,13 +56,21 @@ def _build(args: argparse.Namespace) -> None:
 
 def _serve(args: argparse.Namespace) -> None:
     from dashboard import create_app
+    from dashboard.server import serve
+    from queries.database import DataNotReady, data_version
 
     try:
-        app = create_app()
-    except (ConfigError, DatabaseError) as error:
+        app = create_app()  # fail here, in one line, rather than in every worker
+        with app.server.app_context():
+            data_version()
+    except (ConfigError, DatabaseError, DataNotReady) as error:
         raise CommandError(str(error)) from None
     print(f"Pilotage: http://{args.host}:{args.port}/", flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    if args.debug:
+        app.run(host=args.host, port=args.port, debug=True)
+        return
+    app.server.extensions["pilotage.engine"].dispose()
+    serve(args.host, args.port, args.workers)
 
 
 def _advance(bar: tqdm):
@@ -108,7 +116,10 @@ def parser() -> argparse.ArgumentParser:
     srv = commands.add_parser("serve", help="serve the dashboard")
     srv.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     srv.add_argument("--port", type=_port, default=8050, help="port (default: 8050)")
-    srv.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
+    srv.add_argument("--workers", type=int, default=None,
+                     help="gunicorn worker processes (default: cores + 1, at most 4)")
+    srv.add_argument("--debug", action="store_true",
+                     help="one process with Dash's debug tools and hot reload")
     srv.set_defaults(run=_serve)
     return top
 

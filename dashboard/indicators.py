@@ -114,7 +114,8 @@ def compute(sums: pd.DataFrame, sex_filtered: bool = False) -> pd.DataFrame:
             continue
         denominator = result[indicator.denominator].astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(denominator > 0, numerator / denominator.where(denominator > 0), np.nan)
+            ratio = numerator / denominator.where(denominator > 0)
+            values = np.where(denominator > 0, ratio, np.nan)
         result[indicator.code] = values
     if sex_filtered:
         result["girls_share"] = np.nan

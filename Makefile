@@ -1,0 +1,38 @@
+# Pilotage: two commands on a fresh machine.
+#   make run    set up, create the embedded demo database on first run, serve on :8050
+#   make test   set up, install what the tests need, run every test
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_STAMP := data/.demo-ready
+
+.PHONY: run test lint bench clean-data
+
+run: $(VENV)/.installed $(DEMO_STAMP)
+	$(BIN)/python -m dashboard serve
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(DEMO_STAMP): | $(VENV)/.installed
+	$(BIN)/python -m dashboard generate --scale demo
+	$(BIN)/python -m dashboard build
+	touch $@
+
+test: $(VENV)/.installed-dev
+	scripts/ensure-chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,1 @@
+"""Components and pages. Layouts build structure only; they never query."""

@@ -1,0 +1,100 @@
+"""The hierarchy: units, their names, ancestors and children."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.analytics_schema import unit as unit_table
+from dashboard.extensions import cache
+from queries.database import data_version, read
+from queries.scope import OutOfScope, Scope
+
+LEVELS = ("national", "region", "province", "commune", "school")
+CHILD_LEVEL = {"national": "region", "region": "province", "province": "commune",
+               "commune": "school"}
+PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
+ANCESTOR_COLUMNS = ("region_code", "province_code", "commune_code")
+
+
+class UnknownUnit(LookupError):
+    """No unit of that level has that code."""
+
+
+def get_unit(level: str, code: str, scope: Scope) -> dict:
+    """Return one unit's row (names, ancestors, school attributes); raise if unknown or hidden."""
+    if level not in LEVELS:
+        raise UnknownUnit(f"unknown level {level!r}")
+    row = _unit_row(level, code, data_version())
+    if row is None:
+        raise UnknownUnit(f"no {level} has the code {code!r}")
+    ancestry = {**row, "school_code": code if level == "school" else None}
+    if not scope.contains(ancestry):
+        raise OutOfScope(f"{level} {code} is outside your scope")
+    return row
+
+
+@cache.memoize()
+def _unit_row(level: str, code: str, version: int) -> dict | None:
+    u = unit_table
+    frame = read(sa.select(u).where(u.c.level == level, u.c.code == code))
+    if frame.empty:
+        return None
+    return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].to_dict().items()}
+
+
+def children(level: str, code: str, scope: Scope) -> pd.DataFrame:
+    """Return the child units of a unit that lie inside the scope, sorted by name."""
+    return _children(level, code, scope, data_version())
+
+
+@cache.memoize()
+def _children(level: str, code: str, scope: Scope, version: int) -> pd.DataFrame:
+    child = CHILD_LEVEL.get(level)
+    if child is None:
+        return pd.DataFrame(columns=[c.name for c in unit_table.columns])
+    u = unit_table
+    select = sa.select(u).where(u.c.level == child)
+    if level != "national":
+        select = select.where(u.c.parent_code == code)
+    clause = _scope_clause(scope)
+    if clause is not None:
+        select = select.where(clause)
+    return read(select.order_by(u.c.name_fr))
+
+
+def units(level: str, parent: str | None, scope: Scope) -> pd.DataFrame:
+    """Return the units of one level, optionally under one parent, inside the scope."""
+    return _units(level, parent, scope, data_version())
+
+
+@cache.memoize()
+def _units(level: str, parent: str | None, scope: Scope, version: int) -> pd.DataFrame:
+    u = unit_table
+    select = sa.select(u).where(u.c.level == level)
+    if parent is not None:
+        select = select.where(u.c.parent_code == parent)
+    clause = _scope_clause(scope)
+    if clause is not None:
+        select = select.where(clause)
+    return read(select.order_by(u.c.code))
+
+
+def ancestors(row: dict) -> list[tuple[str, str]]:
+    """Return (level, code) of every ancestor of a unit row, from the nation down."""
+    chain = [("national", "MA")]
+    for level, column in zip(("region", "province", "commune"), ANCESTOR_COLUMNS, strict=True):
+        if row.get(column) and row["level"] != level:
+            chain.append((level, row[column]))
+    return chain if row["level"] != "national" else []
+
+
+def _scope_clause(scope: Scope) -> sa.ColumnElement | None:
+    if scope.level == "national":
+        return None
+    u = unit_table
+    column = {"region": u.c.region_code, "province": u.c.province_code,
+              "commune": u.c.commune_code}.get(scope.level)
+    if column is None:  # a school scope: only the school itself
+        return (u.c.level == "school") & (u.c.code == scope.code)
+    return column == scope.code
