@@ -25,11 +25,16 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     server.extensions[CONFIG_KEY] = config
     server.extensions[ENGINE_KEY] = make_engine(config.database_url, read_only=True)
     cache.init_app(server, config=_cache_settings(config))
+    from dashboard.api import api
+
+    server.register_blueprint(api)
 
     app = dash.Dash(
         "pilotage",
         server=server,
         assets_folder=str(_project_path("assets")),
+        assets_ignore=r"vendor/.*",
+        external_stylesheets=["/assets/vendor/bootstrap.min.css"],
         title="Pilotage",
         update_title=None,
         suppress_callback_exceptions=True,

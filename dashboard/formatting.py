@@ -1,0 +1,63 @@
+"""Numbers written the French way: 12 345 ; 4,7 % ; +1,2 pt."""
+
+from __future__ import annotations
+
+import math
+
+from dashboard.indicators import Indicator
+
+NO_DATA = "—"
+THIN_SPACE = "\u202f"  # narrow no-break space: the French thousands separator
+MINUS = "\u2212"
+
+
+def is_missing(value: float | int | None) -> bool:
+    """Return whether a value means "no data"."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_count(value: float | int | None) -> str:
+    """Format a count: ``12 345``."""
+    if is_missing(value):
+        return NO_DATA
+    return f"{round(value):,}".replace(",", THIN_SPACE).replace("-", MINUS)
+
+
+def format_decimal(value: float | None, decimals: int = 1) -> str:
+    """Format a decimal number with a comma: ``4,7``."""
+    if is_missing(value):
+        return NO_DATA
+    text = f"{value:,.{decimals}f}".replace(",", THIN_SPACE).replace(".", ",")
+    return text.replace("-", MINUS)
+
+
+def format_rate(value: float | None, decimals: int = 1) -> str:
+    """Format a fraction as a percentage: ``0.047`` gives ``4,7 %``."""
+    if is_missing(value):
+        return NO_DATA
+    return f"{format_decimal(value * 100, decimals)}\u00a0%"
+
+
+def format_value(indicator: Indicator, value: float | None) -> str:
+    """Format an indicator's value in its own unit."""
+    if indicator.unit == "count":
+        return format_count(value)
+    if indicator.unit == "rate":
+        return format_rate(value)
+    return format_decimal(value, 2)
+
+
+def format_change(indicator: Indicator, delta: float | None) -> str:
+    """Format a change against the previous year: points for rates, percent otherwise."""
+    if is_missing(delta):
+        return NO_DATA
+    delta = round(delta, 3)  # what one decimal of a percentage shows
+    sign = "▲\u00a0+" if delta > 0 else ("▼\u00a0" + MINUS if delta < 0 else "±")
+    if indicator.is_rate:
+        return f"{sign}{format_decimal(abs(delta) * 100, 1)}\u00a0pt"
+    return f"{sign}{format_decimal(abs(delta) * 100, 1)}\u00a0%"
+
+
+def school_year_label(year: int) -> str:
+    """Return ``2024-2025`` for the school year starting in 2024."""
+    return f"{year}-{year + 1}"

@@ -1,0 +1,56 @@
+"""The Definitions page, generated from the indicator module."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard import indicators
+from dashboard.i18n import _
+
+UNIT_NAMES = {"count": "Nombre", "rate": "Pourcentage", "score": "Note sur 20"}
+
+
+def layout() -> html.Div:
+    """Return the table of indicator definitions."""
+    rows = [
+        html.Tr(
+            [
+                html.Td(html.Strong(_(i.label))),
+                html.Td(_(i.definition)),
+                html.Td(_(UNIT_NAMES[i.unit])),
+                html.Td(_("Plus élevé") if i.higher_is_better else _("Plus bas")),
+                html.Td(html.Code(i.code)),
+            ]
+        )
+        for i in indicators.INDICATORS
+    ]
+    return html.Div(
+        [
+            html.H1(_("Définitions des indicateurs"), className="h3 mb-3"),
+            html.P(_(
+                "Chaque indicateur porte sur les inscriptions de l'année scolaire dans les "
+                "établissements de l'unité, après application des filtres (cycle par niveau, "
+                "secteur et milieu de l'établissement, sexe de l'élève). Un taux dont le "
+                "dénominateur est nul s'affiche « — » (pas de donnée), jamais 0 %. "
+                "L'évolution est l'écart en points avec l'année précédente pour les taux, "
+                "la variation relative pour les effectifs et les moyennes."
+            )),
+            dbc.Table(
+                [
+                    html.Thead(html.Tr([html.Th(_("Indicateur")), html.Th(_("Définition")),
+                                        html.Th(_("Unité")), html.Th(_("Meilleur quand")),
+                                        html.Th(_("Code (API)"))])),
+                    html.Tbody(rows),
+                ],
+                bordered=False, hover=True, responsive=True, className="definitions-table",
+                id="definitions-table",
+            ),
+            html.P(_("Année scolaire : l'année de rentrée (2024 désigne 2024-2025). "
+                     "Examens : CEP en 6e année primaire, examen régional en 3e année du "
+                     "collège, baccalauréat national en 2e année du baccalauréat (session "
+                     "normale); une épreuve est réussie à partir de 10/20."),
+                   className="text-muted"),
+        ],
+        className="definitions-page",
+    )

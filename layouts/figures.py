@@ -1,0 +1,180 @@
+"""Figures built from query results: maps, trends and breakdowns.
+
+Pure functions of DataFrames (no data access), shared by the pages and the exports.
+Numbers follow French conventions (``separators``) and each indicator's colour scale.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.formatting import format_value, school_year_label
+from dashboard.i18n import _
+from dashboard.indicators import Indicator
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Arabic', sans-serif"
+PRIMARY = "#0b4f8a"
+REFERENCE = "#8a6d0b"
+NO_DATA_FILL = "#e3e6ea"
+SEX_COLOURS = {"F": "#b5446e", "M": "#2a6f97"}
+SEX_NAMES = {"F": "Filles", "M": "Garçons"}
+DIMENSION_NAMES = {
+    "sex": SEX_NAMES,
+    "milieu": {"urbain": "Urbain", "rural": "Rural"},
+    "sector": {"public": "Public", "prive": "Privé"},
+    "cycle": {"primaire": "Primaire", "college": "Collège", "qualifiant": "Qualifiant"},
+}
+
+
+def base_layout(**extra) -> dict:
+    """Return the layout every figure starts from."""
+    layout = {
+        "separators": ", ",
+        "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _axis_format(indicator: Indicator) -> dict:
+    if indicator.is_rate:
+        return {"tickformat": ".0%"}
+    if indicator.unit == "score":
+        return {"tickformat": ".1f"}
+    return {"tickformat": ",d"}
+
+
+def _hover(indicator: Indicator) -> str:
+    if indicator.is_rate:
+        return "%{y:.1%}"
+    if indicator.unit == "score":
+        return "%{y:.2f}"
+    return "%{y:,d}"
+
+
+def _value(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def choropleth(
+    geojson: dict, frame: pd.DataFrame, indicator: Indicator, schools: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Return a map of units coloured by ``indicator`` (frame: code, name_fr, value).
+
+    Units without data are drawn in light grey. Each shape carries its code, so a
+    click drills into it; school points (if given) carry theirs too.
+    """
+    codes = [feature["id"] for feature in geojson["features"]]
+    values = frame.set_index("code")["value"] if len(frame) else pd.Series(dtype=float)
+    names = {f["id"]: f["properties"]["name_fr"] for f in geojson["features"]}
+    texts = [f"{names[c]}<br>{_(indicator.short_label)} : {format_value(indicator, values.get(c))}"
+             for c in codes]
+    has_data = [c for c in codes if _value(values.get(c)) is not None]
+    figure = go.Figure()
+    figure.add_trace(go.Choropleth(
+        geojson=geojson, featureidkey="id", locations=codes,
+        z=[0] * len(codes), colorscale=[[0, NO_DATA_FILL], [1, NO_DATA_FILL]], showscale=False,
+        marker={"line": {"color": "white", "width": 0.8}}, hoverinfo="text", text=texts,
+        customdata=codes, name="", hovertemplate="%{text}<extra></extra>",
+    ))
+    if has_data:
+        z = [float(values[c]) for c in has_data]
+        figure.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="id", locations=has_data, z=z,
+            colorscale=indicator.colorscale,
+            colorbar={"thickness": 12, "len": 0.8, "x": 1.0, "outlinewidth": 0,
+                      "tickformat": ".1%" if indicator.is_rate else _axis_format(
+                          indicator)["tickformat"]},
+            marker={"line": {"color": "white", "width": 0.8}},
+            text=[texts[codes.index(c)] for c in has_data], customdata=has_data,
+            hovertemplate="%{text}<extra></extra>",
+        ))
+    if schools is not None and len(schools):
+        figure.add_trace(school_points(schools, indicator))
+    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
+                       bgcolor="rgba(0,0,0,0)")
+    figure.update_layout(base_layout(dragmode=False, showlegend=False,
+                                     clickmode="event"))
+    return figure
+
+
+def school_points(schools: pd.DataFrame, indicator: Indicator) -> go.Scattergeo:
+    """Return school markers (frame: code, name_fr, latitude, longitude, value)."""
+    values = schools["value"] if "value" in schools else pd.Series([None] * len(schools))
+    has_values = values.notna().any()
+    texts = [f"{n}<br>{_(indicator.short_label)} : {format_value(indicator, _value(v))}"
+             for n, v in zip(schools["name_fr"], values, strict=True)]
+    many = len(schools) > 40
+    marker = {"size": 6 if many else 10, "line": {"color": "white", "width": 0.6 if many else 1},
+              "color": "#41484f", "opacity": 0.75 if many else 1.0}
+    if has_values:
+        marker.update(color=values.astype(float), colorscale=indicator.colorscale,
+                      showscale=False)
+    return go.Scattergeo(
+        lon=schools["longitude"], lat=schools["latitude"], mode="markers", marker=marker,
+        text=texts, customdata=list(schools["code"]), hovertemplate="%{text}<extra></extra>",
+        name=_("Établissements"),
+    )
+
+
+def trend(frame: pd.DataFrame, indicator: Indicator, unit_name: str,
+          national: pd.DataFrame | None = None) -> go.Figure:
+    """Return the indicator across school years for the unit (and the nation as reference)."""
+    figure = go.Figure()
+    years = [school_year_label(y) for y in frame["school_year"]]
+    figure.add_trace(go.Scatter(
+        x=years, y=frame[indicator.code], name=unit_name, mode="lines+markers",
+        line={"color": PRIMARY, "width": 3}, hovertemplate=_hover(indicator),
+    ))
+    if national is not None:
+        figure.add_trace(go.Scatter(
+            x=[school_year_label(y) for y in national["school_year"]],
+            y=national[indicator.code], name=_("Maroc"), mode="lines",
+            line={"color": REFERENCE, "width": 2, "dash": "dash"},
+            hovertemplate=_hover(indicator),
+        ))
+    figure.update_layout(base_layout(
+        hovermode="x unified", legend={"orientation": "h", "y": -0.18},
+        yaxis={**_axis_format(indicator), "gridcolor": "#e6e9ee", "rangemode": "tozero"},
+        xaxis={"type": "category"},
+    ))
+    return figure
+
+
+def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str) -> go.Figure:
+    """Return bars of the indicator for each value of one dimension."""
+    names = DIMENSION_NAMES.get(by, {})
+    labels = [_(names.get(v, v)) for v in frame[by]]
+    colours = [SEX_COLOURS.get(v, PRIMARY) for v in frame[by]] if by == "sex" else PRIMARY
+    figure = go.Figure(go.Bar(
+        x=labels, y=frame[indicator.code], marker_color=colours,
+        hovertemplate=_hover(indicator) + "<extra></extra>",
+        text=[format_value(indicator, _value(v)) for v in frame[indicator.code]],
+        textposition="outside", cliponaxis=False,
+    ))
+    figure.update_layout(base_layout(
+        yaxis={**_axis_format(indicator), "gridcolor": "#e6e9ee", "rangemode": "tozero"},
+        xaxis={"type": "category"}, bargap=0.35, margin={"l": 8, "r": 8, "t": 24, "b": 8},
+    ))
+    return figure
+
+
+def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: dict[str, str],
+                 y_format: str = ",d", stacked: bool = False) -> go.Figure:
+    """Return bars of several columns of ``frame`` side by side (or stacked) along ``x``."""
+    figure = go.Figure()
+    for column, label in series.items():
+        figure.add_trace(go.Bar(x=frame[x], y=frame[column], name=label,
+                                marker_color=colours.get(column, PRIMARY)))
+    figure.update_layout(base_layout(
+        barmode="stack" if stacked else "group", legend={"orientation": "h", "y": -0.2},
+        yaxis={"tickformat": y_format, "gridcolor": "#e6e9ee"}, xaxis={"type": "category"},
+    ))
+    return figure

@@ -1,0 +1,21 @@
+"""The page for a URL that names no unit."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.i18n import _
+
+
+def layout(message: str) -> html.Div:
+    """Return a clear "not found" page with a way back."""
+    return html.Div(
+        [
+            html.H1(_("Page introuvable"), className="h3"),
+            html.P(message, id="not-found-message"),
+            dcc.Link(_("Retour au tableau de bord national"), href="/",
+                     className="btn btn-primary"),
+        ],
+        className="not-found-page py-4",
+        id="not-found",
+    )

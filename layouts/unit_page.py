@@ -1,0 +1,123 @@
+"""The page of a territorial unit: the nation, a region, a province or a commune."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard import indicators
+from dashboard.i18n import _
+from layouts.components import graph, kpi_card, loading, section
+
+LEVEL_LABELS = {
+    "national": "Royaume du Maroc",
+    "region": "Région",
+    "province": "Province / préfecture",
+    "commune": "Commune",
+    "school": "Établissement",
+}
+CHILDREN_LABELS = {
+    "national": "Régions",
+    "region": "Provinces et préfectures",
+    "province": "Communes",
+    "commune": "Établissements",
+}
+
+
+def title_block(unit: dict) -> html.Div:
+    """Return the unit's heading: level, French and Arabic names."""
+    return html.Div(
+        [
+            html.Nav(id="breadcrumb", className="crumbs", **{"aria-label": _("Fil d'Ariane")}),
+            html.Div(
+                [
+                    html.Div(_(LEVEL_LABELS[unit["level"]]), className="unit-level"),
+                    html.H1(
+                        [html.Span(unit["name_fr"], className="unit-name"),
+                         html.Span(unit["name_ar"], className="unit-name-ar", lang="ar",
+                                   dir="rtl") if unit["name_ar"] != unit["name_fr"] else None],
+                        className="unit-title",
+                    ),
+                    html.Div(id="view-subtitle", className="unit-subtitle"),
+                ],
+            ),
+        ],
+        className="unit-heading",
+    )
+
+
+def kpi_row() -> html.Div:
+    """Return the row of indicator cards, filled by a callback."""
+    return loading(
+        html.Div(
+            [kpi_card(i.code, _(i.short_label)) for i in indicators.INDICATORS],
+            id="kpi-row",
+            className="kpi-row",
+        )
+    )
+
+
+def children_grid(level: str) -> dag.AgGrid:
+    """Return the ranked table of the unit's children."""
+    return dag.AgGrid(
+        id="children-grid",
+        rowData=[],
+        columnDefs=[],
+        getRowId="params.data.code",
+        defaultColDef={"sortable": True, "resizable": True, "filter": True,
+                       "floatingFilter": False, "suppressMovable": True},
+        dashGridOptions={
+            "animateRows": False,
+            "domLayout": "normal",
+            "localeText": {"filterOoo": _("Filtrer…"), "contains": _("Contient"),
+                           "equals": _("Égal à"),
+                           "noRowsToShow": _("Aucune donnée pour cette sélection")},
+        },
+        className="ag-theme-alpine children-grid",
+        style={"height": "430px", "width": "100%"},
+    )
+
+
+def layout(unit: dict) -> html.Div:
+    """Return the skeleton of a unit page; callbacks fill every number."""
+    level = unit["level"]
+    children_label = _(CHILDREN_LABELS[level])
+    return html.Div(
+        [
+            title_block(unit),
+            html.Div(id="empty-notice"),
+            kpi_row(),
+            dbc.Row(
+                [
+                    dbc.Col(section(_("Carte : {children}", children=children_label.lower()),
+                                    graph("map", height=430), title_id="map-title"), lg=6),
+                    dbc.Col(section(_("Classement : {children}", children=children_label.lower()),
+                                    children_grid(level), title_id="table-title"),
+                            lg=6),
+                ],
+                className="g-3 mt-1",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(section(_("Évolution"), graph("trend-chart", height=320),
+                                    title_id="trend-title"), lg=6),
+                    dbc.Col(section(_("Par niveau"), graph("breakdown-grade", height=320)), lg=6),
+                ],
+                className="g-3 mt-1",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(section(_("Filles et garçons"), graph("breakdown-sex", height=260)),
+                            md=4),
+                    dbc.Col(section(_("Urbain et rural"), graph("breakdown-milieu", height=260)),
+                            md=4),
+                    dbc.Col(section(_("Public et privé"), graph("breakdown-sector", height=260)),
+                            md=4),
+                ],
+                className="g-3 mt-1",
+            ),
+        ],
+        className="unit-page",
+        **{"data-level": level},
+    )
