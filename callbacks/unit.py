@@ -133,7 +133,8 @@ def _reference_row(label: str, frame: pd.DataFrame, indicator: indicators.Indica
     value = _none(current[indicator.code])
     delta = indicators.change(indicator, _clean(current[indicator.code]),
                               _clean(previous[indicator.code]))
-    return {"code": f"reference-{label}", "name": label, "value": value, "enrollment": int(current["enrolled"]),
+    return {"code": f"reference-{label}", "name": label, "value": value,
+            "enrollment": int(current["enrolled"]),
             "change": None if is_missing(delta) else delta, "rank": None}
 
 

@@ -1,7 +1,7 @@
 """Analytics tables: pre-aggregated counts the dashboard reads, and their version.
 
 ``school_stats`` holds one row per school, school year, grade and sex with every
-count the indicators need. School attributes and the school's commune, province
+count the indicators need; its ``cycle`` is the cycle of the grade. School attributes and the school's commune, province
 and region are copied into each row, so that any filter or level is one GROUP BY.
 """
 

@@ -50,9 +50,13 @@ def stats_select() -> sa.Select:
         schema.province
     )
     exams = _exam_per_pupil()
+    # The cycle filter selects pupils by their grade (a school may teach several cycles).
+    grade_cycle = sa.case(
+        *((e.c.grade.in_(grades), cycle) for cycle, grades in schema.GRADES_BY_CYCLE.items())
+    ).label("cycle")
     dimensions = [
         e.c.school_year, e.c.school_code, pr.c.region_code, co.c.province_code,
-        sc.c.commune_code, sc.c.cycle, sc.c.sector, sc.c.milieu, e.c.grade, st.c.sex,
+        sc.c.commune_code, grade_cycle, sc.c.sector, sc.c.milieu, e.c.grade, st.c.sex,
     ]
 
     def count_where(condition) -> sa.ColumnElement:

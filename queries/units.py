@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -60,7 +62,15 @@ def _children(level: str, code: str, scope: Scope, version: int) -> pd.DataFrame
     clause = _scope_clause(scope)
     if clause is not None:
         select = select.where(clause)
-    return read(select.order_by(u.c.name_fr))
+    frame = read(select)
+    return frame.sort_values("name_fr", key=lambda names: names.map(sort_key)).reset_index(
+        drop=True)
+
+
+def sort_key(name: str) -> str:
+    """Return the key that orders French names as a reader expects (É with E, case-blind)."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def units(level: str, parent: str | None, scope: Scope) -> pd.DataFrame:

@@ -57,7 +57,7 @@ def _cases(engine, count: int, seed: int = 11):
     filters = [
         ("1=1", "1=1"),
         ("st.sex = 'F'", "sex = 'F'"),
-        ("s.cycle = 'college'", "cycle = 'college'"),
+        ("e.grade IN ('1AC', '2AC', '3AC')", "cycle = 'college'"),
         ("s.sector = 'prive' AND s.milieu = 'urbain'", "sector = 'prive' AND milieu = 'urbain'"),
         ("s.milieu = 'rural' AND st.sex = 'M'", "milieu = 'rural' AND sex = 'M'"),
     ]

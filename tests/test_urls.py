@@ -1,0 +1,76 @@
+"""One URL scheme for the hierarchy: building, reading and rejecting."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.urls import (
+    BadParameter, View, as_store, drill_url, from_store, parse, read_filters, split_path,
+    view_url,
+)
+from queries import Filters
+
+YEARS = [2021, 2022, 2023, 2024]
+
+
+def test_default_view_url_names_only_the_year():
+    view = View("national", "MA", Filters(2024))
+    assert view_url(view) == "/?year=2024"
+
+
+def test_view_url_keeps_every_non_default_choice():
+    view = View("province", "141", Filters(2023, "college", "public", "urbain", "F"),
+                "success_rate_BAC")
+    assert view_url(view) == (
+        "/province/141?year=2023&cycle=college&sector=public&milieu=urbain&sex=F"
+        "&indicator=success_rate_BAC"
+    )
+
+
+def test_parse_reads_back_what_view_url_wrote():
+    view = View("commune", "81.5.7C", Filters(2022, "primaire", "all", "rural", "M"),
+                "repetition_rate")
+    path, search = view_url(view).split("?")
+    parsed = parse(path, "?" + search, YEARS)
+    assert parsed.view == view and parsed.notices == []
+
+
+def test_drill_keeps_filters_and_indicator():
+    view = View("region", "6", Filters(2023, sex="F"), "girls_share")
+    assert drill_url(view, "province", "141") == (
+        "/province/141?year=2023&sex=F&indicator=girls_share")
+
+
+def test_store_round_trip():
+    view = View("school", "10001F", Filters(2024, "college"), "mean_score")
+    assert from_store(as_store(view)) == view
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("/", ("national", "MA")), ("/region/6", ("region", "6")), ("/region/6/", ("region", "6")),
+     ("/school/12345A", ("school", "12345A")), ("/planet/3", None), ("/region", None),
+     ("/region/" + "x" * 40, None), ("/region/6/extra", None)],
+)
+def test_split_path(path, expected):
+    assert split_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [({"year": "1999"}, "year"), ({"year": "²"}, "year"), ({"year": "٢٠٢٤"}, "year"),
+     ({"year": "20245"}, "year"), ({"cycle": "lycee"}, "cycle"), ({"sector": "semi"}, "sector"),
+     ({"milieu": "x"}, "milieu"), ({"sex": "X"}, "sex"), ({"indicator": "nope"}, "indicator")],
+)
+def test_bad_parameters(params, name):
+    with pytest.raises(BadParameter) as error:
+        read_filters(params, YEARS, strict=True)
+    assert error.value.name == name
+    filters, indicator, notices = read_filters(params, YEARS, strict=False)
+    assert notices == [name]
+    assert filters == Filters(2024) and indicator == "dropout_rate"
+
+
+def test_pages_that_are_not_units():
+    assert parse("/definitions", "", YEARS).page == "definitions"
+    assert parse("/nowhere/at/all", "", YEARS).page == "not-found"
