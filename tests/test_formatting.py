@@ -9,7 +9,12 @@ import pytest
 
 from dashboard import indicators
 from dashboard.formatting import (
-    NO_DATA, format_change, format_count, format_rate, format_value, school_year_label,
+    NO_DATA,
+    format_change,
+    format_count,
+    format_rate,
+    format_value,
+    school_year_label,
 )
 
 RATE = indicators.BY_CODE["dropout_rate"]

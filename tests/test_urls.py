@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from dashboard.urls import (
-    BadParameter, View, as_store, drill_url, from_store, parse, read_filters, split_path,
+    BadParameter,
+    View,
+    as_store,
+    drill_url,
+    from_store,
+    parse,
+    read_filters,
+    split_path,
     view_url,
 )
 from queries import Filters
