@@ -1,8 +1,9 @@
 """Analytics tables: pre-aggregated counts the dashboard reads, and their version.
 
 ``school_stats`` holds one row per school, school year, grade and sex with every
-count the indicators need; its ``cycle`` is the cycle of the grade. School attributes and the school's commune, province
-and region are copied into each row, so that any filter or level is one GROUP BY.
+count the indicators need; its ``cycle`` is the cycle of the grade. School attributes
+and the school's commune, province and region are copied into each row, so that any
+filter or level is one GROUP BY.
 """
 
 from __future__ import annotations

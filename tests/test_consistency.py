@@ -19,7 +19,8 @@ FILTERS = [
 
 
 def _views(engine):
-    school, commune = query(engine, "SELECT code, commune_code FROM school ORDER BY code LIMIT 1")[0]
+    sql = "SELECT code, commune_code FROM school ORDER BY code LIMIT 1"
+    school, commune = query(engine, sql)[0]
     return [("national", "MA"), ("region", "6"), ("province", "141"), ("commune", commune),
             ("school", school)]
 
