@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import Input, Output, State, callback, ctx, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
@@ -101,14 +101,20 @@ def render_page(pathname: str):
         page = school_page.layout(row, commune["name_fr"])
     else:
         page = unit_page.layout(row)
-    return [page_marker(level, code), page]
+    return [page_marker(level, code, row["name_fr"]), page]
 
 
-def page_marker(level: str, code: str):
-    """Return the store that tells data callbacks which unit the page on screen shows."""
-    from dash import dcc
+def page_marker(level: str, code: str, name: str) -> list:
+    """Return the stores naming the unit on screen (for data callbacks and the tab title)."""
+    return [dcc.Store(id="page-unit", data={"level": level, "code": code}),
+            dcc.Store(id="page-title", data=f"{name} · Pilotage")]
 
-    return dcc.Store(id="page-unit", data={"level": level, "code": code})
+
+clientside_callback(
+    "function (title) { if (title) { document.title = title; } return null; }",
+    Output("title-sink", "data"),
+    Input("page-title", "data"),
+)
 
 
 @callback(

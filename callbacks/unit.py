@@ -21,7 +21,6 @@ from queries.stats import breakdown, children_indicators, trend, unit_indicators
 from queries.units import ancestors, children, get_unit
 
 VIEW_INPUTS = [Input("view", "data"), Input("page-unit", "data")]
-UNIT_NAMES = {"national": "Maroc"}
 
 
 def _tone(indicator: indicators.Indicator, delta: float) -> str:

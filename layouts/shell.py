@@ -89,6 +89,7 @@ def layout() -> html.Div:
         [
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="view"),
+            dcc.Store(id="title-sink"),
             header(),
             filter_bar(),
             dbc.Container(

@@ -1,0 +1,77 @@
+"""Browser fixtures: the app served on loopback and a headless Chromium page that watches it.
+
+The page fails its test at teardown if the browser logged an error, if a script threw,
+or if anything tried to reach a host other than 127.0.0.1: the product ships every
+asset itself and must never call a third party (no map tiles, no CDN).
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Route, expect, sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+LOCAL_HOST = "127.0.0.1"
+VIEWPORT = {"width": 1400, "height": 1000}
+TIMEOUT_MS = 15_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture(scope="session")
+def live_url(tiny_app) -> str:
+    """Serve the tiny app on a free loopback port for the whole session; return its root URL."""
+    server = make_server(LOCAL_HOST, 0, tiny_app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="pilotage-live", daemon=True)
+    thread.start()
+    yield f"http://{LOCAL_HOST}:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (never a downloaded build)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, live_url):
+    """A fresh page on the live app; console errors, page errors and outside calls fail."""
+    context = browser.new_context(base_url=live_url, viewport=VIEWPORT, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    outside: list[str] = []
+
+    def local_only(route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname == LOCAL_HOST:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", local_only)
+    page = context.new_page()
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console error on {page.url}: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(f"page error on {page.url}: {error}"))
+    yield page
+    context.close()
+    problems = errors + [f"request to a third party: {url}" for url in outside]
+    if problems:
+        pytest.fail("The browser reported problems:\n" + "\n".join(problems), pytrace=False)
