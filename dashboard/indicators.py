@@ -106,20 +106,20 @@ def compute(sums: pd.DataFrame, sex_filtered: bool = False) -> pd.DataFrame:
     A ratio whose denominator is zero is "no data" (NaN), never 0 %. The girls'
     share is meaningless under a sex filter and is NaN there too.
     """
-    result = sums.copy()
+    columns: dict[str, np.ndarray] = {}
     for indicator in INDICATORS:
-        numerator = result[indicator.numerator].astype(float)
+        numerator = sums[indicator.numerator].to_numpy(dtype=float)
         if indicator.denominator is None:
-            result[indicator.code] = numerator
+            columns[indicator.code] = numerator
             continue
-        denominator = result[indicator.denominator].astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = numerator / denominator.where(denominator > 0)
-            values = np.where(denominator > 0, ratio, np.nan)
-        result[indicator.code] = values
+        denominator = sums[indicator.denominator].to_numpy(dtype=float)
+        safe = np.where(denominator > 0, denominator, 1.0)
+        columns[indicator.code] = np.where(denominator > 0, numerator / safe, np.nan)
     if sex_filtered:
-        result["girls_share"] = np.nan
-    return result
+        columns["girls_share"] = np.full(len(sums), np.nan)
+    # built in one go: adding columns one by one costs pandas ten times more
+    values = pd.DataFrame(columns, index=sums.index)
+    return pd.concat([sums.drop(columns=list(columns), errors="ignore"), values], axis=1)
 
 
 def change(indicator: Indicator, current: float, previous: float) -> float:

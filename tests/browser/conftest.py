@@ -8,11 +8,12 @@ asset itself and must never call a third party (no map tiles, no CDN).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Route, expect, sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,10 +25,18 @@ TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
+class QuietHandler(WSGIRequestHandler):
+    """Serve requests without logging each one (errors are still logged)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
-def live_url(tiny_app) -> str:
+def live_url(tiny_app) -> Iterator[str]:
     """Serve the tiny app on a free loopback port for the whole session; return its root URL."""
-    server = make_server(LOCAL_HOST, 0, tiny_app.server, threaded=True)
+    server = make_server(LOCAL_HOST, 0, tiny_app.server, threaded=True,
+                         request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="pilotage-live", daemon=True)
     thread.start()
     yield f"http://{LOCAL_HOST}:{server.server_port}"
