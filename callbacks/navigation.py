@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
@@ -104,10 +104,10 @@ def render_page(pathname: str):
     return [page_marker(level, code, row["name_fr"]), page]
 
 
-def page_marker(level: str, code: str, name: str) -> list:
+def page_marker(level: str, code: str, name: str) -> html.Div:
     """Return the stores naming the unit on screen (for data callbacks and the tab title)."""
-    return [dcc.Store(id="page-unit", data={"level": level, "code": code}),
-            dcc.Store(id="page-title", data=f"{name} · Pilotage")]
+    return html.Div([dcc.Store(id="page-unit", data={"level": level, "code": code}),
+                     dcc.Store(id="page-title", data=f"{name} · Pilotage")])
 
 
 clientside_callback(
