@@ -23,7 +23,8 @@ def main(url: str, path: str, width: int = 1440, height: int = 900) -> int:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url, wait_until="load")
-        page.wait_for_selector("#page > *", timeout=20_000)
+        page.wait_for_selector(".unit-page, .school-page, #not-found, .definitions-page",
+                               timeout=20_000)
         page.wait_for_timeout(3000)
         page.screenshot(path=path, full_page=True, timeout=90_000)
         browser.close()
