@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash
+from dash import _callback as dash_callback
 from flask import Flask
 
 from dashboard.config import Config, load_config
@@ -44,6 +45,16 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     from layouts import shell
 
     app.layout = shell.layout
+    # Dash learns which script files it may serve while rendering its index page. Render
+    # it once now, so that every gunicorn worker serves them, not only the one that
+    # happened to answer the first page.
+    # Rendering also moves the clientside functions registered through dash.callback
+    # into this app; put them back so that the next app of the process (a gunicorn
+    # worker after `serve` checked the configuration, a test's app) gets them too.
+    pending = list(dash_callback.GLOBAL_INLINE_SCRIPTS)
+    with server.test_request_context("/"):
+        app.index()
+    dash_callback.GLOBAL_INLINE_SCRIPTS.extend(pending)
     return app
 
 

@@ -73,6 +73,14 @@ def drill_url(view: View, level: str, code: str) -> str:
     return view_url(View(level, code, view.filters, view.indicator))
 
 
+def export_url(view: View, path: str, **extra: str) -> str:
+    """Return the URL of an export of a view, e.g. ``chart/map.png`` or ``briefing.pptx``."""
+    params: dict[str, str | int] = {"level": view.level, "code": view.code,
+                                    **view.filters.as_dict(), "indicator": view.indicator}
+    params.update(extra)
+    return f"/export/{path}?{urlencode(params)}"
+
+
 def view_url(view: View) -> str:
     """Return the full, shareable URL of a view (defaults are left out, the year is not)."""
     params: dict[str, str | int] = {"year": view.filters.year}

@@ -9,6 +9,7 @@ from dash import html
 from dashboard import indicators
 from dashboard.i18n import _
 from layouts.components import graph, kpi_card, loading, section
+from layouts.exports import briefing_buttons, export_menu
 
 LEVEL_LABELS = {
     "national": "Royaume du Maroc",
@@ -32,6 +33,8 @@ def title_block(unit: dict) -> html.Div:
             html.Nav(id="breadcrumb", className="crumbs", **{"aria-label": _("Fil d'Ariane")}),
             html.Div(
                 [
+                    html.Div(
+                        [
                     html.Div(_(LEVEL_LABELS[unit["level"]]), className="unit-level"),
                     html.H1(
                         [html.Span(unit["name_fr"], className="unit-name"),
@@ -40,7 +43,11 @@ def title_block(unit: dict) -> html.Div:
                         className="unit-title",
                     ),
                     html.Div(id="view-subtitle", className="unit-subtitle"),
+                        ],
+                    ),
+                    briefing_buttons(),
                 ],
+                className="d-flex justify-content-between align-items-end flex-wrap gap-2",
             ),
         ],
         className="unit-heading",
@@ -49,12 +56,18 @@ def title_block(unit: dict) -> html.Div:
 
 def kpi_row() -> html.Div:
     """Return the row of indicator cards, filled by a callback."""
-    return loading(
-        html.Div(
-            [kpi_card(i.code, _(i.short_label)) for i in indicators.INDICATORS],
-            id="kpi-row",
-            className="kpi-row",
-        )
+    return html.Div(
+        [
+            html.Div(export_menu("kpis", images=False), className="kpi-export"),
+            loading(
+                html.Div(
+                    [kpi_card(i.code, _(i.short_label)) for i in indicators.INDICATORS],
+                    id="kpi-row",
+                    className="kpi-row",
+                )
+            ),
+        ],
+        className="kpi-block",
     )
 
 
@@ -91,9 +104,11 @@ def layout(unit: dict) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(section(_("Carte : {children}", children=children_label.lower()),
-                                    graph("map", height=430), title_id="map-title"), lg=6),
+                                    graph("map", height=430), title_id="map-title",
+                                    extra=export_menu("map")), lg=6),
                     dbc.Col(section(_("Classement : {children}", children=children_label.lower()),
-                                    children_grid(level), title_id="table-title"),
+                                    children_grid(level), title_id="table-title",
+                                    extra=export_menu("ranking", images=False)),
                             lg=6),
                 ],
                 className="g-3 mt-1",
@@ -101,19 +116,21 @@ def layout(unit: dict) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(section(_("Évolution"), graph("trend-chart", height=320),
-                                    title_id="trend-title"), lg=6),
-                    dbc.Col(section(_("Par niveau"), graph("breakdown-grade", height=320)), lg=6),
+                                    title_id="trend-title", extra=export_menu("trend-chart")),
+                            lg=6),
+                    dbc.Col(section(_("Par niveau"), graph("breakdown-grade", height=320),
+                                    extra=export_menu("breakdown-grade")), lg=6),
                 ],
                 className="g-3 mt-1",
             ),
             dbc.Row(
                 [
-                    dbc.Col(section(_("Filles et garçons"), graph("breakdown-sex", height=260)),
-                            md=4),
-                    dbc.Col(section(_("Urbain et rural"), graph("breakdown-milieu", height=260)),
-                            md=4),
-                    dbc.Col(section(_("Public et privé"), graph("breakdown-sector", height=260)),
-                            md=4),
+                    dbc.Col(section(_("Filles et garçons"), graph("breakdown-sex", height=260),
+                                    extra=export_menu("breakdown-sex")), md=4),
+                    dbc.Col(section(_("Urbain et rural"), graph("breakdown-milieu", height=260),
+                                    extra=export_menu("breakdown-milieu")), md=4),
+                    dbc.Col(section(_("Public et privé"), graph("breakdown-sector", height=260),
+                                    extra=export_menu("breakdown-sector")), md=4),
                 ],
                 className="g-3 mt-1",
             ),

@@ -1,0 +1,110 @@
+"""Download links that follow the view, and the briefing pack produced on request."""
+
+from __future__ import annotations
+
+import logging
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc
+from dash.exceptions import PreventUpdate
+
+from callbacks.access import current_scope
+from callbacks.common import current_view
+from dashboard.i18n import _
+from dashboard.urls import export_url
+from layouts.exports import DATA_FORMATS, IMAGE_FORMATS
+
+log = logging.getLogger("pilotage.exports")
+
+
+@callback(
+    Output({"type": "export-menu", "chart": ALL, "images": ALL}, "children"),
+    Input("view", "data"),
+    Input("page-unit", "data"),
+    State({"type": "export-menu", "chart": ALL, "images": ALL}, "id"),
+)
+def update_export_links(view_data, page_unit, menus):
+    """Point every download menu at the exports of the view on screen."""
+    view = current_view(view_data, page_unit)
+    result = []
+    for menu in menus:
+        items = []
+        if menu["images"]:
+            items += [dbc.DropdownMenuItem(_("Image"), header=True)]
+            items += [
+                dbc.DropdownMenuItem(_(label), external_link=True,
+                                     href=export_url(view, f"chart/{menu['chart']}.{fmt}"))
+                for fmt, label in IMAGE_FORMATS
+            ]
+            items.append(dbc.DropdownMenuItem(divider=True))
+        items.append(dbc.DropdownMenuItem(_("Données"), header=True))
+        items += [
+            dbc.DropdownMenuItem(_(label), external_link=True,
+                                 href=export_url(view, f"data/{menu['chart']}.{fmt}", **extra))
+            for fmt, label, extra in DATA_FORMATS
+        ]
+        result.append(items)
+    return result
+
+
+def _briefing(view_data, page_unit, fmt: str):
+    from exports.briefing import briefing_filename, build_pdf, build_pptx
+
+    from exports.renderer import RenderError
+
+    view = current_view(view_data, page_unit)
+    build = build_pptx if fmt == "pptx" else build_pdf
+    try:
+        content = build(view, current_scope())
+    except RenderError:
+        return None, _("Le rendu des graphiques a échoué : réessayez dans un instant.")
+    log.info("briefing %s for %s %s %s", fmt, view.level, view.code, view.filters.as_dict())
+    return dcc.send_bytes(content, briefing_filename(view, fmt)), _("Briefing prêt.")
+
+
+@callback(
+    Output("briefing-download", "data", allow_duplicate=True),
+    Output("briefing-status", "children", allow_duplicate=True),
+    Input("briefing-pptx", "n_clicks"),
+    State("view", "data"),
+    State("page-unit", "data"),
+    running=[
+        (Output("briefing-pptx", "disabled"), True, False),
+        (Output("briefing-pdf", "disabled"), True, False),
+        (Output("briefing-status", "children"), _("Préparation du briefing…"), ""),
+    ],
+    prevent_initial_call=True,
+)
+def download_briefing_pptx(clicks, view_data, page_unit):
+    """Build the PowerPoint briefing pack of the view on screen."""
+    if not clicks:
+        raise PreventUpdate
+    return _briefing(view_data, page_unit, "pptx")
+
+
+@callback(
+    Output("briefing-download", "data", allow_duplicate=True),
+    Output("briefing-status", "children", allow_duplicate=True),
+    Input("briefing-pdf", "n_clicks"),
+    State("view", "data"),
+    State("page-unit", "data"),
+    running=[
+        (Output("briefing-pptx", "disabled"), True, False),
+        (Output("briefing-pdf", "disabled"), True, False),
+        (Output("briefing-status", "children"), _("Préparation du briefing…"), ""),
+    ],
+    prevent_initial_call=True,
+)
+def download_briefing_pdf(clicks, view_data, page_unit):
+    """Build the PDF briefing pack of the view on screen."""
+    if not clicks:
+        raise PreventUpdate
+    return _briefing(view_data, page_unit, "pdf")
+
+
+clientside_callback(
+    "function (clicks) { if (clicks) { window.print(); } return null; }",
+    Output("title-sink", "data", allow_duplicate=True),
+    Input("print-button", "n_clicks"),
+    prevent_initial_call=True,
+)

@@ -1,0 +1,43 @@
+"""Download menus and the briefing button; the links are filled by a callback."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.i18n import _
+
+IMAGE_FORMATS = (("png", "Image PNG"), ("svg", "Image SVG (vectorielle)"), ("pdf", "PDF"))
+DATA_FORMATS = (("csv", "Données CSV", {}), ("csv", "Données CSV (Excel français, « ; »)",
+                                             {"sep": "semicolon"}),
+                ("xlsx", "Données Excel", {}))
+
+
+def export_menu(chart: str, images: bool = True) -> dbc.DropdownMenu:
+    """Return the download menu of one chart or table (items set per view)."""
+    return dbc.DropdownMenu(
+        id={"type": "export-menu", "chart": chart, "images": images},
+        label=_("Télécharger"),
+        size="sm",
+        color="light",
+        align_end=True,
+        className="export-menu no-print",
+        children=[],
+    )
+
+
+def briefing_buttons() -> html.Div:
+    """Return the buttons that produce the briefing pack of the page."""
+    return html.Div(
+        [
+            dbc.Button([html.Span("⤓ ", **{"aria-hidden": "true"}), _("Briefing PowerPoint")],
+                       id="briefing-pptx", color="primary", size="sm"),
+            dbc.Button([html.Span("⤓ ", **{"aria-hidden": "true"}), _("Briefing PDF")],
+                       id="briefing-pdf", color="primary", outline=True, size="sm"),
+            dbc.Button(_("Imprimer"), id="print-button", color="secondary", outline=True,
+                       size="sm"),
+            html.Span(id="briefing-status", className="briefing-status", role="status"),
+            dcc.Download(id="briefing-download"),
+        ],
+        className="briefing-actions no-print",
+    )
