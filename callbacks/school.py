@@ -15,9 +15,8 @@ from dashboard.i18n import _
 from dashboard.schema import GRADES
 from layouts import figures
 from layouts.components import no_data_label
-from queries import NATIONAL_SCOPE
 from queries.stats import breakdown, grade_by_sex, unit_indicators
-from queries.units import get_unit
+from queries.units import comparison_chain
 
 OUTCOME_COLOURS = {"promoted": "#2a6f97", "repeaters": "#e0a33b", "dropouts": "#b23a48"}
 
@@ -53,13 +52,6 @@ def update_school_outcomes(view_data, page_unit):
     return figures.grouped_bars(frame, "grade", series, OUTCOME_COLOURS, stacked=True)
 
 
-def _comparison_units(view) -> list[tuple[str, str, str]]:
-    school = get_unit("school", view.code, current_scope())
-    chain = [("school", view.code), ("commune", school["commune_code"]),
-             ("province", school["province_code"]), ("region", school["region_code"]),
-             ("national", "MA")]
-    return [(level, code, get_unit(level, code, NATIONAL_SCOPE)["name_fr"])
-            for level, code in chain]
 
 
 @callback(Output("school-comparison", "figure"), *VIEW_INPUTS)
@@ -68,8 +60,7 @@ def update_school_comparison(view_data, page_unit):
     view = current_view(view_data, page_unit)
     indicator = indicators.BY_CODE[view.indicator]
     names, values = [], []
-    for level, code, name in _comparison_units(view):
-        scope = current_scope() if level == "school" else NATIONAL_SCOPE
+    for level, code, name, scope in comparison_chain(view.code, current_scope()):
         frame = unit_indicators(level, code, view.filters, scope)
         names.append(name)
         values.append(frame.iloc[1][indicator.code])
@@ -92,8 +83,7 @@ def update_school_exams(view_data, page_unit):
     view = current_view(view_data, page_unit)
     exams = [i for i in indicators.INDICATORS if i.code.startswith("success_rate_")]
     rows = []
-    for level, code, name in _comparison_units(view):
-        scope = current_scope() if level == "school" else NATIONAL_SCOPE
+    for level, code, name, scope in comparison_chain(view.code, current_scope()):
         current = unit_indicators(level, code, view.filters, scope).iloc[1]
         rows.append({"unit": name, **{i.code: current[i.code] for i in exams},
                      **{i.denominator: current[i.denominator] for i in exams}})

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dashboard.analytics_schema import unit as unit_table
 from dashboard.extensions import cache
 from queries.database import data_version, read
-from queries.scope import OutOfScope, Scope
+from queries.scope import NATIONAL_SCOPE, OutOfScope, Scope
 
 LEVELS = ("national", "region", "province", "commune", "school")
 CHILD_LEVEL = {"national": "region", "region": "province", "province": "commune",
@@ -125,3 +125,24 @@ def _schools_under(level: str, code: str, scope: Scope, version: int) -> pd.Data
     if clause is not None:
         select = select.where(clause)
     return read(select.order_by(u.c.code))
+
+
+def comparison_chain(school_code: str, scope: Scope) -> list[tuple[str, str, str, Scope]]:
+    """Return the units a school is compared with, each with the scope to read it under.
+
+    The school, then its commune, province and region as far as the caller's scope
+    reaches (a scoped user never sees a unit wider than their own), then Morocco, the
+    benchmark every user may see.
+    """
+    school = get_unit("school", school_code, scope)
+    chain = [("school", school_code), ("commune", school["commune_code"]),
+             ("province", school["province_code"]), ("region", school["region_code"])]
+    result = []
+    for level, code in chain:
+        row = _unit_row(level, code, data_version())
+        if row is not None and scope.contains({**row, "school_code": school_code
+                                               if level == "school" else None}):
+            result.append((level, code, row["name_fr"], scope))
+    national = _unit_row("national", "MA", data_version())
+    result.append(("national", "MA", national["name_fr"], NATIONAL_SCOPE))
+    return result
