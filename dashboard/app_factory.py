@@ -29,6 +29,11 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     from dashboard.api import api
 
     server.register_blueprint(api)
+    from exports.briefing_routes import briefing
+    server.register_blueprint(briefing)
+    from exports.routes import exports
+
+    server.register_blueprint(exports)
 
     app = dash.Dash(
         "pilotage",

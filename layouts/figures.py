@@ -47,7 +47,7 @@ def _axis_format(indicator: Indicator) -> dict:
     if indicator.is_rate:
         return {"tickformat": ".0%"}
     if indicator.unit == "score":
-        return {"tickformat": ".1f"}
+        return {"tickformat": ".2f"}
     return {"tickformat": ",d"}
 
 
@@ -86,8 +86,11 @@ def choropleth(
     ))
     if has_data:
         z = [float(values[c]) for c in has_data]
+        low, high = min(z), max(z)
+        if high == low:  # one value: a scale from zero, not one centred on it
+            low, high = (0.0, high * 1.25) if high > 0 else (0.0, 1.0)
         figure.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="id", locations=has_data, z=z,
+            geojson=geojson, featureidkey="id", locations=has_data, z=z, zmin=low, zmax=high,
             colorscale=indicator.colorscale,
             colorbar={"thickness": 12, "len": 0.8, "x": 1.0, "outlinewidth": 0,
                       "tickformat": ".1%" if indicator.is_rate else _axis_format(
