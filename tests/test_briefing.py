@@ -18,7 +18,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
 import exports.briefing_routes as routes
-from dashboard import indicators
+from dashboard import indicators, web_params
 from dashboard.formatting import format_change, format_count, format_value
 from dashboard.urls import View
 from exports import renderer
@@ -374,7 +374,7 @@ def test_unbuilt_data_is_unavailable(client, monkeypatch):
     def not_built():
         raise DataNotReady(NOT_BUILT)
 
-    monkeypatch.setattr(routes, "available_years", not_built)
+    monkeypatch.setattr(web_params, "available_years", not_built)
     assert_refused(client.get(f"/export/briefing.pptx?{REGION}"), 503, None)
 
 

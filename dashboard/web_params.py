@@ -1,0 +1,135 @@
+"""Request parameters and JSON errors shared by the read API and the export routes.
+
+Every machine-facing route reads a unit and a view the same way and refuses a request
+with the same JSON shape, ``{"error": {"parameter": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from dashboard.urls import (
+    LEVELS,
+    MAX_CODE_LENGTH,
+    NATIONAL_CODE,
+    BadParameter,
+    View,
+    read_filters,
+)
+from queries.database import DataNotReady
+from queries.filters import CHOICES, Filters
+from queries.scope import OutOfScope
+from queries.stats import available_years
+from queries.units import UnknownUnit
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
+FILTER_PARAMETERS = ("year", *CHOICES)
+
+
+class JsonError(Exception):
+    """A refused request, with its HTTP status and the parameter at fault."""
+
+    def __init__(self, status: int, parameter: str | None, message: str):
+        super().__init__(message)
+        self.status = status
+        self.parameter = parameter
+        self.message = message
+
+
+def query_params() -> dict[str, str]:
+    """Return the query string as single values (the last one wins, as in page URLs)."""
+    return {name: values[-1] for name, values in request.args.lists()}
+
+
+def read_level(params: dict[str, str]) -> str:
+    """Return the ``level`` parameter, required and one of the hierarchy's levels."""
+    level = params.get("level")
+    if not level:
+        raise BadParameter("level", f"required: one of {', '.join(LEVELS)}")
+    if level not in LEVELS:
+        raise BadParameter("level", f"must be one of {', '.join(LEVELS)}")
+    return level
+
+
+def check_code(name: str, code: str) -> None:
+    """Refuse a code that is too long or holds anything but letters, digits and dots."""
+    if len(code) > MAX_CODE_LENGTH:
+        raise BadParameter(name, f"longer than {MAX_CODE_LENGTH} characters")
+    if not CODE_PATTERN.fullmatch(code):
+        raise BadParameter(name, "may hold only letters, digits and dots")
+
+
+def read_unit(params: dict[str, str]) -> tuple[str, str]:
+    """Return (level, code); the nation's code may be left out."""
+    level = read_level(params)
+    code = params.get("code") or ""
+    if not code:
+        if level != "national":
+            raise BadParameter("code", f"required for level {level}")
+        code = NATIONAL_CODE
+    check_code("code", code)
+    return level, code
+
+
+def read_view(params: dict[str, str], with_indicator: bool = True) -> View:
+    """Return the view a request names: unit, filters and indicator, all checked."""
+    level, code = read_unit(params)
+    names = (*FILTER_PARAMETERS, "indicator") if with_indicator else FILTER_PARAMETERS
+    chosen = {name: params[name] for name in names if name in params}
+    filters, indicator, _notices = read_filters(chosen, available_years(), strict=True)
+    return View(level, code, filters, indicator)
+
+
+def read_filters_only(params: dict[str, str]) -> Filters:
+    """Return the filters a request names, checked."""
+    return read_view({**params, "level": "national", "code": ""}, with_indicator=False).filters
+
+
+def json_error(status: int, parameter: str | None, message: str) -> Response:
+    """Return the JSON answer of a refused request."""
+    error: dict[str, str] = {"message": message}
+    if parameter is not None:
+        error = {"parameter": parameter, **error}
+    return Response(json.dumps({"error": error}, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def install_json_errors(blueprint: Blueprint, log: logging.Logger, what: str) -> None:
+    """Answer every failure of the blueprint's routes in JSON, never an HTML page."""
+
+    @blueprint.errorhandler(JsonError)
+    def _refused(error: JsonError) -> Response:
+        response = json_error(error.status, error.parameter, error.message)
+        if error.status == 405:
+            response.headers["Allow"] = "GET, HEAD, OPTIONS"
+        return response
+
+    @blueprint.errorhandler(BadParameter)
+    def _bad_parameter(error: BadParameter) -> Response:
+        return json_error(400, error.name, error.message)
+
+    @blueprint.errorhandler(UnknownUnit)
+    def _unknown_unit(error: UnknownUnit) -> Response:
+        return json_error(404, "code", str(error))
+
+    @blueprint.errorhandler(OutOfScope)
+    def _out_of_scope(error: OutOfScope) -> Response:
+        return json_error(403, "code", str(error))
+
+    @blueprint.errorhandler(DataNotReady)
+    def _data_not_ready(error: DataNotReady) -> Response:
+        return json_error(503, None, str(error))
+
+    @blueprint.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        return json_error(error.code or 500, None, error.description or error.name)
+
+    @blueprint.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("%s %s failed", what, request.full_path)
+        return json_error(500, None, "internal error; it has been logged")
