@@ -10,7 +10,6 @@ from callbacks.access import current_scope
 from callbacks.common import current_view
 from callbacks.unit import VIEW_INPUTS, _message_figure
 from dashboard import indicators
-from dashboard.formatting import format_value
 from dashboard.i18n import _
 from dashboard.schema import GRADES
 from layouts import figures
@@ -64,17 +63,7 @@ def update_school_comparison(view_data, page_unit):
         frame = unit_indicators(level, code, view.filters, scope)
         names.append(name)
         values.append(frame.iloc[1][indicator.code])
-    colours = [figures.PRIMARY] + [figures.REFERENCE] * (len(names) - 1)
-    figure = go.Figure(go.Bar(
-        y=names[::-1], x=values[::-1], orientation="h", marker_color=colours[::-1],
-        text=[format_value(indicator, None if pd.isna(v) else v) for v in values[::-1]],
-        textposition="auto", hovertemplate="%{y}<extra></extra>",
-    ))
-    figure.update_layout(figures.base_layout(
-        xaxis={"tickformat": ".0%" if indicator.is_rate else ",", "gridcolor": "#e6e9ee"},
-        yaxis={"automargin": True},
-    ))
-    return figure
+    return figures.comparison_bars(names, values, indicator)
 
 
 @callback(Output("school-exams", "figure"), *VIEW_INPUTS)

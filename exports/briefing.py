@@ -38,14 +38,21 @@ from dashboard.geography import boundaries
 from dashboard.i18n import _
 from dashboard.urls import View
 from exports import renderer
+from exports.naming import export_filename
 from layouts import figures
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import CHILDREN_LABELS, LEVEL_LABELS
-from queries import ALL, NATIONAL_SCOPE, Scope
-from queries.briefing_version import latest_build
-from queries.filters import CHOICES
+from queries import NATIONAL_SCOPE, Scope
 from queries.stats import children_indicators, trend, unit_indicators
-from queries.units import CHILD_LEVEL, ancestors, children, get_unit, schools_under
+from queries.units import (
+    CHILD_LEVEL,
+    ancestors,
+    children,
+    comparison_chain,
+    get_unit,
+    schools_under,
+)
+from queries.version import data_version_info
 
 #: Chart images: CSS pixels of the figure and the device scale (PNG pixels = size x scale).
 MAP_SIZE = (1000, 780)
@@ -60,7 +67,6 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "septembre", "octobre", "novembre", "décembre")
 UNIT_TEXTS = {"count": "Nombre ; évolution en %", "rate": "Taux (%) ; évolution en points",
               "score": "Note sur 20 ; évolution en %"}
-COMPARISON_LEVELS = ("school", "commune", "province", "region", "national")
 
 # The ministry's look (assets/pilotage.css).
 NAVY = RGBColor(0x0B, 0x3D, 0x6E)
@@ -197,7 +203,8 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
     kpis = [_kpi_row(i, current[i.code], previous[i.code]) for i in indicators.INDICATORS]
     is_school = view.level == "school"
     name_ar = unit["name_ar"] if unit["name_ar"] and unit["name_ar"] != unit["name_fr"] else None
-    version, built_at = latest_build()
+    info = data_version_info()
+    version, built_at = info["version"], info["built_at"]
     trend_chart, trend_table = trend_content(view, unit["name_fr"], scope)
     content = Briefing(
         view=view,
@@ -378,15 +385,9 @@ def _reference_row(label: str, level: str, code: str, view: View, scope: Scope) 
 
 def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
     """Return the school beside its commune, province, region and the nation (as on screen)."""
-    school = get_unit("school", view.code, scope)
-    codes = {"school": view.code, "commune": school["commune_code"],
-             "province": school["province_code"], "region": school["region_code"],
-             "national": "MA"}
     columns = []
-    for level in COMPARISON_LEVELS:
-        unit_scope = scope if level == "school" else NATIONAL_SCOPE
-        name = get_unit(level, codes[level], unit_scope)["name_fr"]
-        current = unit_indicators(level, codes[level], view.filters, unit_scope).iloc[1]
+    for level, code, name, unit_scope in comparison_chain(view.code, scope):
+        current = unit_indicators(level, code, view.filters, unit_scope).iloc[1]
         raw = {i.code: _number(current[i.code]) for i in indicators.INDICATORS}
         columns.append(ComparisonColumn(
             _(LEVEL_LABELS[level]) if level != "national" else _("Maroc"), name,
@@ -489,16 +490,8 @@ def _for_print(figure: go.Figure, margin: dict) -> go.Figure:
 
 
 def briefing_filename(view: View, ext: str) -> str:
-    """Return an ASCII file name: ``briefing_region-6_college_2024-2025.pptx``."""
-    unit = "maroc" if view.level == "national" else f"{view.level}-{view.code}"
-    parts = ["briefing", unit]
-    parts += [getattr(view.filters, name) for name in CHOICES
-              if getattr(view.filters, name) != ALL]
-    if view.indicator != indicators.DEFAULT:
-        parts.append(view.indicator)
-    parts.append(school_year_label(view.filters.year))
-    safe = [re.sub(r"[^A-Za-z0-9.-]+", "-", part) for part in parts]
-    return f"{'_'.join(safe)}.{re.sub(r'[^a-z0-9]', '', ext.lower())}"
+    """Return an ASCII file name: ``briefing_abandon_region-06_college_2024-2025.pptx``."""
+    return "briefing_" + export_filename("map", view, ext)
 
 
 def build_pptx(view: View, scope: Scope) -> bytes:

@@ -20,7 +20,7 @@ from flask import current_app
 
 from dashboard import indicators
 from dashboard.api import DECIMALS
-from dashboard.formatting import format_value, school_year_label
+from dashboard.formatting import school_year_label
 from dashboard.geography import boundaries
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
@@ -31,7 +31,7 @@ from layouts.components import empty_figure, no_data_label
 from layouts.shell import CHOICE_LABELS
 from queries import NATIONAL_SCOPE, Scope
 from queries.stats import breakdown, children_indicators, grade_by_sex, trend, unit_indicators
-from queries.units import CHILD_LEVEL, children, get_unit, schools_under
+from queries.units import CHILD_LEVEL, children, comparison_chain, get_unit, schools_under
 from queries.version import data_version_info
 
 CONFIG_KEY = "pilotage.config"
@@ -372,20 +372,13 @@ def _school_outcomes(view: View, scope: Scope, unit: dict, indicator: Indicator,
     return _Built(title, rows, columns, figure)
 
 
-def _comparison_units(unit: dict) -> list[tuple[str, str, str]]:
-    chain = [("school", unit["code"]), ("commune", unit["commune_code"]),
-             ("province", unit["province_code"]), ("region", unit["region_code"]),
-             ("national", "MA")]
-    return [(level, code, get_unit(level, code, NATIONAL_SCOPE)["name_fr"])
-            for level, code in chain]
 
 
 def _school_comparison(view: View, scope: Scope, unit: dict, indicator: Indicator,
                        draw: bool) -> _Built:
     names, values, rows = [], [], []
-    for level, code, name in _comparison_units(unit):
-        frame = unit_indicators(level, code, view.filters,
-                                scope if level == "school" else NATIONAL_SCOPE)
+    for level, code, name, unit_scope in comparison_chain(unit["code"], scope):
+        frame = unit_indicators(level, code, view.filters, unit_scope)
         value = frame.iloc[1][indicator.code]
         names.append(name)
         values.append(value)
@@ -396,16 +389,7 @@ def _school_comparison(view: View, scope: Scope, unit: dict, indicator: Indicato
     figure = None
     margin: dict = {}
     if draw:
-        colours = [figures.PRIMARY] + [figures.REFERENCE] * (len(names) - 1)
-        figure = go.Figure(go.Bar(
-            y=names[::-1], x=values[::-1], orientation="h", marker_color=colours[::-1],
-            text=[format_value(indicator, None if pd.isna(v) else v) for v in values[::-1]],
-            textposition="auto", hovertemplate="%{y}<extra></extra>",
-        ))
-        figure.update_layout(figures.base_layout(
-            xaxis={"tickformat": ".0%" if indicator.is_rate else ",", "gridcolor": "#e6e9ee"},
-            yaxis={"automargin": True},
-        ))
+        figure = figures.comparison_bars(names, values, indicator)
         margin = {"l": EDGE + 16 + 7 * max(len(n) for n in names)}
     title = f"{_(indicator.label)} comparé au territoire — {place_name(unit)}"
     return _Built(title, rows, columns, figure, margin)
@@ -415,9 +399,8 @@ def _school_exams(view: View, scope: Scope, unit: dict, indicator: Indicator,
                   draw: bool) -> _Built:
     exams = [i for i in indicators.INDICATORS if i.code.startswith("success_rate_")]
     rows = []
-    for level, code, name in _comparison_units(unit):
-        current = unit_indicators(level, code, view.filters,
-                                  scope if level == "school" else NATIONAL_SCOPE).iloc[1]
+    for level, code, name, unit_scope in comparison_chain(unit["code"], scope):
+        current = unit_indicators(level, code, view.filters, unit_scope).iloc[1]
         rows.append({"unit": name, **{i.code: current[i.code] for i in exams},
                      **{i.denominator: current[i.denominator] for i in exams}})
     sat = [i for i in exams if rows[0][i.denominator] > 0]

@@ -169,6 +169,22 @@ def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str) -> go.Figure:
     return figure
 
 
+def comparison_bars(names: list[str], values: list, indicator: Indicator) -> go.Figure:
+    """Return horizontal bars of one indicator: the first unit highlighted, the rest as
+    references (a school against its territory)."""
+    colours = [PRIMARY] + [REFERENCE] * (len(names) - 1)
+    figure = go.Figure(go.Bar(
+        y=names[::-1], x=values[::-1], orientation="h", marker_color=colours[::-1],
+        text=[format_value(indicator, _value(v)) for v in values[::-1]],
+        textposition="auto", hovertemplate="%{y}<extra></extra>",
+    ))
+    figure.update_layout(base_layout(
+        xaxis={"tickformat": ".0%" if indicator.is_rate else ",", "gridcolor": "#e6e9ee"},
+        yaxis={"automargin": True},
+    ))
+    return figure
+
+
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: dict[str, str],
                  y_format: str = ",d", stacked: bool = False) -> go.Figure:
     """Return bars of several columns of ``frame`` side by side (or stacked) along ``x``."""

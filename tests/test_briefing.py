@@ -298,11 +298,11 @@ def test_filters_and_indicator_reach_the_content(tiny_app, client):
 
 @pytest.mark.parametrize(("view", "ext", "expected"), [
     (View("region", "6", Filters(2024, cycle="college")), "pptx",
-     "briefing_region-6_college_2024-2025.pptx"),
-    (View("national", "MA", Filters(2023)), "pdf", "briefing_maroc_2023-2024.pdf"),
+     "briefing_abandon_region-06_college_2024-2025.pptx"),
+    (View("national", "MA", Filters(2023)), "pdf", "briefing_abandon_maroc_2023-2024.pdf"),
     (View("commune", "141.1.1", Filters(2024, sex="F"), "success_rate_BAC"), "pdf",
-     "briefing_commune-141.1.1_F_success-rate-BAC_2024-2025.pdf"),
-    (View("school", "1é/\"x", Filters(2024)), "pptx", "briefing_school-1-x_2024-2025.pptx"),
+     "briefing_reussite-bac_commune-141.1.1_filles_2024-2025.pdf"),
+    (View("school", "1é/\"x", Filters(2024)), "pptx", "briefing_abandon_etablissement-1e-x_2024-2025.pptx"),
 ])
 def test_file_names_are_plain_ascii(view, ext, expected):
     assert briefing_filename(view, ext) == expected
@@ -315,7 +315,7 @@ def test_download_is_an_uncached_attachment_and_is_logged(tiny_app, caplog):
         response = client.get(f"/export/briefing.pptx?{REGION}&cycle=college")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="briefing_region-6_college_2024-2025.pptx"')
+        'attachment; filename="briefing_abandon_region-06_college_2024-2025.pptx"')
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Length"] == str(len(response.data))
     assert any(r.name == "pilotage.exports" and "briefing pptx for region 6" in r.getMessage()
