@@ -302,7 +302,8 @@ def test_filters_and_indicator_reach_the_content(tiny_app, client):
     (View("national", "MA", Filters(2023)), "pdf", "briefing_abandon_maroc_2023-2024.pdf"),
     (View("commune", "141.1.1", Filters(2024, sex="F"), "success_rate_BAC"), "pdf",
      "briefing_reussite-bac_commune-141.1.1_filles_2024-2025.pdf"),
-    (View("school", "1é/\"x", Filters(2024)), "pptx", "briefing_abandon_etablissement-1e-x_2024-2025.pptx"),
+    (View("school", "1é/\"x", Filters(2024)), "pptx",
+     "briefing_abandon_etablissement-1e-x_2024-2025.pptx"),
 ])
 def test_file_names_are_plain_ascii(view, ext, expected):
     assert briefing_filename(view, ext) == expected
