@@ -10,6 +10,7 @@ DEMO_STAMP := data/.demo-ready
 .PHONY: run test lint bench clean-data
 
 run: $(VENV)/.installed $(DEMO_STAMP)
+	scripts/ensure-chromium
 	$(BIN)/python -m dashboard serve
 
 $(VENV)/.installed: requirements.txt
