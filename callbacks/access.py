@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from queries.scope import NATIONAL_SCOPE, Scope
+from dashboard.auth.web import current_scope
 
-
-def current_scope() -> Scope:
-    """Return the caller's scope (everything, until access control binds users to subtrees)."""
-    return NATIONAL_SCOPE
+__all__ = ["current_scope"]

@@ -21,6 +21,7 @@ import pandas as pd
 from flask import Blueprint, Response, request
 
 from dashboard import indicators
+from dashboard.auth.web import current_scope
 from dashboard.urls import BadParameter
 from dashboard.web_params import (
     FILTER_PARAMETERS,
@@ -34,7 +35,6 @@ from dashboard.web_params import (
 )
 from queries.database import data_version
 from queries.filters import Filters
-from queries.scope import NATIONAL_SCOPE, Scope
 from queries.stats import children_indicators, unit_indicators
 from queries.units import CHILD_LEVEL, PARENT_LEVEL, UnknownUnit, children, get_unit, units
 
@@ -52,9 +52,6 @@ CACHE_CONTROL = "private, max-age=60"
 DECIMALS = {"rate": 6, "score": 4}
 
 
-def current_scope() -> Scope:
-    """Return the subtree the caller may see (the whole country until access control)."""
-    return NATIONAL_SCOPE
 
 
 # --- routes -------------------------------------------------------------------------------

@@ -8,7 +8,11 @@ import dash
 from dash import _callback as dash_callback
 from flask import Flask
 
-from dashboard.config import Config, load_config
+from dashboard.auth import web
+from dashboard.auth.schema import metadata as state_metadata
+from dashboard.auth.users import list_users
+from dashboard.auth.web import STATE_ENGINE_KEY
+from dashboard.config import DEFAULT_SECRET_KEY, Config, ConfigError, load_config
 from dashboard.db import make_engine
 from dashboard.extensions import cache
 
@@ -22,18 +26,19 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     """Create the Flask server and the Dash app around it."""
     config = load_config(overrides)
     server = Flask("pilotage")
-    server.config.update(SECRET_KEY=config.secret_key)
+    server.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1_000_000)
     server.extensions[CONFIG_KEY] = config
     server.extensions[ENGINE_KEY] = make_engine(config.database_url, read_only=True)
+    server.extensions[STATE_ENGINE_KEY] = _state_engine(config)
     cache.init_app(server, config=_cache_settings(config))
-    from dashboard.api import api
+    web.init_app(server, config.session_minutes, secure_cookies=config.production)
 
-    server.register_blueprint(api)
+    from dashboard.api import api
     from exports.briefing_routes import briefing
-    server.register_blueprint(briefing)
     from exports.routes import exports
 
-    server.register_blueprint(exports)
+    for blueprint in (api, briefing, exports):
+        server.register_blueprint(blueprint)
 
     app = dash.Dash(
         "pilotage",
@@ -59,8 +64,24 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     pending = list(dash_callback.GLOBAL_INLINE_SCRIPTS)
     with server.test_request_context("/"):
         app.index()
+        # The only inline scripts a page may run: Dash's own, listed by their hashes.
+        server.extensions["pilotage.csp"] = app.csp_hashes()
     dash_callback.GLOBAL_INLINE_SCRIPTS.extend(pending)
     return app
+
+
+def _state_engine(config: Config):
+    """Open the users and audit database, and refuse unsafe production settings."""
+    engine = make_engine(config.state_database_url)
+    state_metadata.create_all(engine)
+    if config.production:
+        if config.secret_key == DEFAULT_SECRET_KEY or len(config.secret_key) < 32:
+            raise ConfigError("PILOTAGE_SECRET_KEY must be set to a long random value "
+                              "(32 characters or more) when PILOTAGE_ENV=production")
+        if any(account.demo and not account.disabled for account in list_users(engine)):
+            raise ConfigError("demo accounts exist: disable them (python -m dashboard users "
+                              "disable <name>) before running with PILOTAGE_ENV=production")
+    return engine
 
 
 def _cache_settings(config: Config) -> dict:

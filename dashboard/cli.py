@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from dashboard.cli_users import UsersCommandError
 from dashboard.config import ConfigError, load_config
 from dashboard.db import DatabaseError, make_engine
 
@@ -121,6 +122,10 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--debug", action="store_true",
                      help="one process with Dash's debug tools and hot reload")
     srv.set_defaults(run=_serve)
+
+    from dashboard.cli_users import add_commands
+
+    add_commands(commands)
     return top
 
 
@@ -130,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.run(args)
     except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsersCommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SQLAlchemyError as error:

@@ -59,6 +59,28 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder for FileSystemCache (default: <data dir>/cache).",
     ),
     Setting(
+        "PILOTAGE_STATE_DATABASE_URL",
+        "",
+        "SQLAlchemy URL of the read-write database of users and the audit log "
+        "(default: an SQLite file, <data dir>/pilotage-state.sqlite).",
+    ),
+    Setting(
+        "PILOTAGE_ENV",
+        "development",
+        "development or production; production refuses the default secret key, demo "
+        "accounts and cookies without the Secure flag.",
+    ),
+    Setting(
+        "PILOTAGE_SESSION_MINUTES",
+        "120",
+        "Minutes of inactivity after which a session expires.",
+    ),
+    Setting(
+        "PILOTAGE_LOGIN_RATE_LIMIT",
+        "10 per minute",
+        "Login attempts allowed from one address (Flask-Limiter notation).",
+    ),
+    Setting(
         "PILOTAGE_SMALL_CELL_THRESHOLD",
         "5",
         "Counts below this value at school level are suppressed (shown as '< 5').",
@@ -80,6 +102,15 @@ class Config:
     cache_redis_url: str
     cache_dir: Path
     small_cell_threshold: int
+    state_database_url: str
+    environment: str
+    session_minutes: int
+    login_rate_limit: str
+
+    @property
+    def production(self) -> bool:
+        """Return whether the app runs as a production service."""
+        return self.environment == "production"
 
 
 def load_config(overrides: dict[str, str] | None = None) -> Config:
@@ -104,7 +135,19 @@ def load_config(overrides: dict[str, str] | None = None) -> Config:
         small_cell_threshold=_positive_int(
             "PILOTAGE_SMALL_CELL_THRESHOLD", value("PILOTAGE_SMALL_CELL_THRESHOLD")
         ),
+        state_database_url=value("PILOTAGE_STATE_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'pilotage-state.sqlite'}",
+        environment=_environment(value("PILOTAGE_ENV")),
+        session_minutes=_positive_int("PILOTAGE_SESSION_MINUTES",
+                                      value("PILOTAGE_SESSION_MINUTES")) or 1,
+        login_rate_limit=value("PILOTAGE_LOGIN_RATE_LIMIT"),
     )
+
+
+def _environment(raw: str) -> str:
+    if raw not in ("development", "production"):
+        raise ConfigError(f"PILOTAGE_ENV must be development or production, not {raw!r}")
+    return raw
 
 
 class ConfigError(ValueError):

@@ -16,6 +16,8 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     """Create an engine for ``url``; DuckDB files get their folder created first."""
     parsed = make_url(url)
     connect_args: dict = {}
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "duckdb":
         database = parsed.database or ":memory:"
         if database != ":memory:":

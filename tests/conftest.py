@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,14 +46,59 @@ def query(engine: sa.Engine, sql: str, **params) -> list[tuple]:
         return [tuple(row) for row in conn.execute(sa.text(sql), params)]
 
 
+#: Accounts of the test app: (username, role, scope code); the password is shared.
+PASSWORD = "correct-horse-battery"
+ACCOUNTS = (
+    ("national", "national", "MA"),
+    ("region6", "region", "6"),
+    ("region1", "region", "1"),
+    ("province141", "province", "141"),
+    ("province81", "province", "81"),
+)
+
+
 @pytest.fixture(scope="session")
 def tiny_app(tiny_url, tmp_path_factory):
-    """The Dash app on the tiny database."""
+    """The Dash app on the tiny database, with one account per role."""
+    from dashboard.auth.users import add_user
+    from dashboard.auth.web import STATE_ENGINE_KEY
+
     data_dir = tmp_path_factory.mktemp("data")
-    return create_app({"PILOTAGE_DATABASE_URL": tiny_url, "PILOTAGE_DATA_DIR": str(data_dir)})
+    app = create_app({
+        "PILOTAGE_DATABASE_URL": tiny_url,
+        "PILOTAGE_DATA_DIR": str(data_dir),
+        "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data_dir / 'state.sqlite'}",
+        "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
+    })
+    state = app.server.extensions[STATE_ENGINE_KEY]
+    for username, role, scope in ACCOUNTS:
+        add_user(state, username, PASSWORD, role, scope)
+    return app
+
+
+def log_in(client, username: str = "national", password: str = PASSWORD):
+    """Log a test client in through the login form; return the response."""
+    return client.post("/login", data={"username": username, "password": password})
 
 
 @pytest.fixture()
 def client(tiny_app):
-    """A Flask test client on the tiny app."""
-    return tiny_app.server.test_client()
+    """A Flask test client on the tiny app, logged in as a national user."""
+    client = tiny_app.server.test_client()
+    response = log_in(client)
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+@contextmanager
+def request_as(app, username: str = "national"):
+    """Open a request context in which ``username`` is logged in (to call callbacks)."""
+    from flask_login import login_user
+
+    from dashboard.auth.users import get_account
+    from dashboard.auth.web import STATE_ENGINE_KEY, User
+
+    with app.server.test_request_context("/"):
+        state = app.server.extensions[STATE_ENGINE_KEY]
+        login_user(User(get_account(state, username)))
+        yield

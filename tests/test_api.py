@@ -16,8 +16,10 @@ import pytest
 
 import dashboard.api as api_module
 from dashboard import create_app, indicators
+from dashboard.auth.users import add_user
+from dashboard.auth.web import STATE_ENGINE_KEY
 from queries import Scope
-from tests.conftest import query
+from tests.conftest import PASSWORD, log_in, query
 
 CODES = indicators.CODES
 RATES = [i.code for i in indicators.INDICATORS if i.is_rate]
@@ -453,7 +455,10 @@ def test_unbuilt_database_answers_503(tmp_path):
     duckdb.connect(str(path)).close()
     app = create_app({"PILOTAGE_DATABASE_URL": f"duckdb:///{path}",
                       "PILOTAGE_DATA_DIR": str(tmp_path / "data")})
-    response = app.server.test_client().get("/api/v1/indicators?level=national")
+    add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
+    client = app.server.test_client()
+    log_in(client)
+    response = client.get("/api/v1/indicators?level=national")
     assert response.status_code == 503
     error = response.get_json()["error"]
     assert "build" in error["message"] and "parameter" not in error

@@ -32,6 +32,7 @@ from exports.briefing import (
 )
 from queries import NATIONAL_SCOPE, Filters, Scope
 from queries.database import NOT_BUILT, DataNotReady
+from tests.conftest import log_in
 
 REGION = "level=region&code=6&year=2024"
 COMMUNE = "level=commune&code=141.1.1&year=2024"  # 18 schools, all with pupils
@@ -57,6 +58,7 @@ def stop_renderer():
 def download(tiny_app):
     """Fetch a briefing through the route once per query and keep the answer."""
     client = tiny_app.server.test_client()
+    log_in(client)
     answers = {}
 
     def fetch(fmt: str, query: str):
@@ -73,6 +75,7 @@ def download(tiny_app):
 def school(tiny_app) -> dict:
     """A school of Anfa with pupils in 2024, as the API lists it."""
     client = tiny_app.server.test_client()
+    log_in(client)
     entries = client.get(f"/api/v1/children?{COMMUNE}").json["children"]
     return next(e["unit"] for e in entries if e["indicators"]["enrollment"] > 0)
 
@@ -312,6 +315,7 @@ def test_file_names_are_plain_ascii(view, ext, expected):
 
 def test_download_is_an_uncached_attachment_and_is_logged(tiny_app, caplog):
     client = tiny_app.server.test_client()
+    log_in(client)
     with caplog.at_level(logging.INFO, logger="pilotage.exports"):
         response = client.get(f"/export/briefing.pptx?{REGION}&cycle=college")
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import maps, navigation, unit
 from dashboard.formatting import format_count, format_rate
-from tests.conftest import query
+from tests.conftest import query, request_as
 
 PAGE = {"level": "province", "code": "141"}
 
@@ -35,7 +35,7 @@ def view(level="province", code="141", **overrides):
 
 @pytest.fixture()
 def request_context(tiny_app):
-    with tiny_app.server.test_request_context("/"):
+    with request_as(tiny_app):
         yield
 
 

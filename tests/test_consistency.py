@@ -7,7 +7,7 @@ import pytest
 from callbacks import unit
 from dashboard import indicators
 from dashboard.formatting import format_value
-from tests.conftest import query
+from tests.conftest import query, request_as
 from tests.test_callbacks import _text, call
 
 FILTERS = [
@@ -34,7 +34,7 @@ def test_every_kpi_card_equals_the_api(tiny_app, client, tiny_engine, filters):
                  "cycle": api["filters"]["cycle"], "sector": api["filters"]["sector"],
                  "milieu": api["filters"]["milieu"], "sex": api["filters"]["sex"],
                  "indicator": "dropout_rate"}
-        with tiny_app.server.test_request_context("/"):
+        with request_as(tiny_app):
             cards, _ = call(unit.update_kpis, store, {"level": level, "code": code})
         for indicator, card in zip(indicators.INDICATORS, cards, strict=True):
             shown = card.children[1].children  # the kpi-value element

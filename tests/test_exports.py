@@ -24,7 +24,7 @@ from exports.naming import export_filename
 from exports.tables import to_csv
 from queries import NATIONAL_SCOPE, Filters
 from queries.version import data_version_info
-from tests.conftest import query
+from tests.conftest import query, request_as
 from tests.test_callbacks import call
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -176,7 +176,7 @@ SCREEN = {
 def test_exported_figures_plot_the_numbers_on_screen(tiny_app, lycee, filters):
     views = [("national", "MA"), ("region", "6"), ("province", "141"), ("commune", lycee[1]),
              ("school", lycee[0])]
-    with tiny_app.server.test_request_context("/"):
+    with request_as(tiny_app):
         for level, code in views:
             store = {"level": level, "code": code, "year": 2024, "cycle": "all",
                      "sector": "all", "milieu": "all", "sex": "all",

@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Route, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.conftest import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -54,6 +56,15 @@ def browser():
         chromium.close()
 
 
+def log_in(page, username: str = "national") -> None:
+    """Log in through the login form, as a user would."""
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 @pytest.fixture()
 def page(browser, live_url):
     """A fresh page on the live app; console errors, page errors and outside calls fail."""
@@ -79,6 +90,7 @@ def page(browser, live_url):
 
     page.on("console", console)
     page.on("pageerror", lambda error: errors.append(f"page error on {page.url}: {error}"))
+    log_in(page)
     yield page
     context.close()
     problems = errors + [f"request to a third party: {url}" for url in outside]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from playwright.sync_api import expect
 from pptx import Presentation
@@ -22,7 +20,7 @@ def test_briefing_button_delivers_the_powerpoint_pack(page):
     download = download_info.value
     assert download.suggested_filename == (
         "briefing_abandon_region-06_college_2024-2025.pptx")
-    deck = Presentation(io.BytesIO(open(download.path(), "rb").read()))
+    deck = Presentation(str(download.path()))
     assert len(deck.slides) == 6
     expect(page.locator("#briefing-status")).to_have_text("Briefing prêt.")
 
@@ -41,4 +39,4 @@ def test_briefing_pdf_and_a_chart_image_download(page):
         link.click()
     download = download_info.value
     assert download.suggested_filename == "abandon_province-141_2024-2025_tendance.png"
-    assert open(download.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert download.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,227 @@
+"""Logging in and out, the guard in front of every route, and security headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    session,
+    url_for,
+)
+from flask_login import UserMixin, current_user, login_user, logout_user
+
+from dashboard.auth import audit
+from dashboard.auth.users import Account, authenticate, get_account
+from dashboard.extensions import limiter, login_manager
+from queries.scope import NATIONAL_SCOPE, Scope
+
+STATE_ENGINE_KEY = "pilotage.state_engine"
+#: Paths anyone may fetch: the login page and the static files it needs.
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_favicon.ico", "/_dash-component-suites/")
+#: Paths answered with JSON rather than a redirect when the session is missing.
+MACHINE_PREFIXES = ("/api/", "/export/", "/_dash-")
+NOBODY = Scope("school", "")  # a scope that contains no unit
+
+auth = Blueprint("auth", __name__)
+
+
+class User(UserMixin):
+    """The logged-in user, bound to one subtree of the hierarchy."""
+
+    def __init__(self, account: Account):
+        self.account = account
+
+    def get_id(self) -> str:
+        return self.account.username
+
+    @property
+    def scope(self) -> Scope:
+        """Return the subtree this user may see."""
+        if self.account.role == "national":
+            return NATIONAL_SCOPE
+        return Scope(self.account.role, self.account.scope_code)
+
+
+def state_engine():
+    """Return the engine of the application's state database."""
+    return current_app.extensions[STATE_ENGINE_KEY]
+
+
+@login_manager.user_loader
+def load_user(username: str) -> User | None:
+    """Reload the user of a session; a disabled or deleted user is logged out."""
+    account = get_account(state_engine(), username)
+    return User(account) if account else None
+
+
+def current_scope() -> Scope:
+    """Return the scope every query of this request must run under."""
+    if current_user and current_user.is_authenticated:
+        return current_user.scope
+    return NOBODY
+
+
+def current_username() -> str | None:
+    """Return the logged-in user's name, if any."""
+    return current_user.account.username if current_user.is_authenticated else None
+
+
+def landing_path(user: User) -> str:
+    """Return the page a user starts from: the root of their scope."""
+    from dashboard.urls import unit_path
+
+    scope = user.scope
+    return unit_path(scope.level, scope.code)
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Connexion · Pilotage</title>
+<link rel="stylesheet" href="/assets/vendor/bootstrap.min.css">
+<link rel="stylesheet" href="/assets/pilotage.css">
+</head><body class="login-body">
+<main class="login-card">
+  <div class="login-brand"><span class="brand-name">Pilotage</span>
+    <span class="brand-sub">Tableau de bord du système éducatif</span></div>
+  <h1 class="h4 mb-3">Connexion</h1>
+  {% if message %}
+  <div class="alert alert-{{ tone }} py-2" role="alert">{{ message }}</div>
+  {% endif %}
+  <form method="post" action="{{ url_for('auth.login') }}">
+    <input type="hidden" name="next" value="{{ next }}">
+    <label class="form-label" for="username">Identifiant</label>
+    <input class="form-control mb-3" id="username" name="username" autocomplete="username"
+           required maxlength="64" value="{{ username }}" autofocus>
+    <label class="form-label" for="password">Mot de passe</label>
+    <input class="form-control mb-3" id="password" name="password" type="password"
+           autocomplete="current-password" required maxlength="256">
+    <button class="btn btn-primary w-100" type="submit">Se connecter</button>
+  </form>
+  <p class="text-muted small mt-3 mb-0">Accès réservé aux agents habilités du ministère.
+  Chaque connexion est journalisée.</p>
+</main></body></html>"""
+
+REFUSALS = {
+    "invalid": "Identifiant ou mot de passe incorrect.",
+    "disabled": "Identifiant ou mot de passe incorrect.",
+    "locked": "Trop de tentatives : le compte est bloqué pendant 15 minutes.",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Accept only a local path as the page to return to after logging in."""
+    if not target or len(target) > 512:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@auth.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.extensions["pilotage.config"].login_rate_limit,
+               methods=["POST"])
+def login():
+    """Show the login form, or check the credentials sent with it."""
+    next_page = _safe_next(request.values.get("next")) or ""
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_page or landing_path(current_user))
+        message = "Votre session a expiré : reconnectez-vous." if request.args.get(
+            "expired") else ""
+        return render_template_string(LOGIN_PAGE, message=message, tone="warning",
+                                      next=next_page, username="")
+    username = (request.form.get("username") or "")[:64]
+    password = (request.form.get("password") or "")[:256]
+    account, reason = authenticate(state_engine(), username, password)
+    engine = state_engine()
+    if account is None:
+        audit.record(engine, "login_failed", username, detail={"reason": reason},
+                     address=request.remote_addr)
+        return render_template_string(LOGIN_PAGE, message=REFUSALS[reason], tone="danger",
+                                      next=next_page, username=username), 401
+    user = User(account)
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    audit.record(engine, "login", account.username, address=request.remote_addr)
+    return redirect(next_page or landing_path(user))
+
+
+@auth.route("/logout", methods=["POST"])
+def logout():
+    """End the session."""
+    if current_user.is_authenticated:
+        audit.record(state_engine(), "logout", current_user.account.username,
+                     address=request.remote_addr)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _is_public(path: str) -> bool:
+    return any(path == p or path.startswith(p) for p in PUBLIC_PREFIXES)
+
+
+def _cross_site() -> bool:
+    """Return whether a state-changing request comes from another site."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        return urlsplit(origin).netloc != request.host
+    return origin == "null"
+
+
+def guard():
+    """Refuse cross-site writes and anonymous requests before any view runs."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and _cross_site():
+        return jsonify(error={"message": "requête d'un autre site refusée"}), 403
+    if _is_public(request.path) or current_user.is_authenticated:
+        return None
+    if request.path.startswith(MACHINE_PREFIXES):
+        return jsonify(error={"message": "authentification requise"}), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def security_headers(response):
+    """Add the headers that keep pages out of frames and scripts to our own."""
+    hashes = " ".join(g.get("csp_hashes", current_app.extensions.get("pilotage.csp", [])))
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'unsafe-eval' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def init_app(server: Flask, session_minutes: int, secure_cookies: bool) -> None:
+    """Install login, the guard, cookie settings and security headers on the server."""
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=session_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+    )
+    login_manager.init_app(server)
+    login_manager.session_protection = "basic"
+    limiter.init_app(server)
+    server.register_blueprint(auth)
+    server.before_request(guard)
+    server.after_request(security_headers)

@@ -1,0 +1,154 @@
+"""The ``users`` and ``audit`` commands: managing accounts from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+
+from dashboard.auth import audit
+from dashboard.auth.schema import ROLES
+from dashboard.auth.schema import metadata as state_metadata
+from dashboard.auth.users import UserError, add_user, disable_user, list_users, set_password
+from dashboard.config import load_config
+from dashboard.db import make_engine
+
+#: One demonstration account per role, created by `make run` on the demo database only.
+DEMO_ACCOUNTS = (
+    ("national", "national", "MA", "demo-national-2024"),
+    ("casablanca", "region", "6", "demo-region-2024"),
+    ("prefecture-casablanca", "province", "141", "demo-province-2024"),
+    ("ecole", "school", "", "demo-school-2024"),
+)
+
+
+class UsersCommandError(Exception):
+    """A users command that cannot be carried out (one line, exit code 2)."""
+
+
+def state_engine():
+    """Return the engine of the state database, creating its tables when missing."""
+    engine = make_engine(load_config().state_database_url)
+    state_metadata.create_all(engine)
+    return engine
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise UsersCommandError(f"environment variable {args.password_env} is empty")
+        return value
+    first = getpass.getpass("Mot de passe : ")
+    if first != getpass.getpass("Confirmez : "):
+        raise UsersCommandError("the two passwords differ")
+    return first
+
+
+def run_users(args: argparse.Namespace) -> None:
+    """Carry out ``users add|list|disable|set-password|demo``."""
+    engine = state_engine()
+    try:
+        if args.action == "add":
+            if args.role != "national" and not args.scope:
+                raise UsersCommandError(f"--scope is required for the role {args.role}")
+            _check_scope(args.role, args.scope)
+            account = add_user(engine, args.username, _password(args), args.role,
+                               args.scope or "MA")
+            print(f"added {account.username} ({account.role} {account.scope_code})")
+        elif args.action == "list":
+            for a in list_users(engine):
+                flags = " ".join(f for f, on in (("disabled", a.disabled), ("demo", a.demo)) if on)
+                print(f"{a.username:<28} {a.role:<9} {a.scope_code:<10} {flags}".rstrip())
+        elif args.action == "disable":
+            disable_user(engine, args.username)
+            print(f"disabled {args.username}")
+        elif args.action == "set-password":
+            set_password(engine, args.username, _password(args))
+            print(f"password changed for {args.username}")
+        elif args.action == "demo":
+            create_demo_accounts(engine)
+    except UserError as error:
+        raise UsersCommandError(str(error)) from None
+
+
+def _check_scope(role: str, code: str | None) -> None:
+    """Refuse a scope code that names no unit of the role's level."""
+    if role == "national":
+        return
+    import sqlalchemy as sa
+
+    from dashboard.analytics_schema import unit
+
+    engine = make_engine(load_config().database_url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(sa.select(unit.c.code).where(
+                unit.c.level == role, unit.c.code == code)).first()
+    finally:
+        engine.dispose()
+    if found is None:
+        raise UsersCommandError(f"no {role} has the code {code!r} (run build first?)")
+
+
+def create_demo_accounts(engine) -> None:
+    """Create the documented demo accounts (refused in production)."""
+    if load_config().production:
+        raise UsersCommandError("demo accounts are refused when PILOTAGE_ENV=production")
+    existing = {a.username for a in list_users(engine)}
+    for username, role, scope, password in DEMO_ACCOUNTS:
+        if username in existing:
+            continue
+        if role == "school":
+            scope = _first_school_of("141.1.1")
+        add_user(engine, username, password, role, scope, demo=True)
+        print(f"demo account {username} ({role} {scope}), password {password}")
+
+
+def _first_school_of(commune: str) -> str:
+    import sqlalchemy as sa
+
+    from dashboard.analytics_schema import unit
+
+    engine = make_engine(load_config().database_url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            code = conn.execute(sa.select(unit.c.code).where(
+                unit.c.level == "school", unit.c.commune_code == commune).order_by(
+                unit.c.code).limit(1)).scalar()
+    finally:
+        engine.dispose()
+    if code is None:
+        raise UsersCommandError(f"no school in commune {commune}: build the demo database first")
+    return code
+
+
+def run_audit(args: argparse.Namespace) -> None:
+    """Print the most recent audit entries."""
+    for entry in reversed(audit.recent(state_engine(), args.limit)):
+        print(f"{entry['at']:%Y-%m-%d %H:%M:%S}  {entry['event']:<13} "
+              f"{entry['username'] or '-':<24} {entry['unit'] or '':<18} {entry['detail'] or ''}")
+
+
+def add_commands(commands) -> None:
+    """Declare the ``users`` and ``audit`` commands on the CLI's subparsers."""
+    users = commands.add_parser("users", help="manage user accounts")
+    actions = users.add_subparsers(dest="action", required=True, metavar="<action>")
+    add = actions.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--scope", help="code of the region, province or school the user sees")
+    add.add_argument("--password-env", metavar="VAR",
+                     help="read the password from this environment variable (else prompt)")
+    actions.add_parser("list", help="list accounts")
+    disable = actions.add_parser("disable", help="disable an account")
+    disable.add_argument("username")
+    reset = actions.add_parser("set-password", help="change a password and lift a lockout")
+    reset.add_argument("username")
+    reset.add_argument("--password-env", metavar="VAR")
+    actions.add_parser("demo", help="create the demo accounts (not in production)")
+    users.set_defaults(run=run_users)
+
+    log = commands.add_parser("audit", help="print recent audit log entries")
+    log.add_argument("--limit", type=int, default=50, help="how many entries (default: 50)")
+    log.set_defaults(run=run_audit)
