@@ -25,6 +25,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 $(DEMO_STAMP): | $(VENV)/.installed
 	$(BIN)/python -m dashboard generate --scale demo
 	$(BIN)/python -m dashboard build
+	$(BIN)/python -m dashboard users demo
 	touch $@
 
 test: $(VENV)/.installed-dev

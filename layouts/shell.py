@@ -56,8 +56,42 @@ def filter_bar() -> html.Div:
     )
 
 
+ROLE_LABELS = {"national": "National", "region": "Région", "province": "Province",
+               "school": "Établissement"}
+
+
+def user_menu() -> list:
+    """Return who is logged in, over what, and the way out."""
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return []
+    account = current_user.account
+    scope = "" if account.role == "national" else f" {account.scope_code}"
+    return [
+        html.Span([html.Span(account.username, className="user-name"),
+                   html.Span(f"{_(ROLE_LABELS[account.role])}{scope}", className="user-scope")],
+                  className="user-badge"),
+        html.Form(html.Button(_("Se déconnecter"), type="submit",
+                              className="btn btn-sm btn-outline-light"),
+                  action="/logout", method="POST", className="d-inline"),
+    ]
+
+
+def home_path() -> str:
+    """Return the root of the logged-in user's scope (the nation for national users)."""
+    from flask_login import current_user
+
+    from dashboard.auth.web import landing_path
+
+    if current_user and current_user.is_authenticated:
+        return landing_path(current_user)
+    return "/"
+
+
 def header() -> dbc.Navbar:
-    """Return the top bar with the product name and the main links."""
+    """Return the top bar with the product name, the main links and the user."""
+    home = home_path()
     return dbc.Navbar(
         dbc.Container(
             [
@@ -67,15 +101,16 @@ def header() -> dbc.Navbar:
                         html.Span(_("Tableau de bord du système éducatif"),
                                   className="brand-sub"),
                     ],
-                    href="/", className="navbar-brand d-flex flex-column lh-sm",
+                    href=home, className="navbar-brand d-flex flex-column lh-sm",
                 ),
                 dbc.Nav(
                     [
-                        dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href="/")),
+                        dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href=home)),
                         dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions")),
                     ],
                     navbar=True, className="ms-auto",
                 ),
+                html.Div(user_menu(), className="user-menu d-flex align-items-center gap-2"),
             ],
             fluid=True,
         ),

@@ -187,11 +187,32 @@ def guard():
     """Refuse cross-site writes and anonymous requests before any view runs."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and _cross_site():
         return jsonify(error={"message": "requête d'un autre site refusée"}), 403
-    if _is_public(request.path) or current_user.is_authenticated:
+    if current_user.is_authenticated:
+        if request.path == "/" and current_user.account.role != "national":
+            return redirect(landing_path(current_user))  # start from their own subtree
+        return None
+    if _is_public(request.path):
         return None
     if request.path.startswith(MACHINE_PREFIXES):
         return jsonify(error={"message": "authentification requise"}), 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+AUDITED_PREFIXES = {"/api/": "api_read", "/export/": "export"}
+
+
+def audit_reads(response):
+    """Record who read or exported what (successful API reads and exports only)."""
+    if request.method != "GET" or response.status_code != 200:
+        return response
+    for prefix, event in AUDITED_PREFIXES.items():
+        if request.path.startswith(prefix) and current_user.is_authenticated:
+            args = {k: v[:40] for k, v in request.args.items()}
+            unit = f"{args.get('level', '')}:{args.get('code', '')}".strip(":") or None
+            audit.record(state_engine(), event, current_user.account.username, unit=unit,
+                         detail={"path": request.path[:120], **args},
+                         address=request.remote_addr)
+    return response
 
 
 def security_headers(response):
@@ -224,4 +245,5 @@ def init_app(server: Flask, session_minutes: int, secure_cookies: bool) -> None:
     limiter.init_app(server)
     server.register_blueprint(auth)
     server.before_request(guard)
+    server.after_request(audit_reads)
     server.after_request(security_headers)
