@@ -16,7 +16,7 @@ from dashboard.urls import drill_url
 from layouts import figures
 from layouts.components import empty_figure, empty_state, kpi_card, no_data_label
 from layouts.shell import CHOICE_LABELS
-from queries import NATIONAL_SCOPE
+from queries import NATIONAL_SCOPE, OutOfScope
 from queries.stats import breakdown, children_indicators, trend, unit_indicators
 from queries.units import ancestors, children, get_unit
 
@@ -41,7 +41,11 @@ def update_heading(view_data, page_unit):
     crumbs = []
     for level, code in ancestors(row):
         name = get_unit(level, code, NATIONAL_SCOPE)["name_fr"]
-        crumbs.append(dcc.Link(name, href=drill_url(view, level, code), className="crumb"))
+        try:  # above a scoped user's root, a name is context, not a link
+            get_unit(level, code, current_scope())
+            crumbs.append(dcc.Link(name, href=drill_url(view, level, code), className="crumb"))
+        except OutOfScope:
+            crumbs.append(html.Span(name, className="crumb crumb-context"))
         crumbs.append(html.Span("›", className="crumb-sep", **{"aria-hidden": "true"}))
     crumbs.append(html.Span(row["name_fr"], className="crumb crumb-current",
                             **{"aria-current": "page"}))
