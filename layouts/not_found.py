@@ -13,7 +13,7 @@ def layout(message: str) -> html.Div:
         [
             html.H1(_("Page introuvable"), className="h3"),
             html.P(message, id="not-found-message"),
-            dcc.Link(_("Retour au tableau de bord national"), href="/",
+            dcc.Link(_("Retour au tableau de bord"), href="/",
                      className="btn btn-primary"),
         ],
         className="not-found-page py-4",
