@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, dcc
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
@@ -15,6 +15,7 @@ from dashboard.urls import export_url
 from layouts.exports import DATA_FORMATS, IMAGE_FORMATS
 
 log = logging.getLogger("pilotage.exports")
+BRIEFING_BUTTONS = {"briefing-pptx": "pptx", "briefing-pdf": "pdf"}
 
 
 @callback(
@@ -49,7 +50,6 @@ def update_export_links(view_data, page_unit, menus):
 
 def _briefing(view_data, page_unit, fmt: str):
     from exports.briefing import briefing_filename, build_pdf, build_pptx
-
     from exports.renderer import RenderError
 
     view = current_view(view_data, page_unit)
@@ -63,43 +63,25 @@ def _briefing(view_data, page_unit, fmt: str):
 
 
 @callback(
-    Output("briefing-download", "data", allow_duplicate=True),
-    Output("briefing-status", "children", allow_duplicate=True),
+    Output("briefing-download", "data"),
+    Output("briefing-status", "children"),
     Input("briefing-pptx", "n_clicks"),
-    State("view", "data"),
-    State("page-unit", "data"),
-    running=[
-        (Output("briefing-pptx", "disabled"), True, False),
-        (Output("briefing-pdf", "disabled"), True, False),
-        (Output("briefing-status", "children"), _("Préparation du briefing…"), ""),
-    ],
-    prevent_initial_call=True,
-)
-def download_briefing_pptx(clicks, view_data, page_unit):
-    """Build the PowerPoint briefing pack of the view on screen."""
-    if not clicks:
-        raise PreventUpdate
-    return _briefing(view_data, page_unit, "pptx")
-
-
-@callback(
-    Output("briefing-download", "data", allow_duplicate=True),
-    Output("briefing-status", "children", allow_duplicate=True),
     Input("briefing-pdf", "n_clicks"),
     State("view", "data"),
     State("page-unit", "data"),
     running=[
         (Output("briefing-pptx", "disabled"), True, False),
         (Output("briefing-pdf", "disabled"), True, False),
+        (Output("briefing-progress", "className"), "briefing-progress active", "briefing-progress"),
         (Output("briefing-status", "children"), _("Préparation du briefing…"), ""),
     ],
     prevent_initial_call=True,
 )
-def download_briefing_pdf(clicks, view_data, page_unit):
-    """Build the PDF briefing pack of the view on screen."""
-    if not clicks:
+def download_briefing(pptx_clicks, pdf_clicks, view_data, page_unit):
+    """Build the briefing pack (PowerPoint or PDF) of the view on screen."""
+    if not (pptx_clicks or pdf_clicks) or ctx.triggered_id not in BRIEFING_BUTTONS:
         raise PreventUpdate
-    return _briefing(view_data, page_unit, "pdf")
+    return _briefing(view_data, page_unit, BRIEFING_BUTTONS[ctx.triggered_id])
 
 
 clientside_callback(

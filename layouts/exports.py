@@ -36,6 +36,8 @@ def briefing_buttons() -> html.Div:
                        id="briefing-pdf", color="primary", outline=True, size="sm"),
             dbc.Button(_("Imprimer"), id="print-button", color="secondary", outline=True,
                        size="sm"),
+            html.Span(id="briefing-progress", className="briefing-progress",
+                      **{"aria-hidden": "true"}),
             html.Span(id="briefing-status", className="briefing-status", role="status"),
             dcc.Download(id="briefing-download"),
         ],
