@@ -20,3 +20,9 @@ dagfuncs.frPoints = function (v) {
 dagfuncs.frPercentChange = function (v) {
     return missing(v) ? NO_DATA : signed(v, frOne.format(Math.abs(v) * 100) + "\u00a0%");
 };
+// A value hidden by small-cell suppression is null; its row carries the mark to show
+// ("< 5" or "secret") in <field>_mark.
+dagfuncs.frMarked = function (params, format) {
+    var mark = params.data && params.data[params.colDef.field + "_mark"];
+    return mark ? mark : dagfuncs[format](params.value);
+};

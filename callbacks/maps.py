@@ -12,6 +12,7 @@ from callbacks.unit import VIEW_INPUTS
 from dashboard import indicators
 from dashboard.geography import boundaries
 from layouts import figures
+from queries import privacy
 from queries.stats import children_indicators
 from queries.units import CHILD_LEVEL, children, get_unit, schools_under
 
@@ -40,15 +41,15 @@ def update_map(view_data, page_unit):
         commune = _single(_boundaries("commune", school["province_code"]), school["commune_code"])
         return figures.choropleth(commune, pd.DataFrame(columns=["code", "value"]), indicator,
                                   frame)
-    values = children_indicators(view.level, view.code, view.filters, scope)
-    values = values[["code", indicator.code]].rename(columns={indicator.code: "value"})
+    values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
+                               indicator.code)
     child = CHILD_LEVEL[view.level]
     if child == "school":
         commune = get_unit("commune", view.code, scope)
         shape = _single(_boundaries("commune", commune["province_code"]), view.code)
         schools = children(view.level, view.code, scope).merge(values, on="code", how="left")
         return figures.choropleth(shape, pd.DataFrame(columns=["code", "value"]), indicator,
-                                  schools)
+                                  schools, privacy.threshold())
     parent = None if view.level == "national" else view.code
     geojson = _boundaries(child, parent)
     schools = None

@@ -10,13 +10,19 @@ from dash import Input, Output, callback, dcc, html
 from callbacks.access import current_scope
 from callbacks.common import current_view
 from dashboard import indicators
-from dashboard.formatting import format_change, format_value, is_missing, school_year_label
+from dashboard.formatting import (
+    format_cell,
+    format_change,
+    is_missing,
+    school_year_label,
+    secret_note,
+)
 from dashboard.i18n import _
 from dashboard.urls import drill_url
 from layouts import figures
 from layouts.components import empty_figure, empty_state, kpi_card, no_data_label
 from layouts.shell import CHOICE_LABELS
-from queries import NATIONAL_SCOPE, OutOfScope
+from queries import NATIONAL_SCOPE, OutOfScope, privacy
 from queries.stats import breakdown, children_indicators, trend, unit_indicators
 from queries.units import ancestors, children, get_unit
 
@@ -67,15 +73,19 @@ def update_kpis(view_data, page_unit):
     view = current_view(view_data, page_unit)
     frame = unit_indicators(view.level, view.code, view.filters, current_scope())
     previous, current = frame.iloc[0], frame.iloc[1]
+    threshold = privacy.threshold()
     cards = []
     for indicator in indicators.INDICATORS:
         value = _clean(current[indicator.code])
         delta = indicators.change(indicator, value, _clean(previous[indicator.code]))
         note = _("vs {year}", year=school_year_label(view.filters.year - 1))
+        hidden = privacy.is_suppressed(current, indicator.code)
         cards.append(kpi_card(
-            indicator.code, _(indicator.short_label), format_value(indicator, value),
+            indicator.code, _(indicator.short_label),
+            format_cell(indicator, value, hidden, threshold, privacy.is_small(current)),
             format_change(indicator, delta), _tone(indicator, delta),
             note if not is_missing(delta) else "", _(indicator.definition),
+            secret_note(threshold) if hidden else None,
         ))
     empty = None
     if current["enrolled"] == 0:
@@ -102,7 +112,8 @@ def update_ranking(view_data, page_unit):
     units = children(view.level, view.code, scope)
     values = children_indicators(view.level, view.code, view.filters, scope)
     merged = units[["code", "name_fr", "name_ar"]].merge(values, on="code", how="left")
-    rows = [_grid_row(r, indicator) for r in merged.to_dict("records")]
+    threshold = privacy.threshold()
+    rows = [_grid_row(r, indicator, threshold) for r in merged.to_dict("records")]
     rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0)))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank if row["value"] is not None else None
@@ -116,19 +127,32 @@ def update_ranking(view_data, page_unit):
     return rows, column_defs(indicator), pinned
 
 
-def _grid_row(record: dict, indicator: indicators.Indicator) -> dict:
+def _grid_row(record: dict, indicator: indicators.Indicator, threshold: int) -> dict:
+    """Return one child's row; a hidden value is None with its mark (``< 5``, ``secret``)."""
     value = _none(record.get(indicator.code))
     previous = _none(record.get(f"{indicator.code}_previous"))
     delta = indicators.change(indicator, value if value is not None else math.nan,
                               previous if previous is not None else math.nan)
-    return {
+    small = privacy.is_small(record)
+    hidden = privacy.is_suppressed(record, indicator.code)
+    enrollment_hidden = privacy.is_suppressed(record, "enrollment")
+    row = {
         "code": record["code"],
         "name": record["name_fr"],
         "name_ar": record["name_ar"],
         "value": value,
-        "enrollment": int(record["enrolled"]) if _none(record.get("enrolled")) else 0,
+        "suppressed": hidden,
+        "enrollment": None if enrollment_hidden else int(_none(record.get("enrolled")) or 0),
         "change": None if is_missing(delta) else delta,
     }
+    if hidden:
+        row["value_mark"] = format_cell(indicator, None, True, threshold, small)
+        row["value_note"] = secret_note(threshold)
+    if enrollment_hidden:
+        row["enrollment_mark"] = format_cell(indicators.BY_CODE["enrollment"], None, True,
+                                             threshold, small)
+        row["enrollment_note"] = secret_note(threshold)
+    return row
 
 
 def _reference_row(label: str, frame: pd.DataFrame, indicator: indicators.Indicator) -> dict:
@@ -156,13 +180,15 @@ def column_defs(indicator: indicators.Indicator) -> list[dict]:
          "filter": "agTextColumnFilter", "cellClass": "drill-cell", "tooltipField": "name"},
         {"field": "value", "headerName": _(indicator.short_label), "type": "numericColumn",
          "sort": "desc", "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 110,
-         "valueFormatter": {"function": f"{value_format}(params.value)"}},
+         "valueFormatter": {"function": f"frMarked(params, '{value_format}')"},
+         "tooltipField": "value_note"},
         {"field": "change", "headerName": _("Évolution"), "type": "numericColumn",
          "filter": False, "flex": 1, "minWidth": 105,
          "valueFormatter": {"function": f"{change_format}(params.value)"}},
         {"field": "enrollment", "headerName": _("Effectif"), "type": "numericColumn",
          "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 95,
-         "valueFormatter": {"function": "frCount(params.value)"}},
+         "valueFormatter": {"function": "frMarked(params, 'frCount')"},
+         "tooltipField": "enrollment_note"},
     ]
 
 
@@ -176,7 +202,7 @@ def update_trend(view_data, page_unit):
     if view.level != "national":
         national = trend("national", "MA", view.filters, NATIONAL_SCOPE)
     name = get_unit(view.level, view.code, current_scope())["name_fr"]
-    if frame["enrolled"].sum() == 0:
+    if not privacy.has_pupils(frame):
         return _message_figure(no_data_label())
     return figures.trend(frame, indicator, name, national)
 
@@ -187,9 +213,9 @@ def _breakdown_figure(view_data, page_unit, by: str):
     if indicator.code == "girls_share" and by == "sex":
         return _message_figure(_("Sans objet pour la part des filles"))
     frame = breakdown(view.level, view.code, view.filters, current_scope(), by)
-    if frame.empty or frame["enrolled"].sum() == 0:
+    if not privacy.has_pupils(frame):
         return _message_figure(no_data_label())
-    return figures.breakdown(frame, indicator, by)
+    return figures.breakdown(frame, indicator, by, privacy.threshold())
 
 
 @callback(Output("breakdown-grade", "figure"), *VIEW_INPUTS)

@@ -7,6 +7,10 @@ the API, the screens and the exports can never disagree. Routes live under
 Errors are JSON too, ``{"error": {"parameter": ..., "message": ...}}``: 400 for a bad
 parameter, 404 for an unknown unit, 403 for a unit outside the caller's scope, 503
 while the analytics tables are not built and 500 (logged) for anything unexpected.
+
+Values hidden by small-cell suppression (``queries.privacy``) are ``null`` and listed by
+code under ``suppressed`` (``previous_year_suppressed`` for the year before); in CSV the
+cell is empty and the ``suppressed`` column lists the codes.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from dashboard.web_params import (
     read_level,
     read_unit,
 )
+from queries import privacy
 from queries.database import data_version
 from queries.filters import Filters
 from queries.stats import children_indicators, unit_indicators
@@ -45,7 +50,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 FORMATS = ("json", "csv")
 UNIT_FIELDS = ("level", "code", "name_fr", "name_ar")
 SCHOOL_FIELDS = ("cycle", "sector", "milieu", "latitude", "longitude")
-CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES)
+CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES, "suppressed")
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CACHE_CONTROL = "private, max-age=60"
 #: Decimals kept per kind of indicator (counts are whole numbers).
@@ -67,15 +72,18 @@ def unit_indicators_route() -> Response:
     scope = current_scope()
     unit = get_unit(level, code, scope)
     frame = unit_indicators(level, code, filters, scope).set_index("school_year")
-    current = _indicator_values(frame.loc[filters.year])
+    row, before = frame.loc[filters.year], frame.loc[filters.year - 1]
+    current, hidden = _indicator_values(row), privacy.suppressed_codes(row)
     if output == "csv":
-        rows = [_csv_row(unit, filters, current)]
+        rows = [_csv_row(unit, filters, current, hidden)]
         return _csv(CSV_HEADER, rows, f"pilotage-indicators-{level}-{code}-{filters.year}.csv")
     return _json({
         "unit": _unit_json(unit),
         "filters": filters.as_dict(),
         "indicators": current,
-        "previous_year": _indicator_values(frame.loc[filters.year - 1]),
+        "suppressed": hidden,
+        "previous_year": _indicator_values(before),
+        "previous_year_suppressed": privacy.suppressed_codes(before),
         "data_version": data_version(),
     })
 
@@ -100,12 +108,15 @@ def children_route() -> Response:
         {
             "unit": _unit_json(member),
             "indicators": _child_values(current, member["code"]),
+            "suppressed": _child_suppressed(current, member["code"]),
             "previous_year": _child_values(previous, member["code"]),
+            "previous_year_suppressed": _child_suppressed(previous, member["code"]),
         }
         for member in children(level, code, scope).to_dict("records")
     ]
     if output == "csv":
-        rows = [_csv_row(entry["unit"], filters, entry["indicators"]) for entry in entries]
+        rows = [_csv_row(entry["unit"], filters, entry["indicators"], entry["suppressed"])
+                for entry in entries]
         return _csv(CSV_HEADER, rows, f"pilotage-children-{level}-{code}-{filters.year}.csv")
     return _json({
         "unit": _unit_json(unit),
@@ -180,11 +191,13 @@ def _format(params: dict[str, str]) -> str:
 
 
 def _indicator_values(row: pd.Series) -> dict[str, int | float | None]:
-    """Return every indicator of a row; counts are whole, no data is None."""
+    """Return every indicator of a row; counts are whole, no data and hidden values None."""
     values: dict[str, int | float | None] = {}
     for indicator in indicators.INDICATORS:
         value = _plain(row.get(indicator.code))
-        if indicator.unit == "count":
+        if privacy.is_suppressed(row, indicator.code):
+            values[indicator.code] = None
+        elif indicator.unit == "count":
             values[indicator.code] = int(value or 0)
         elif value is None:
             values[indicator.code] = None
@@ -197,6 +210,11 @@ def _child_values(frame: pd.DataFrame, code: str) -> dict[str, int | float | Non
     """Return a child's indicators, or zero pupils and no data if it has no row."""
     row = frame.loc[code] if code in frame.index else pd.Series(dtype=float)
     return _indicator_values(row)
+
+
+def _child_suppressed(frame: pd.DataFrame, code: str) -> list[str]:
+    """Return the codes of a child's hidden indicators (none if it has no row)."""
+    return privacy.suppressed_codes(frame.loc[code]) if code in frame.index else []
 
 
 def _plain(value):
@@ -219,11 +237,12 @@ def _json(payload: dict, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/json")
 
 
-def _csv_row(unit: dict, filters: Filters, values: dict) -> list:
+def _csv_row(unit: dict, filters: Filters, values: dict, hidden: list[str]) -> list:
     return [
         *(unit[name] for name in UNIT_FIELDS),
         *(filters.as_dict()[name] for name in FILTER_PARAMETERS),
         *(values[code] for code in indicators.CODES),
+        " ".join(hidden),
     ]
 
 

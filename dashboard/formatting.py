@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+from dashboard.i18n import _
 from dashboard.indicators import Indicator
 
 NO_DATA = "—"
+SECRET = "secret"  # the French statistical-secret mark
 THIN_SPACE = "\u202f"  # narrow no-break space: the French thousands separator
 MINUS = "\u2212"
 
@@ -45,6 +47,27 @@ def format_value(indicator: Indicator, value: float | None) -> str:
     if indicator.unit == "rate":
         return format_rate(value)
     return format_decimal(value, 2)
+
+
+def format_cell(indicator: Indicator, value: float | None, suppressed: bool, threshold: int,
+                small: bool = True) -> str:
+    """Format a value that small-cell suppression may hide.
+
+    A hidden count reads ``< 5`` (the threshold in force), or ``secret`` when it was
+    hidden only to protect another cell (``small`` false); a hidden rate or score reads
+    ``secret``.
+    """
+    if not suppressed:
+        return format_value(indicator, value)
+    if indicator.unit == "count" and small:
+        return f"< {threshold}"
+    return SECRET
+
+
+def secret_note(threshold: int) -> str:
+    """Return the tooltip of a hidden value."""
+    return _("Secret statistique : valeur masquée, elle porte sur moins de {n} élèves d'un "
+             "établissement ou permettrait d'en retrouver une qui le fait.", n=threshold)
 
 
 def format_change(indicator: Indicator, delta: float | None) -> str:

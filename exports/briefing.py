@@ -28,9 +28,8 @@ from dashboard import indicators
 from dashboard.app_factory import CONFIG_KEY
 from dashboard.formatting import (
     NO_DATA,
+    format_cell,
     format_change,
-    format_count,
-    format_value,
     is_missing,
     school_year_label,
 )
@@ -42,7 +41,7 @@ from exports.naming import export_filename
 from layouts import figures
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import CHILDREN_LABELS, LEVEL_LABELS
-from queries import NATIONAL_SCOPE, Scope
+from queries import NATIONAL_SCOPE, Scope, privacy
 from queries.stats import children_indicators, trend, unit_indicators
 from queries.units import (
     CHILD_LEVEL,
@@ -114,7 +113,8 @@ class RankRow:
     tone: str
     raw_value: float | None
     raw_change: float | None
-    raw_enrollment: int
+    raw_enrollment: int | None
+    secret: bool = False  # its value is hidden by small-cell suppression
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,7 @@ class Ranking:
     references: list[RankRow]
     total: int
     without_data: int
+    secret: int = 0
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Briefing:
     previous_year: str
     filters_text: str
     generated_on: str
-    enrolled: int
+    enrolled: int | None  # None: hidden by small-cell suppression
     kpis: list[KpiRow]
     map_figure: go.Figure | None
     trend_figure: go.Figure | None
@@ -200,7 +201,8 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
     filters = view.filters
     frame = unit_indicators(view.level, view.code, filters, scope)
     previous, current = frame.iloc[0], frame.iloc[1]
-    kpis = [_kpi_row(i, current[i.code], previous[i.code]) for i in indicators.INDICATORS]
+    threshold = privacy.threshold()
+    kpis = [_kpi_row(i, current, previous, threshold) for i in indicators.INDICATORS]
     is_school = view.level == "school"
     name_ar = unit["name_ar"] if unit["name_ar"] and unit["name_ar"] != unit["name_fr"] else None
     info = data_version_info()
@@ -217,7 +219,7 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
         previous_year=school_year_label(filters.year - 1),
         filters_text=filters_text(view),
         generated_on=french_date(today or date.today()),
-        enrolled=int(current["enrolled"]),
+        enrolled=None if pd.isna(current["enrolled"]) else int(current["enrolled"]),
         kpis=kpis,
         map_figure=None if is_school else map_figure(view, scope),
         trend_figure=trend_chart,
@@ -226,7 +228,8 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
         comparison=comparison(view, scope) if is_school else [],
         definitions=[(_(i.label), _(i.definition), _(UNIT_TEXTS[i.unit]))
                      for i in indicators.INDICATORS],
-        sources=sources_text(version, built_at, filters.year),
+        sources=sources_text(version, built_at, filters.year,
+                             schools=view.level in ("commune", "school")),
         sections=[],
     )
     content.sections = sections(content)
@@ -268,9 +271,12 @@ def french_date(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def sources_text(version: int, built_at: datetime, year: int) -> str:
-    """Return the sources line: where the numbers come from and which data version."""
-    return _(
+def sources_text(version: int, built_at: datetime, year: int, schools: bool = False) -> str:
+    """Return the sources line: where the numbers come from and which data version.
+
+    ``schools``: the pack shows school figures, so it explains the statistical secret.
+    """
+    text = _(
         "Source : SI-MASSAR, tables analytiques de Pilotage, version des données n° {version} "
         "du {day} à {time}. Évolutions par rapport à l'année scolaire {previous} : en points "
         "pour les taux, en % pour l'effectif et la moyenne. « — » : pas de données (aucun "
@@ -278,6 +284,10 @@ def sources_text(version: int, built_at: datetime, year: int) -> str:
         version=version, day=french_date(built_at.date()), time=built_at.strftime("%H h %M"),
         previous=school_year_label(year - 1),
     )
+    if schools:
+        text += " " + _("« < {n} » et « secret » : secret statistique (petits effectifs d'un "
+                        "établissement, loi 09-08).", n=privacy.threshold())
+    return text
 
 
 def typeset(text: str) -> str:
@@ -302,6 +312,9 @@ def ranking_note(content: Briefing) -> str:
     if ranking.without_data:
         note += " " + _("Sans données pour ces filtres, hors classement : {missing}.",
                         missing=ranking.without_data)
+    if ranking.secret:
+        note += " " + _("Secret statistique, hors classement : {secret}.",
+                        secret=ranking.secret)
     return note
 
 
@@ -322,24 +335,41 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _kpi_row(indicator: indicators.Indicator, current, previous) -> KpiRow:
-    value, before = _number(current), _number(previous)
+def _cell_text(indicator: indicators.Indicator, row: pd.Series | dict, threshold: int) -> str:
+    """Return one value of a query row as shown: formatted, or its secret mark."""
+    return format_cell(indicator, _number(row.get(indicator.code)),
+                       privacy.is_suppressed(row, indicator.code), threshold,
+                       privacy.is_small(row))
+
+
+def _kpi_row(indicator: indicators.Indicator, current: pd.Series, previous: pd.Series,
+             threshold: int) -> KpiRow:
+    value, before = _number(current[indicator.code]), _number(previous[indicator.code])
     delta = indicators.change(indicator, math.nan if value is None else value,
                               math.nan if before is None else before)
     delta = None if is_missing(delta) else delta
-    return KpiRow(indicator, format_value(indicator, value), format_value(indicator, before),
-                  format_change(indicator, delta), tone(indicator, delta), value, before, delta)
+    return KpiRow(indicator, _cell_text(indicator, current, threshold),
+                  _cell_text(indicator, previous, threshold), format_change(indicator, delta),
+                  tone(indicator, delta), value, before, delta)
 
 
 def _rank_row(rank: int | None, code: str, name: str, indicator: indicators.Indicator,
-              value: float | None, previous: float | None, enrolled: float | None) -> RankRow:
+              value: float | None, previous: float | None, enrolled: float | None,
+              record: dict | None = None, threshold: int = 0) -> RankRow:
+    """Return one row of the ranking; ``record`` (a query row) carries its secret marks."""
     delta = indicators.change(indicator, math.nan if value is None else value,
                               math.nan if previous is None else previous)
     delta = None if is_missing(delta) else delta
-    enrollment = int(enrolled) if enrolled else 0
-    return RankRow(rank, code, name, format_value(indicator, value),
-                   format_change(indicator, delta), format_count(enrollment),
-                   tone(indicator, delta), value, delta, enrollment)
+    record = record or {}
+    count = indicators.BY_CODE["enrollment"]
+    hidden = privacy.is_suppressed(record, count.code)
+    enrollment = None if hidden else (int(enrolled) if enrolled else 0)
+    return RankRow(rank, code, name, _cell_text(indicator, {**record, indicator.code: value},
+                                                threshold),
+                   format_change(indicator, delta),
+                   _cell_text(count, {**record, count.code: enrollment}, threshold),
+                   tone(indicator, delta), value, delta, enrollment,
+                   privacy.is_suppressed(record, indicator.code))
 
 
 def ranking(view: View, unit_name: str, scope: Scope) -> Ranking:
@@ -350,9 +380,11 @@ def ranking(view: View, unit_name: str, scope: Scope) -> Ranking:
     merged = units[["code", "name_fr"]].merge(values, on="code", how="left")
     if f"{indicator.code}_previous" not in merged:
         merged[f"{indicator.code}_previous"] = math.nan
+    threshold = privacy.threshold()
     rows = [
         _rank_row(None, r["code"], r["name_fr"], indicator, _number(r.get(indicator.code)),
-                  _number(r.get(f"{indicator.code}_previous")), _number(r.get("enrolled")))
+                  _number(r.get(f"{indicator.code}_previous")), _number(r.get("enrolled")),
+                  r, threshold)
         for r in merged.to_dict("records")
     ]
     rows.sort(key=lambda r: (r.raw_value is None, -(r.raw_value or 0)))
@@ -370,8 +402,9 @@ def ranking(view: View, unit_name: str, scope: Scope) -> Ranking:
     if view.level != "national":
         references.append(_reference_row(_("Maroc (référence)"), "national", "MA", view,
                                          NATIONAL_SCOPE))
+    secret = sum(row.secret for row in unranked)
     return Ranking(_(CHILDREN_LABELS[view.level]), top, bottom, references, len(rows),
-                   len(unranked))
+                   len(unranked) - secret, secret)
 
 
 def _reference_row(label: str, level: str, code: str, view: View, scope: Scope) -> RankRow:
@@ -386,12 +419,13 @@ def _reference_row(label: str, level: str, code: str, view: View, scope: Scope) 
 def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
     """Return the school beside its commune, province, region and the nation (as on screen)."""
     columns = []
+    threshold = privacy.threshold()
     for level, code, name, unit_scope in comparison_chain(view.code, scope):
         current = unit_indicators(level, code, view.filters, unit_scope).iloc[1]
         raw = {i.code: _number(current[i.code]) for i in indicators.INDICATORS}
         columns.append(ComparisonColumn(
             _(LEVEL_LABELS[level]) if level != "national" else _("Maroc"), name,
-            {i.code: format_value(i, raw[i.code]) for i in indicators.INDICATORS}, raw))
+            {i.code: _cell_text(i, current, threshold) for i in indicators.INDICATORS}, raw))
     return columns
 
 
@@ -410,15 +444,15 @@ def map_figure(view: View, scope: Scope) -> go.Figure:
     given scope.
     """
     indicator = indicators.BY_CODE[view.indicator]
-    values = children_indicators(view.level, view.code, view.filters, scope)
-    values = values[["code", indicator.code]].rename(columns={indicator.code: "value"})
+    values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
+                               indicator.code)
     child = CHILD_LEVEL[view.level]
     no_shapes = pd.DataFrame(columns=["code", "value"])
     if child == "school":
         commune = get_unit("commune", view.code, scope)
         shape = _single(_boundaries("commune", commune["province_code"]), view.code)
         schools = children(view.level, view.code, scope).merge(values, on="code", how="left")
-        return figures.choropleth(shape, no_shapes, indicator, schools)
+        return figures.choropleth(shape, no_shapes, indicator, schools, privacy.threshold())
     parent = None if view.level == "national" else view.code
     schools = None
     if child == "commune":
@@ -434,15 +468,17 @@ def trend_content(view: View, unit_name: str,
     """
     indicator = indicators.BY_CODE[view.indicator]
     frame = trend(view.level, view.code, view.filters, scope)
-    if frame["enrolled"].sum() == 0:
+    if not privacy.has_pupils(frame):
         return None, []
     series = [(unit_name, frame)]
     national = None
     if view.level != "national":
         national = trend("national", "MA", view.filters, NATIONAL_SCOPE)
         series.append((_("Maroc"), national))
+    threshold = privacy.threshold()
     rows = [["", *(school_year_label(int(y)) for y in frame["school_year"])]]
-    rows += [[name, *(format_value(indicator, _number(v)) for v in values[indicator.code])]
+    rows += [[name, *(_cell_text(indicator, row, threshold)
+                      for row in values.to_dict("records"))]
              for name, values in series]
     return figures.trend(frame, indicator, unit_name, national), rows
 
@@ -721,6 +757,9 @@ def map_panel(content: Briefing) -> list[tuple[str, str]]:
     if ranking.without_data:
         reading += " " + _("{count} sur {total} sans données pour ces filtres.",
                            count=ranking.without_data, total=ranking.total)
+    if ranking.secret:
+        reading += " " + _("{count} sur {total} en gris par secret statistique.",
+                           count=ranking.secret, total=ranking.total)
     lines.append((_("Lecture"), reading))
     return lines
 

@@ -5,6 +5,11 @@ calls with the same figure builders as that graph's callback, so a downloaded im
 file carries the numbers on screen. Images get their title, the filters and the source
 drawn inside the figure; every export also gives its numbers as a typed table for CSV
 and Excel. Values are rounded as the read API rounds them, so a file equals the API.
+
+Small-cell suppression (``queries.privacy``) reaches exports through the queries: a
+hidden value is an empty cell, the figure shows ``< 5`` or ``secret`` where it would
+show the number, and the tables of a view describing schools end with a "Secret
+statistique" column naming the hidden cells of each row.
 """
 
 from __future__ import annotations
@@ -20,16 +25,16 @@ from flask import current_app
 
 from dashboard import indicators
 from dashboard.api import DECIMALS
-from dashboard.formatting import school_year_label
+from dashboard.formatting import format_cell, format_value, school_year_label
 from dashboard.geography import boundaries
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from dashboard.schema import GRADES
 from dashboard.urls import View
 from layouts import figures
-from layouts.components import empty_figure, no_data_label
+from layouts.components import empty_figure, no_data_label, secret_label
 from layouts.shell import CHOICE_LABELS
-from queries import NATIONAL_SCOPE, Scope
+from queries import NATIONAL_SCOPE, Scope, privacy
 from queries.stats import breakdown, children_indicators, grade_by_sex, trend, unit_indicators
 from queries.units import CHILD_LEVEL, children, comparison_chain, get_unit, schools_under
 from queries.version import data_version_info
@@ -46,6 +51,11 @@ SCHOOL_CHARTS = ("map", "trend-chart", "school-enrollment", "school-outcomes",
 CHARTS = tuple(dict.fromkeys(UNIT_CHARTS + SCHOOL_CHARTS))
 #: Tables without an image: the ranking grid and the indicator cards.
 DATA_ONLY = ("ranking", "kpis")
+#: Charts of a commune's page whose rows are its schools.
+SCHOOL_ROWS = ("map", "ranking")
+#: A row's key listing the keys of its hidden cells, and the column that names them.
+HIDDEN = "_hidden"
+SUPPRESSED = "suppressed"
 
 PLACE_LABELS = {"region": "Région", "province": "Province", "commune": "Commune"}
 CHILD_NAMES = {"region": "régions", "province": "provinces et préfectures",
@@ -130,12 +140,17 @@ def chart_export(chart: str, view: View, scope: Scope, with_figure: bool = True,
     title = built.title
     subtitle = filters_line(view)
     source = source_line(version)
-    data = pd.DataFrame(built.rows, columns=[c.key for c in built.columns])
+    columns = built.columns
+    if view.level == "school" or (view.level == "commune" and chart in SCHOOL_ROWS):
+        columns = (*columns, Column(SUPPRESSED, _("Secret statistique"), "text"))
+        headers = {column.key: column.header for column in built.columns}
+        for row in built.rows:
+            row[SUPPRESSED] = ", ".join(headers[key] for key in row.get(HIDDEN, ())) or None
+    data = pd.DataFrame(built.rows, columns=[c.key for c in columns])
     figure = None
     if built.figure is not None:
         figure = dress(built.figure, title, subtitle, source, width, height, built.margin)
-    return ChartExport(chart, title, subtitle, source, data, built.columns, unit, version,
-                       figure)
+    return ChartExport(chart, title, subtitle, source, data, columns, unit, version, figure)
 
 
 # --- words ------------------------------------------------------------------------------
@@ -201,6 +216,22 @@ def _child_value(value, indicator: Indicator) -> int | float | None:
     return rounded(value, indicator.unit)
 
 
+def _hide(row: dict, **hidden: bool) -> dict:
+    """Empty the cells of a row that small-cell suppression hides, and list their keys."""
+    keys = [key for key, is_hidden in hidden.items() if is_hidden]
+    for key in keys:
+        row[key] = None
+    row[HIDDEN] = keys
+    return row
+
+
+def _hidden_text(indicator: Indicator, record, threshold: int) -> str | None:
+    """Return the mark of a hidden value (``< 5``, ``secret``), or None if it is shown."""
+    if not privacy.is_suppressed(record, indicator.code):
+        return None
+    return format_cell(indicator, None, True, threshold, privacy.is_small(record))
+
+
 def _float(value) -> float:
     return float("nan") if _missing(value) else float(value)
 
@@ -242,21 +273,23 @@ def _map(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: bool)
             figure = figures.choropleth(shape, no_values, indicator,
                                         pd.DataFrame([{**unit, "value": None}]))
         return _Built(title, rows, columns, figure, {"r": EDGE})
-    values = children_indicators(view.level, view.code, view.filters, scope)
-    values = values[["code", indicator.code]].rename(columns={indicator.code: "value"})
+    values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
+                               indicator.code)
     members = children(view.level, view.code, scope)
     merged = members.merge(values, on="code", how="left")
     columns = (Column("code", _("Code"), "text"), Column("name_fr", _("Nom"), "text"),
                Column("name_ar", _("Nom (arabe)"), "text"), _value_column(indicator))
-    rows = [{"code": r["code"], "name_fr": r["name_fr"], "name_ar": r["name_ar"],
-             "value": _child_value(r["value"], indicator)} for r in merged.to_dict("records")]
+    rows = [_hide({"code": r["code"], "name_fr": r["name_fr"], "name_ar": r["name_ar"],
+                   "value": _child_value(r["value"], indicator)},
+                  value=privacy.is_set(r["suppressed"])) for r in merged.to_dict("records")]
     figure = None
     if draw:
         child = CHILD_LEVEL[view.level]
         if child == "school":
             shape = _single(boundaries("commune", _config_dir(), unit["province_code"]),
                             view.code)
-            figure = figures.choropleth(shape, no_values, indicator, merged)
+            figure = figures.choropleth(shape, no_values, indicator, merged,
+                                        privacy.threshold())
         else:
             parent = None if view.level == "national" else view.code
             schools = None
@@ -289,10 +322,11 @@ def _trend(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: boo
         if reference is not None:
             row["national"] = rounded(reference.loc[record["school_year"], indicator.code],
                                       indicator.unit)
-        rows.append(row)
+        rows.append(_hide(row, value=privacy.is_suppressed(record, indicator.code),
+                          enrollment=privacy.is_suppressed(record, "enrollment")))
     figure = None
     if draw:
-        figure = (message_figure(no_data_label()) if frame["enrolled"].sum() == 0
+        figure = (message_figure(no_data_label()) if not privacy.has_pupils(frame)
                   else figures.trend(frame, indicator, name, national))
     title = f"{_(indicator.label)} par année scolaire — {place_name(unit)}"
     return _Built(title, rows, tuple(columns), figure)
@@ -308,14 +342,16 @@ def _breakdown(by: str) -> Callable[..., _Built]:
             return _Built(title, [], columns, figure)
         frame = breakdown(view.level, view.code, view.filters, scope, by)
         names = figures.DIMENSION_NAMES.get(by, {})
-        rows = [{"category": _(names.get(r[by], r[by])),
-                 "value": rounded(r[indicator.code], indicator.unit),
-                 "enrollment": rounded(r["enrolled"], "count")} for r in frame.to_dict("records")]
+        rows = [_hide({"category": _(names.get(r[by], r[by])),
+                       "value": rounded(r[indicator.code], indicator.unit),
+                       "enrollment": rounded(r["enrolled"], "count")},
+                      value=privacy.is_suppressed(r, indicator.code),
+                      enrollment=privacy.is_suppressed(r, "enrollment"))
+                for r in frame.to_dict("records")]
         figure = None
         if draw:
-            figure = (message_figure(no_data_label())
-                      if frame.empty or frame["enrolled"].sum() == 0
-                      else figures.breakdown(frame, indicator, by))
+            figure = (message_figure(no_data_label()) if not privacy.has_pupils(frame)
+                      else figures.breakdown(frame, indicator, by, privacy.threshold()))
         return _Built(title, rows, columns, figure)
 
     return build
@@ -331,22 +367,24 @@ def _school_enrollment(view: View, scope: Scope, unit: dict, indicator: Indicato
     frame = grade_by_sex(view.level, view.code, view.filters, scope)
     columns = (Column("grade", _("Niveau"), "text"), Column("F", _("Filles"), "count"),
                Column("M", _("Garçons"), "count"))
-    empty = frame.empty or frame["enrolled"].sum() == 0
+    empty = not privacy.has_pupils(frame)
     rows: list[dict] = []
     table = None
     if not empty:
-        table = frame.pivot_table(index="grade", columns="sex", values="enrolled",
-                                  aggfunc="sum", fill_value=0).reset_index()
-        table = _grade_order(table)
-        rows = [{"grade": r["grade"], "F": rounded(r.get("F", 0), "count"),
-                 "M": rounded(r.get("M", 0), "count")} for r in table.to_dict("records")]
+        table = _grade_order(figures.grade_sex_table(frame))
+        rows = [_hide({"grade": r["grade"], "F": rounded(r.get("F", 0), "count"),
+                       "M": rounded(r.get("M", 0), "count")},
+                      F=_missing(r.get("F", 0)), M=_missing(r.get("M", 0)))
+                for r in table.to_dict("records")]
     figure = None
     if draw:
         if empty:
             figure = message_figure(no_data_label())
         else:
             series = {s: _(figures.SEX_NAMES[s]) for s in ("F", "M") if s in table}
-            figure = figures.grouped_bars(table, "grade", series, figures.SEX_COLOURS)
+            figure = (message_figure(secret_label(privacy.threshold()))
+                      if figures.all_hidden(table, series) else
+                      figures.grouped_bars(table, "grade", series, figures.SEX_COLOURS))
     title = f"{_('Effectif par niveau et sexe')} — {place_name(unit)}"
     return _Built(title, rows, columns, figure)
 
@@ -357,16 +395,22 @@ def _school_outcomes(view: View, scope: Scope, unit: dict, indicator: Indicator,
     series = {"promoted": _("Promus"), "repeaters": _("Redoublants"), "dropouts": _("Abandons")}
     columns = (Column("grade", _("Niveau"), "text"), Column("enrolled", _("Effectif"), "count"),
                *(Column(key, label, "count") for key, label in series.items()))
-    empty = frame.empty or frame["enrolled"].sum() == 0
+    empty = not privacy.has_pupils(frame)
     rows: list[dict] = []
-    if not empty:
+    if not empty:  # a count is NaN only when hidden
         frame = _grade_order(frame)
-        rows = [{c.key: r[c.key] if c.kind == "text" else rounded(r[c.key], "count")
-                 for c in columns} for r in frame.to_dict("records")]
+        rows = [_hide({c.key: r[c.key] if c.kind == "text" else rounded(r[c.key], "count")
+                       for c in columns},
+                      **{c.key: _missing(r[c.key]) for c in columns if c.kind == "count"})
+                for r in frame.to_dict("records")]
     figure = None
     if draw:
-        figure = (message_figure(no_data_label()) if empty else
-                  figures.grouped_bars(frame, "grade", series, OUTCOME_COLOURS, stacked=True))
+        if empty:
+            figure = message_figure(no_data_label())
+        elif figures.all_hidden(frame, series):
+            figure = message_figure(secret_label(privacy.threshold()))
+        else:
+            figure = figures.grouped_bars(frame, "grade", series, OUTCOME_COLOURS, stacked=True)
     heading = _("Résultats de fin d'année par niveau")
     title = f"{heading} — {place_name(unit)}"
     return _Built(title, rows, columns, figure)
@@ -376,20 +420,24 @@ def _school_outcomes(view: View, scope: Scope, unit: dict, indicator: Indicator,
 
 def _school_comparison(view: View, scope: Scope, unit: dict, indicator: Indicator,
                        draw: bool) -> _Built:
-    names, values, rows = [], [], []
+    names, values, texts, rows = [], [], [], []
+    threshold = privacy.threshold()
     for level, code, name, unit_scope in comparison_chain(unit["code"], scope):
-        frame = unit_indicators(level, code, view.filters, unit_scope)
-        value = frame.iloc[1][indicator.code]
+        current = unit_indicators(level, code, view.filters, unit_scope).iloc[1]
+        value = current[indicator.code]
         names.append(name)
         values.append(value)
-        rows.append({"level": _(LEVEL_NAMES[level]), "code": code, "name_fr": name,
-                     "value": rounded(value, indicator.unit)})
+        texts.append(_hidden_text(indicator, current, threshold)
+                     or format_value(indicator, None if _missing(value) else value))
+        rows.append(_hide({"level": _(LEVEL_NAMES[level]), "code": code, "name_fr": name,
+                           "value": rounded(value, indicator.unit)},
+                          value=privacy.is_suppressed(current, indicator.code)))
     columns = (Column("level", _("Niveau"), "text"), Column("code", _("Code"), "text"),
                Column("name_fr", _("Nom"), "text"), _value_column(indicator))
     figure = None
     margin: dict = {}
     if draw:
-        figure = figures.comparison_bars(names, values, indicator)
+        figure = figures.comparison_bars(names, values, indicator, texts)
         margin = {"l": EDGE + 16 + 7 * max(len(n) for n in names)}
     title = f"{_(indicator.label)} comparé au territoire — {place_name(unit)}"
     return _Built(title, rows, columns, figure, margin)
@@ -398,34 +446,28 @@ def _school_comparison(view: View, scope: Scope, unit: dict, indicator: Indicato
 def _school_exams(view: View, scope: Scope, unit: dict, indicator: Indicator,
                   draw: bool) -> _Built:
     exams = [i for i in indicators.INDICATORS if i.code.startswith("success_rate_")]
-    rows = []
+    rows, hidden = [], []
     for level, code, name, unit_scope in comparison_chain(unit["code"], scope):
         current = unit_indicators(level, code, view.filters, unit_scope).iloc[1]
         rows.append({"unit": name, **{i.code: current[i.code] for i in exams},
                      **{i.denominator: current[i.denominator] for i in exams}})
-    sat = [i for i in exams if rows[0][i.denominator] > 0]
+        hidden.append({i.code for i in exams if privacy.is_suppressed(current, i.code)})
+    sat = figures.sat_exams(rows[0], exams)
     columns = (Column("unit", _("Unité"), "text"),
                *(Column(i.code, _(i.label), "rate") for i in sat),
                *(Column(i.denominator, _("Candidats : {exam}", exam=_(i.short_label)), "count")
                  for i in sat))
-    data = [{c.key: r[c.key] if c.kind == "text" else rounded(r[c.key], c.kind) for c in columns}
-            for r in rows]
+    data = [_hide({c.key: r[c.key] if c.kind == "text" else rounded(r[c.key], c.kind)
+                   for c in columns},
+                  **{c.key: c.key in codes or (c.kind == "count" and _missing(r[c.key]))
+                     for c in columns if c.kind != "text"})
+            for r, codes in zip(rows, hidden, strict=True)]
     figure = None
     if draw:
         if not sat:
             figure = message_figure(_("Aucun candidat aux examens cette année"))
         else:
-            figure = go.Figure()
-            palette = [figures.PRIMARY, "#5b8fb9", "#8fb3d1", "#b9cfe2", figures.REFERENCE]
-            for colour, row in zip(palette, rows, strict=False):
-                figure.add_trace(go.Bar(
-                    x=[_(i.short_label) for i in sat], y=[row[i.code] for i in sat],
-                    name=row["unit"], marker_color=colour, hovertemplate="%{y:.1%}",
-                ))
-            figure.update_layout(figures.base_layout(
-                barmode="group", legend={"orientation": "h", "y": -0.2},
-                yaxis={"tickformat": ".0%", "range": [0, 1], "gridcolor": "#e6e9ee"},
-            ))
+            figure = figures.exam_bars(rows, sat, [i for i in sat if i.code in hidden[0]])
     title = f"{_('Réussite aux examens')} — {place_name(unit)}"
     return _Built(title, data, columns, figure)
 
@@ -438,13 +480,14 @@ def _ranking(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: b
     for record in merged.to_dict("records"):
         value = None if _missing(record.get(indicator.code)) else record[indicator.code]
         enrolled = record.get("enrolled")
-        rows.append({
+        rows.append(_hide({
             "code": record["code"], "name_fr": record["name_fr"], "name_ar": record["name_ar"],
             "value": _child_value(value, indicator),
             "change": _change(indicator, value, record.get(f"{indicator.code}_previous")),
             "enrollment": 0 if _missing(enrolled) or not enrolled else rounded(enrolled, "count"),
             "sort": value,
-        })
+        }, value=privacy.is_suppressed(record, indicator.code),
+            enrollment=privacy.is_suppressed(record, "enrollment")))
     # the grid's order: highest value first, children without data last
     rows.sort(key=lambda r: (r["sort"] is None, -(r["sort"] or 0)))
     for rank, row in enumerate(rows, start=1):
@@ -479,10 +522,12 @@ def _reference_row(label: str, unit: dict, frame: pd.DataFrame, indicator: Indic
 def _kpis(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: bool) -> _Built:
     frame = unit_indicators(view.level, view.code, view.filters, scope)
     previous, current = frame.iloc[0], frame.iloc[1]
-    rows = [{"code": i.code, "label": _(i.label), "unit": i.unit,
-             "value": rounded(current[i.code], i.unit),
-             "previous": rounded(previous[i.code], i.unit),
-             "change": _change(i, current[i.code], previous[i.code])}
+    rows = [_hide({"code": i.code, "label": _(i.label), "unit": i.unit,
+                   "value": rounded(current[i.code], i.unit),
+                   "previous": rounded(previous[i.code], i.unit),
+                   "change": _change(i, current[i.code], previous[i.code])},
+                  value=privacy.is_suppressed(current, i.code),
+                  previous=privacy.is_suppressed(previous, i.code))
             for i in indicators.INDICATORS]
     before = school_year_label(view.filters.year - 1)
     columns = (Column("code", _("Code"), "text"), Column("label", _("Indicateur"), "text"),

@@ -23,7 +23,8 @@ from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from dashboard.urls import View
-from exports.charts import LEVEL_NAMES, ChartExport, Column, choice_label
+from exports.charts import LEVEL_NAMES, SUPPRESSED, ChartExport, Column, choice_label
+from queries import privacy
 from queries.filters import CHOICES
 
 #: Excel number formats per kind of column.
@@ -179,6 +180,12 @@ def _context_sheet(sheet: Worksheet, export: ChartExport, view: View,
         (_("Exporté le"), datetime.now().replace(microsecond=0)),
         (_("Source"), export.source),
     ]
+    if any(column.key == SUPPRESSED for column in export.columns):
+        rows.append((_("Secret statistique"), _(
+            "Cellules vides signalées dans la colonne « Secret statistique » : effectifs d'un "
+            "établissement compris entre 1 et {n} élèves, taux calculés à partir d'eux, et "
+            "cellules masquées pour qu'aucune soustraction ne les révèle (loi 09-08).",
+            n=max(privacy.threshold() - 1, 0))))
     line = 1
     for label, value in rows:
         _put(sheet, line, 1, label).font = Font(bold=True)

@@ -62,12 +62,17 @@ def section(title: str, body, title_id: str | None = None, extra=None) -> dbc.Ca
 
 
 def kpi_card(code: str, label: str, value: str = NO_DATA, change: str = "",
-             tone: str = "neutral", note: str = "", definition: str = "") -> html.Div:
-    """Return one indicator's card: value, change against last year and a short note."""
+             tone: str = "neutral", note: str = "", definition: str = "",
+             value_note: str | None = None) -> html.Div:
+    """Return one indicator's card: value, change against last year and a short note.
+
+    ``value_note`` is the tooltip of a value hidden by small-cell suppression.
+    """
+    value_props = {"title": value_note} if value_note else {}
     return html.Div(
         [
             html.Div(label, className="kpi-label", title=definition),
-            html.Div(value, className="kpi-value"),
+            html.Div(value, className="kpi-value", **value_props),
             html.Div(
                 [html.Span(change, className=f"kpi-change kpi-{tone}"),
                  html.Span(note, className="kpi-note")],
@@ -96,3 +101,8 @@ def notice(message: str) -> dbc.Alert:
 def no_data_label() -> str:
     """Return the words for an empty selection."""
     return _("Aucun élève pour cette sélection")
+
+
+def secret_label(threshold: int) -> str:
+    """Return the words for a chart whose every value small-cell suppression hides."""
+    return _("Secret statistique : effectifs de moins de {n} élèves", n=threshold)

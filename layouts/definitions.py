@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import html
+from flask import current_app
 
 from dashboard import indicators
 from dashboard.i18n import _
 
+CONFIG_KEY = "pilotage.config"
 UNIT_NAMES = {"count": "Nombre", "rate": "Pourcentage", "score": "Note sur 20"}
 
 
 def layout() -> html.Div:
-    """Return the table of indicator definitions."""
+    """Return the table of indicator definitions and the small-cell rule in force."""
+    threshold = current_app.extensions[CONFIG_KEY].small_cell_threshold
     rows = [
         html.Tr(
             [
@@ -46,6 +49,17 @@ def layout() -> html.Div:
                 bordered=False, hover=True, responsive=True, className="definitions-table",
                 id="definitions-table",
             ),
+            html.P(_(
+                "Secret statistique (loi 09-08) : les chiffres d'un établissement, ou d'une "
+                "partie d'un établissement, ne montrent aucun effectif compris entre 1 et "
+                "{n} élèves. Un tel effectif s'affiche « < {limit} » et tout taux calculé à "
+                "partir de lui (numérateur ou dénominateur) s'affiche « secret ». Quand une "
+                "seule case d'un ensemble dont le total est affiché est masquée (filles et "
+                "garçons, niveaux, résultats de fin d'année, établissements d'une commune), "
+                "la plus petite case suivante est masquée aussi, pour qu'aucune soustraction "
+                "ne la révèle. Les communes et les unités plus larges ne sont jamais "
+                "masquées.", n=max(threshold - 1, 0), limit=threshold,
+            ), id="small-cell-rule") if threshold > 1 else None,
             html.P(_("Année scolaire : l'année de rentrée (2024 désigne 2024-2025). "
                      "Examens : CEP en 6e année primaire, examen régional en 3e année du "
                      "collège, baccalauréat national en 2e année du baccalauréat (session "

@@ -10,15 +10,19 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale, sample_colorscale
 
-from dashboard.formatting import format_value, school_year_label
+from dashboard.formatting import NO_DATA, SECRET, format_cell, format_value, school_year_label
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
+from queries.privacy import is_set, is_small, is_suppressed
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Arabic', sans-serif"
 PRIMARY = "#0b4f8a"
 REFERENCE = "#8a6d0b"
 NO_DATA_FILL = "#e3e6ea"
+SECRET_POINT = "#aab1b9"  # a school point whose value is hidden or missing: no colour
+MUTED_TEXT = "#6b7480"
 SEX_COLOURS = {"F": "#b5446e", "M": "#2a6f97"}
 SEX_NAMES = {"F": "Filles", "M": "Garçons"}
 DIMENSION_NAMES = {
@@ -65,11 +69,13 @@ def _value(value) -> float | None:
 
 def choropleth(
     geojson: dict, frame: pd.DataFrame, indicator: Indicator, schools: pd.DataFrame | None = None,
+    threshold: int = 0,
 ) -> go.Figure:
     """Return a map of units coloured by ``indicator`` (frame: code, name_fr, value).
 
     Units without data are drawn in light grey. Each shape carries its code, so a
-    click drills into it; school points (if given) carry theirs too.
+    click drills into it; school points (if given) carry theirs too (see
+    :func:`school_points`, which ``threshold`` is for).
     """
     codes = [feature["id"] for feature in geojson["features"]]
     values = frame.set_index("code")["value"] if len(frame) else pd.Series(dtype=float)
@@ -100,7 +106,7 @@ def choropleth(
             hovertemplate="%{text}<extra></extra>",
         ))
     if schools is not None and len(schools):
-        figure.add_trace(school_points(schools, indicator))
+        figure.add_trace(school_points(schools, indicator, threshold))
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
                        bgcolor="rgba(0,0,0,0)")
     figure.update_layout(base_layout(dragmode=False, showlegend=False,
@@ -108,23 +114,39 @@ def choropleth(
     return figure
 
 
-def school_points(schools: pd.DataFrame, indicator: Indicator) -> go.Scattergeo:
-    """Return school markers (frame: code, name_fr, latitude, longitude, value)."""
+def school_points(schools: pd.DataFrame, indicator: Indicator, threshold: int = 0
+                  ) -> go.Scattergeo:
+    """Return school markers (frame: code, name_fr, latitude, longitude, value).
+
+    With values, each point takes the indicator's colour; a value hidden by small-cell
+    suppression (``suppressed`` and ``small`` columns) or missing is drawn without colour.
+    """
     values = schools["value"] if "value" in schools else pd.Series([None] * len(schools))
-    has_values = values.notna().any()
-    texts = [f"{n}<br>{_(indicator.short_label)} : {format_value(indicator, _value(v))}"
-             for n, v in zip(schools["name_fr"], values, strict=True)]
+    values = pd.to_numeric(values, errors="coerce").reset_index(drop=True)
+    records = schools.to_dict("records")
+    shown = [format_cell(indicator, _value(v), is_set(r.get("suppressed")), threshold,
+                         is_set(r.get("small"))) for r, v in zip(records, values, strict=True)]
+    texts = [f"{r['name_fr']}<br>{_(indicator.short_label)} : {text}"
+             for r, text in zip(records, shown, strict=True)]
     many = len(schools) > 40
     marker = {"size": 6 if many else 10, "line": {"color": "white", "width": 0.6 if many else 1},
               "color": "#41484f", "opacity": 0.75 if many else 1.0}
-    if has_values:
-        marker.update(color=values.astype(float), colorscale=indicator.colorscale,
-                      showscale=False)
+    if values.notna().any():
+        marker.update(color=_point_colours(values, indicator))
     return go.Scattergeo(
         lon=schools["longitude"], lat=schools["latitude"], mode="markers", marker=marker,
         text=texts, customdata=list(schools["code"]), hovertemplate="%{text}<extra></extra>",
         name=_("Établissements"),
     )
+
+
+def _point_colours(values: pd.Series, indicator: Indicator) -> list[str]:
+    """Return each point's colour on the indicator's scale (its own range); grey without."""
+    low, high = values.min(), values.max()
+    span = high - low
+    positions = [0.5 if span == 0 else (v - low) / span for v in values.fillna(low)]
+    colours = sample_colorscale(get_colorscale(indicator.colorscale), positions)
+    return [SECRET_POINT if pd.isna(v) else c for v, c in zip(values, colours, strict=True)]
 
 
 def trend(frame: pd.DataFrame, indicator: Indicator, unit_name: str,
@@ -151,17 +173,29 @@ def trend(frame: pd.DataFrame, indicator: Indicator, unit_name: str,
     return figure
 
 
-def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str) -> go.Figure:
-    """Return bars of the indicator for each value of one dimension."""
+def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str,
+              threshold: int = 0) -> go.Figure:
+    """Return bars of the indicator for each value of one dimension.
+
+    A value hidden by small-cell suppression has no bar, only its mark at the base.
+    """
     names = DIMENSION_NAMES.get(by, {})
     labels = [_(names.get(v, v)) for v in frame[by]]
     colours = [SEX_COLOURS.get(v, PRIMARY) for v in frame[by]] if by == "sex" else PRIMARY
+    records = frame.to_dict("records")
     figure = go.Figure(go.Bar(
         x=labels, y=frame[indicator.code], marker_color=colours,
         hovertemplate=_hover(indicator) + "<extra></extra>",
-        text=[format_value(indicator, _value(v)) for v in frame[indicator.code]],
+        text=[format_value(indicator, _value(r[indicator.code])) for r in records],
         textposition="outside", cliponaxis=False,
     ))
+    for label, record in zip(labels, records, strict=True):
+        if is_suppressed(record, indicator.code):
+            figure.add_annotation(
+                x=label, y=0, yanchor="bottom", showarrow=False,
+                text=format_cell(indicator, None, True, threshold, is_small(record)),
+                font={"color": MUTED_TEXT},
+            )
     figure.update_layout(base_layout(
         yaxis={**_axis_format(indicator), "gridcolor": "#e6e9ee", "rangemode": "tozero"},
         xaxis={"type": "category"}, bargap=0.35, margin={"l": 8, "r": 8, "t": 24, "b": 8},
@@ -169,20 +203,74 @@ def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str) -> go.Figure:
     return figure
 
 
-def comparison_bars(names: list[str], values: list, indicator: Indicator) -> go.Figure:
+def comparison_bars(names: list[str], values: list, indicator: Indicator,
+                    texts: list[str] | None = None) -> go.Figure:
     """Return horizontal bars of one indicator: the first unit highlighted, the rest as
-    references (a school against its territory)."""
+    references (a school against its territory). ``texts`` replace the formatted values
+    (``secret`` for a hidden one)."""
     colours = [PRIMARY] + [REFERENCE] * (len(names) - 1)
+    texts = texts or [format_value(indicator, _value(v)) for v in values]
     figure = go.Figure(go.Bar(
         y=names[::-1], x=values[::-1], orientation="h", marker_color=colours[::-1],
-        text=[format_value(indicator, _value(v)) for v in values[::-1]],
-        textposition="auto", hovertemplate="%{y}<extra></extra>",
+        text=texts[::-1], textposition="auto", hovertemplate="%{y}<extra></extra>",
     ))
+    for name, value, text in zip(names, values, texts, strict=True):
+        if _value(value) is None and text != NO_DATA:  # a hidden value, at the axis
+            figure.add_annotation(x=0, y=name, xanchor="left", showarrow=False, text=text,
+                                  font={"color": MUTED_TEXT})
     figure.update_layout(base_layout(
         xaxis={"tickformat": ".0%" if indicator.is_rate else ",", "gridcolor": "#e6e9ee"},
         yaxis={"automargin": True},
     ))
     return figure
+
+
+def sat_exams(school: dict, exams: list[Indicator]) -> list[Indicator]:
+    """Return the exams a school had candidates for (a hidden number of candidates counts)."""
+    return [i for i in exams if _value(school[i.denominator]) is None or school[i.denominator] > 0]
+
+
+def exam_bars(rows: list[dict], exams: list[Indicator], hidden: list[Indicator]) -> go.Figure:
+    """Return the success rates of a school (first row) and of its territory, by exam.
+
+    An exam whose rate is hidden for the school has no bar for it, only ``secret``.
+    """
+    figure = go.Figure()
+    palette = [PRIMARY, "#5b8fb9", "#8fb3d1", "#b9cfe2", REFERENCE]
+    for colour, row in zip(palette, rows, strict=False):
+        figure.add_trace(go.Bar(
+            x=[_(i.short_label) for i in exams], y=[row[i.code] for i in exams],
+            name=row["unit"], marker_color=colour, hovertemplate="%{y:.1%}",
+        ))
+    for exam in hidden:  # over the school's slot: the first of each group of bars
+        figure.add_annotation(x=exams.index(exam) - 0.4 + 0.4 / len(rows), y=0,
+                              yanchor="bottom", textangle=-90, showarrow=False, text=SECRET,
+                              font={"color": MUTED_TEXT})
+    figure.update_layout(base_layout(
+        barmode="group", legend={"orientation": "h", "y": -0.2},
+        yaxis={"tickformat": ".0%", "range": [0, 1], "gridcolor": "#e6e9ee"},
+    ))
+    return figure
+
+
+def grade_sex_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return pupils by grade (rows) and sex (``F``, ``M`` columns) of a grade by sex frame.
+
+    A grade without pupils of one sex counts 0; a cell hidden by small-cell suppression
+    stays NaN, so its bar is not drawn.
+    """
+    counts = frame.pivot(index="grade", columns="sex", values="enrolled")
+    present = frame.assign(present=1).pivot(index="grade", columns="sex", values="present")
+    table = counts.where(present.notna(), 0).reset_index()
+    table.columns.name = None
+    return table
+
+
+def all_hidden(frame: pd.DataFrame, columns) -> bool:
+    """Return whether small-cell suppression leaves no bar to draw: some values of these
+    columns are hidden and none of the others is above zero."""
+    values = frame[[c for c in columns if c in frame]]
+    return bool(values.isna().any().any()) and not bool((values.fillna(0) > 0).any().any())
 
 
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: dict[str, str],

@@ -77,7 +77,8 @@ def school(tiny_app) -> dict:
     client = tiny_app.server.test_client()
     log_in(client)
     entries = client.get(f"/api/v1/children?{COMMUNE}").json["children"]
-    return next(e["unit"] for e in entries if e["indicators"]["enrollment"] > 0)
+    return next(e["unit"] for e in entries if (e["indicators"]["enrollment"] or 0) > 0
+                and "enrollment" not in e["previous_year_suppressed"])
 
 
 def school_query(school: dict) -> str:
@@ -127,10 +128,18 @@ def kpi_rows(payload: dict) -> list[list[str]]:
     for indicator in indicators.INDICATORS:
         current = payload["indicators"][indicator.code]
         previous = payload["previous_year"][indicator.code]
-        rows.append([indicator.label, format_value(indicator, current),
-                     format_value(indicator, previous),
+        rows.append([indicator.label, shown(indicator, payload),
+                     shown(indicator, payload, "previous_year"),
                      change_text(indicator, current, previous)])
     return rows
+
+
+def shown(indicator: indicators.Indicator, payload: dict, year: str = "indicators") -> str:
+    """Return how an API value reads: formatted, or its small-cell mark if it is hidden."""
+    hidden = payload.get("suppressed" if year == "indicators" else f"{year}_suppressed", [])
+    if indicator.code in hidden:
+        return "< 5" if indicator.unit == "count" else "secret"
+    return format_value(indicator, payload[year][indicator.code])
 
 
 def ranked_rows(payload: dict, indicator_code: str = indicators.DEFAULT) -> list[list[str]]:
@@ -208,12 +217,13 @@ def test_region_ranking_lists_every_province_once(download, client):
 
 
 def test_commune_ranking_keeps_the_five_highest_and_the_five_lowest(download, client):
-    presentation = deck(download("pptx", COMMUNE))
-    assert titles(presentation)[4] == "Classement des établissements : Taux d'abandon"
+    # ranked by enrollment: small-cell suppression hides most schools' dropout rates
+    presentation = deck(download("pptx", f"{COMMUNE}&indicator=enrollment"))
+    assert titles(presentation)[4] == "Classement des établissements : Effectif scolarisé"
     (table,) = tables(presentation.slides[4])
     payload = api(client, "children", COMMUNE)
     assert len(payload["children"]) > 10
-    expected = ranked_rows(payload)
+    expected = ranked_rows(payload, "enrollment")
     assert len(expected) == 10
     assert ranking_units(table) == expected
     sections = [texts[0] for row, texts in zip(table.rows, cells(table), strict=True)
@@ -247,9 +257,9 @@ def test_school_pack_compares_the_school_with_its_territory(download, client, sc
     units = [query, COMMUNE, "level=province&code=141&year=2024", REGION,
              "level=national&year=2024"]
     for column, unit in enumerate(units, start=1):
-        values = api(client, "indicators", unit)["indicators"]
+        payload = api(client, "indicators", unit)
         assert [row[column] for row in rows[1:]] == [
-            format_value(i, values[i.code]) for i in indicators.INDICATORS]
+            shown(i, payload) for i in indicators.INDICATORS]
     assert rows[0][4] == "Région\nCasablanca-Settat"
     assert len(pictures(presentation.slides[3])) == 1
 

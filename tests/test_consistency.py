@@ -38,6 +38,8 @@ def test_every_kpi_card_equals_the_api(tiny_app, client, tiny_engine, filters):
             cards, _ = call(unit.update_kpis, store, {"level": level, "code": code})
         for indicator, card in zip(indicators.INDICATORS, cards, strict=True):
             shown = card.children[1].children  # the kpi-value element
-            expected = format_value(indicator, api["indicators"][indicator.code])
-            assert shown == expected, (level, code, filters, indicator.code)
+            expected = {format_value(indicator, api["indicators"][indicator.code])}
+            if indicator.code in api["suppressed"]:  # small-cell suppression: its mark
+                expected = {"< 5", "secret"} if indicator.unit == "count" else {"secret"}
+            assert shown in expected, (level, code, filters, indicator.code)
             assert indicator.code in _text(card)

@@ -11,7 +11,8 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 def test_every_setting_is_in_the_readme_with_its_default():
     for setting in SETTINGS:
-        row = next((line for line in README.splitlines() if f"`{setting.name}`" in line), None)
+        row = next((line for line in README.splitlines()
+                    if line.startswith("|") and f"`{setting.name}`" in line), None)
         assert row is not None, f"{setting.name} is not documented"
         if setting.default:
             assert f"`{setting.default}`" in row, f"{setting.name}: default not documented"

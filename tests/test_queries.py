@@ -27,10 +27,15 @@ CASABLANCA_SETTAT = Scope("region", "6")
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """The Dash app on the handmade database, with an application context pushed."""
+    """The Dash app on the handmade database, with an application context pushed.
+
+    Small-cell suppression is off: these tests check the arithmetic of single-digit cells
+    (``tests/test_privacy.py`` checks the suppression of the same database).
+    """
     folder = tmp_path_factory.mktemp("handmade")
     url = make_handmade_database(folder)
-    dash_app = create_app({"PILOTAGE_DATABASE_URL": url, "PILOTAGE_DATA_DIR": str(folder)})
+    dash_app = create_app({"PILOTAGE_DATABASE_URL": url, "PILOTAGE_DATA_DIR": str(folder),
+                           "PILOTAGE_SMALL_CELL_THRESHOLD": "0"})
     with dash_app.server.app_context():
         yield dash_app
     dash_app.server.extensions["pilotage.engine"].dispose()
