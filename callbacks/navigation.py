@@ -22,7 +22,7 @@ from dashboard.urls import (
 from layouts import definitions, not_found, school_page, unit_page
 from layouts.components import notice
 from queries.database import DataNotReady
-from queries.scope import OutOfScope
+from queries.scope import NATIONAL_SCOPE, OutOfScope
 from queries.stats import available_years
 from queries.units import CHILD_LEVEL, UnknownUnit, get_unit
 
@@ -97,7 +97,8 @@ def render_page(pathname: str):
     except DataNotReady:
         return not_found.layout(_("Les données ne sont pas encore disponibles."))
     if level == "school":
-        commune = get_unit("commune", row["commune_code"], current_scope())
+        # the commune's name is context, readable even by a user who sees one school only
+        commune = get_unit("commune", row["commune_code"], NATIONAL_SCOPE)
         page = school_page.layout(row, commune["name_fr"])
     else:
         page = unit_page.layout(row)

@@ -160,6 +160,21 @@ def test_scoped_user_sees_only_their_own_subtree(tiny_app):
     assert [u["code"] for u in regions] == ["6"]
 
 
+def test_a_school_user_sees_their_school_page_and_nothing_around_it(tiny_app, tiny_engine):
+    (school, commune), = query(tiny_engine, """
+        SELECT s.code, s.commune_code FROM school s JOIN commune c ON c.code = s.commune_code
+        WHERE c.province_code = '141' ORDER BY s.code LIMIT 1""")
+    state = tiny_app.server.extensions[STATE_ENGINE_KEY]
+    if not any(a.username == "head" for a in list_users(state)):
+        add_user(state, "head", PASSWORD, "school", school)
+    client = client_as(tiny_app, "head")
+    page = json.dumps(forged_page(client, f"/school/{school}").get_json(), ensure_ascii=False)
+    assert "school-page" in page
+    assert client.get(f"/api/v1/indicators?level=school&code={school}").status_code == 200
+    assert client.get(f"/api/v1/indicators?level=commune&code={commune}").status_code == 403
+    assert client.get("/").headers["Location"] == f"/school/{school}"
+
+
 def test_the_national_benchmark_stays_visible(tiny_app):
     client = client_as(tiny_app, "province141")
     response = forged_page(client, "/province/141")
