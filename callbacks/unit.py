@@ -23,8 +23,8 @@ from layouts import figures
 from layouts.components import empty_figure, empty_state, kpi_card, no_data_label
 from layouts.shell import CHOICE_LABELS
 from queries import NATIONAL_SCOPE, OutOfScope, privacy
-from queries.stats import breakdown, children_indicators, trend, unit_indicators
-from queries.units import ancestors, children, get_unit
+from queries.stats import breakdown, ranked_children, trend, unit_indicators
+from queries.units import ancestors, get_unit
 
 VIEW_INPUTS = [Input("view", "data"), Input("page-unit", "data")]
 
@@ -109,14 +109,9 @@ def update_ranking(view_data, page_unit):
     view = current_view(view_data, page_unit)
     indicator = indicators.BY_CODE[view.indicator]
     scope = current_scope()
-    units = children(view.level, view.code, scope)
-    values = children_indicators(view.level, view.code, view.filters, scope)
-    merged = units[["code", "name_fr", "name_ar"]].merge(values, on="code", how="left")
+    ranked = ranked_children(view.level, view.code, view.filters, scope, indicator.code)
     threshold = privacy.threshold()
-    rows = [_grid_row(r, indicator, threshold) for r in merged.to_dict("records")]
-    rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0)))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank if row["value"] is not None else None
+    rows = [_grid_row(r, indicator, threshold) for r in ranked.to_dict("records")]
     pinned = []
     own = unit_indicators(view.level, view.code, view.filters, scope)
     pinned.append(_reference_row(_("Ensemble : {name}", name=get_unit(
@@ -138,6 +133,7 @@ def _grid_row(record: dict, indicator: indicators.Indicator, threshold: int) -> 
     enrollment_hidden = privacy.is_suppressed(record, "enrollment")
     row = {
         "code": record["code"],
+        "rank": None if pd.isna(record["rank"]) else int(record["rank"]),
         "name": record["name_fr"],
         "name_ar": record["name_ar"],
         "value": value,

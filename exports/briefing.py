@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
@@ -42,7 +42,7 @@ from layouts import figures
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import CHILDREN_LABELS, LEVEL_LABELS
 from queries import NATIONAL_SCOPE, Scope, privacy
-from queries.stats import children_indicators, trend, unit_indicators
+from queries.stats import children_indicators, ranked_children, trend, unit_indicators
 from queries.units import (
     CHILD_LEVEL,
     ancestors,
@@ -375,21 +375,16 @@ def _rank_row(rank: int | None, code: str, name: str, indicator: indicators.Indi
 def ranking(view: View, unit_name: str, scope: Scope) -> Ranking:
     """Rank the children as the page's table does: by value, highest first, no data last."""
     indicator = indicators.BY_CODE[view.indicator]
-    units = children(view.level, view.code, scope)
-    values = children_indicators(view.level, view.code, view.filters, scope)
-    merged = units[["code", "name_fr"]].merge(values, on="code", how="left")
-    if f"{indicator.code}_previous" not in merged:
-        merged[f"{indicator.code}_previous"] = math.nan
     threshold = privacy.threshold()
     rows = [
-        _rank_row(None, r["code"], r["name_fr"], indicator, _number(r.get(indicator.code)),
+        _rank_row(None if pd.isna(r["rank"]) else int(r["rank"]), r["code"], r["name_fr"],
+                  indicator, _number(r.get(indicator.code)),
                   _number(r.get(f"{indicator.code}_previous")), _number(r.get("enrolled")),
                   r, threshold)
-        for r in merged.to_dict("records")
+        for r in ranked_children(view.level, view.code, view.filters, scope,
+                                 indicator.code).to_dict("records")
     ]
-    rows.sort(key=lambda r: (r.raw_value is None, -(r.raw_value or 0)))
-    ranked = [replace(row, rank=rank) for rank, row in enumerate(
-        (r for r in rows if r.raw_value is not None), start=1)]
+    ranked = [r for r in rows if r.raw_value is not None]
     unranked = [r for r in rows if r.raw_value is None]
     if len(rows) <= RANKING_ALL_UP_TO:
         top, bottom = ranked + unranked, []

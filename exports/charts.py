@@ -35,7 +35,14 @@ from layouts import figures
 from layouts.components import empty_figure, no_data_label, secret_label
 from layouts.shell import CHOICE_LABELS
 from queries import NATIONAL_SCOPE, Scope, privacy
-from queries.stats import breakdown, children_indicators, grade_by_sex, trend, unit_indicators
+from queries.stats import (
+    breakdown,
+    children_indicators,
+    grade_by_sex,
+    ranked_children,
+    trend,
+    unit_indicators,
+)
 from queries.units import CHILD_LEVEL, children, comparison_chain, get_unit, schools_under
 from queries.version import data_version_info
 
@@ -473,25 +480,19 @@ def _school_exams(view: View, scope: Scope, unit: dict, indicator: Indicator,
 
 
 def _ranking(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: bool) -> _Built:
-    members = children(view.level, view.code, scope)
-    values = children_indicators(view.level, view.code, view.filters, scope)
-    merged = members[["code", "name_fr", "name_ar"]].merge(values, on="code", how="left")
+    ranked = ranked_children(view.level, view.code, view.filters, scope, indicator.code)
     rows = []
-    for record in merged.to_dict("records"):
+    for record in ranked.to_dict("records"):
         value = None if _missing(record.get(indicator.code)) else record[indicator.code]
         enrolled = record.get("enrolled")
         rows.append(_hide({
+            "rank": None if pd.isna(record["rank"]) else int(record["rank"]),
             "code": record["code"], "name_fr": record["name_fr"], "name_ar": record["name_ar"],
             "value": _child_value(value, indicator),
             "change": _change(indicator, value, record.get(f"{indicator.code}_previous")),
             "enrollment": 0 if _missing(enrolled) or not enrolled else rounded(enrolled, "count"),
-            "sort": value,
         }, value=privacy.is_suppressed(record, indicator.code),
             enrollment=privacy.is_suppressed(record, "enrollment")))
-    # the grid's order: highest value first, children without data last
-    rows.sort(key=lambda r: (r["sort"] is None, -(r["sort"] or 0)))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank if row.pop("sort") is not None else None
     own = unit_indicators(view.level, view.code, view.filters, scope)
     rows.append(_reference_row(_("Ensemble : {name}", name=unit["name_fr"]), unit, own,
                                indicator))

@@ -19,7 +19,7 @@ from queries import privacy
 from queries.database import data_version, read
 from queries.filters import ALL, Filters
 from queries.scope import LEVEL_COLUMN, NATIONAL_SCOPE, Scope
-from queries.units import CHILD_LEVEL, UnknownUnit, get_unit
+from queries.units import CHILD_LEVEL, UnknownUnit, children, get_unit
 
 BREAKDOWNS = ("grade", "sex", "milieu", "sector", "cycle")
 GRADE_ORDER = {grade: position for position, grade in enumerate(GRADES)}
@@ -105,6 +105,29 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
         if indicator.denominator is None:  # a count: a child absent the year before had none
             current.loc[absent, f"{indicator.code}_previous"] = 0
     return current.reset_index(drop=True)
+
+
+def ranked_children(level: str, code: str, filters: Filters, scope: Scope,
+                    indicator: str) -> pd.DataFrame:
+    """Return every child unit, with or without pupils, ranked by ``indicator``.
+
+    Highest value first; children without a value (no pupils, or a secret) come last, in
+    name order, with no rank. Names (fr, ar) come with the indicators, so screens and
+    exports list the same children in the same order.
+    """
+    members = children(level, code, scope)[["code", "name_fr", "name_ar"]]
+    values = children_indicators(level, code, filters, scope)
+    merged = members.merge(values, on="code", how="left")
+    previous = f"{indicator}_previous"
+    if previous not in merged:
+        merged[previous] = float("nan")
+    has_value = merged[indicator].notna()
+    order = pd.DataFrame({"missing": ~has_value, "value": -merged[indicator].fillna(0)})
+    merged = merged.loc[order.sort_values(["missing", "value"], kind="stable").index]
+    merged = merged.reset_index(drop=True)
+    ranked = merged[indicator].notna()
+    merged["rank"] = pd.Series(range(1, len(merged) + 1), dtype="Int64").where(ranked)
+    return merged
 
 
 def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
