@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 from dash import Output, callback
 from flask import current_app
 
@@ -11,8 +12,9 @@ from callbacks.common import current_view
 from callbacks.unit import VIEW_INPUTS
 from dashboard import indicators
 from dashboard.geography import boundaries
+from dashboard.urls import View
 from layouts import figures
-from queries import privacy
+from queries import Scope, privacy
 from queries.stats import children_indicators
 from queries.units import CHILD_LEVEL, children, get_unit, schools_under
 
@@ -29,18 +31,20 @@ def _single(geojson: dict, code: str) -> dict:
     return {**geojson, "features": features}
 
 
-@callback(Output("map", "figure"), *VIEW_INPUTS)
-def update_map(view_data, page_unit):
-    """Colour the unit's children by the selected indicator; schools are points."""
-    view = current_view(view_data, page_unit)
+def map_figure(view: View, scope: Scope) -> go.Figure:
+    """Return a view's map: the children coloured by the indicator, schools as points.
+
+    A school is shown as a point in its commune; a commune as its schools; a province as
+    its communes with every school as a grey point. The screen and every export draw
+    this same figure.
+    """
     indicator = indicators.BY_CODE[view.indicator]
-    scope = current_scope()
+    no_shapes = pd.DataFrame(columns=["code", "value"])
     if view.level == "school":
         school = get_unit("school", view.code, scope)
-        frame = pd.DataFrame([{**school, "value": None}])
         commune = _single(_boundaries("commune", school["province_code"]), school["commune_code"])
-        return figures.choropleth(commune, pd.DataFrame(columns=["code", "value"]), indicator,
-                                  frame)
+        return figures.choropleth(commune, no_shapes, indicator,
+                                  pd.DataFrame([{**school, "value": None}]))
     values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
                                indicator.code)
     child = CHILD_LEVEL[view.level]
@@ -48,12 +52,15 @@ def update_map(view_data, page_unit):
         commune = get_unit("commune", view.code, scope)
         shape = _single(_boundaries("commune", commune["province_code"]), view.code)
         schools = children(view.level, view.code, scope).merge(values, on="code", how="left")
-        return figures.choropleth(shape, pd.DataFrame(columns=["code", "value"]), indicator,
-                                  schools, privacy.threshold())
+        return figures.choropleth(shape, no_shapes, indicator, schools, privacy.threshold())
     parent = None if view.level == "national" else view.code
-    geojson = _boundaries(child, parent)
     schools = None
     if child == "commune":
         schools = schools_under("province", view.code, scope).assign(value=None)
-    return figures.choropleth(geojson, values, indicator, schools)
+    return figures.choropleth(_boundaries(child, parent), values, indicator, schools)
 
+
+@callback(Output("map", "figure"), *VIEW_INPUTS)
+def update_map(view_data, page_unit):
+    """Colour the unit's children by the selected indicator; schools are points."""
+    return map_figure(current_view(view_data, page_unit), current_scope())

@@ -17,15 +17,14 @@ from datetime import date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
-from flask import current_app
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from callbacks.maps import map_figure
 from dashboard import indicators
-from dashboard.app_factory import CONFIG_KEY
 from dashboard.formatting import (
     NO_DATA,
     format_cell,
@@ -33,7 +32,6 @@ from dashboard.formatting import (
     is_missing,
     school_year_label,
 )
-from dashboard.geography import boundaries
 from dashboard.i18n import _
 from dashboard.urls import View
 from exports import renderer
@@ -42,14 +40,11 @@ from layouts import figures
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import CHILDREN_LABELS, LEVEL_LABELS
 from queries import NATIONAL_SCOPE, Scope, privacy
-from queries.stats import children_indicators, ranked_children, trend, unit_indicators
+from queries.stats import ranked_children, trend, unit_indicators
 from queries.units import (
-    CHILD_LEVEL,
     ancestors,
-    children,
     comparison_chain,
     get_unit,
-    schools_under,
 )
 from queries.version import data_version_info
 
@@ -422,37 +417,6 @@ def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
             _(LEVEL_LABELS[level]) if level != "national" else _("Maroc"), name,
             {i.code: _cell_text(i, current, threshold) for i in indicators.INDICATORS}, raw))
     return columns
-
-
-def _boundaries(level: str, parent: str | None = None) -> dict:
-    return boundaries(level, current_app.extensions[CONFIG_KEY].data_dir, parent)
-
-
-def _single(geojson: dict, code: str) -> dict:
-    return {**geojson, "features": [f for f in geojson["features"] if f["id"] == code]}
-
-
-def map_figure(view: View, scope: Scope) -> go.Figure:
-    """Return the page's map: the children coloured by the indicator, schools as points.
-
-    The same query calls and figure builder as ``callbacks.maps.update_map``, under the
-    given scope.
-    """
-    indicator = indicators.BY_CODE[view.indicator]
-    values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
-                               indicator.code)
-    child = CHILD_LEVEL[view.level]
-    no_shapes = pd.DataFrame(columns=["code", "value"])
-    if child == "school":
-        commune = get_unit("commune", view.code, scope)
-        shape = _single(_boundaries("commune", commune["province_code"]), view.code)
-        schools = children(view.level, view.code, scope).merge(values, on="code", how="left")
-        return figures.choropleth(shape, no_shapes, indicator, schools, privacy.threshold())
-    parent = None if view.level == "national" else view.code
-    schools = None
-    if child == "commune":
-        schools = schools_under("province", view.code, scope).assign(value=None)
-    return figures.choropleth(_boundaries(child, parent), values, indicator, schools)
 
 
 def trend_content(view: View, unit_name: str,

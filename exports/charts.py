@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
-from flask import current_app
 
+from callbacks.maps import map_figure
 from dashboard import indicators
 from dashboard.api import DECIMALS
 from dashboard.formatting import format_cell, format_value, school_year_label
-from dashboard.geography import boundaries
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from dashboard.schema import GRADES
@@ -43,10 +42,9 @@ from queries.stats import (
     trend,
     unit_indicators,
 )
-from queries.units import CHILD_LEVEL, children, comparison_chain, get_unit, schools_under
+from queries.units import CHILD_LEVEL, children, comparison_chain, get_unit
 from queries.version import data_version_info
 
-CONFIG_KEY = "pilotage.config"
 DEFAULT_WIDTH = 1200
 DEFAULT_HEIGHT = 675
 
@@ -255,17 +253,8 @@ def _change_column(indicator: Indicator) -> Column:
 # --- builders -----------------------------------------------------------------------------
 
 
-def _config_dir():
-    return current_app.extensions[CONFIG_KEY].data_dir
-
-
-def _single(geojson: dict, code: str) -> dict:
-    return {**geojson, "features": [f for f in geojson["features"] if f["id"] == code]}
-
-
 def _map(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: bool) -> _Built:
     title = f"{_(indicator.label)} — {place_name(unit)}"
-    no_values = pd.DataFrame(columns=["code", "value"])
     if view.level == "school":
         columns = (Column("code", _("Code"), "text"), Column("name_fr", _("Nom"), "text"),
                    Column("name_ar", _("Nom (arabe)"), "text"),
@@ -273,12 +262,7 @@ def _map(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: bool)
                    Column("latitude", _("Latitude"), "decimal"),
                    Column("longitude", _("Longitude"), "decimal"))
         rows = [{c.key: unit.get(c.key) for c in columns}]
-        figure = None
-        if draw:
-            shape = _single(boundaries("commune", _config_dir(), unit["province_code"]),
-                            unit["commune_code"])
-            figure = figures.choropleth(shape, no_values, indicator,
-                                        pd.DataFrame([{**unit, "value": None}]))
+        figure = map_figure(view, scope) if draw else None
         return _Built(title, rows, columns, figure, {"r": EDGE})
     values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
                                indicator.code)
@@ -289,21 +273,7 @@ def _map(view: View, scope: Scope, unit: dict, indicator: Indicator, draw: bool)
     rows = [_hide({"code": r["code"], "name_fr": r["name_fr"], "name_ar": r["name_ar"],
                    "value": _child_value(r["value"], indicator)},
                   value=privacy.is_set(r["suppressed"])) for r in merged.to_dict("records")]
-    figure = None
-    if draw:
-        child = CHILD_LEVEL[view.level]
-        if child == "school":
-            shape = _single(boundaries("commune", _config_dir(), unit["province_code"]),
-                            view.code)
-            figure = figures.choropleth(shape, no_values, indicator, merged,
-                                        privacy.threshold())
-        else:
-            parent = None if view.level == "national" else view.code
-            schools = None
-            if child == "commune":
-                schools = schools_under("province", view.code, scope).assign(value=None)
-            figure = figures.choropleth(boundaries(child, _config_dir(), parent), values,
-                                        indicator, schools)
+    figure = map_figure(view, scope) if draw else None
     has_scale = figure is not None and any(t.type == "choropleth" and t.showscale is not False
                                            for t in figure.data)
     return _Built(title, rows, columns, figure, {"r": 110 if has_scale else EDGE})

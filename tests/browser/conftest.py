@@ -31,7 +31,7 @@ class QuietHandler(WSGIRequestHandler):
     """Serve requests without logging each one (errors are still logged)."""
 
     def log_request(self, code="-", size="-") -> None:
-        pass
+        """Log nothing for a served request (errors go through log_error)."""
 
 
 @pytest.fixture(scope="session")
