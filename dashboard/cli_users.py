@@ -74,21 +74,25 @@ def run_users(args: argparse.Namespace) -> None:
 
 def _check_scope(role: str, code: str | None) -> None:
     """Refuse a scope code that names no unit of the role's level."""
-    if role == "national":
-        return
+    if role != "national" and _first_unit(role, code=code) is None:
+        raise UsersCommandError(f"no {role} has the code {code!r} (run build first?)")
+
+
+def _first_unit(level: str, **columns: str | None) -> str | None:
+    """Return the first code of a published unit of ``level`` matching ``columns``."""
     import sqlalchemy as sa
 
     from dashboard.analytics_schema import unit
 
     engine = make_engine(load_config().database_url, read_only=True)
+    select = sa.select(unit.c.code).where(
+        unit.c.level == level, *(unit.c[name] == value for name, value in columns.items())
+    ).order_by(unit.c.code).limit(1)
     try:
         with engine.connect() as conn:
-            found = conn.execute(sa.select(unit.c.code).where(
-                unit.c.level == role, unit.c.code == code)).first()
+            return conn.execute(select).scalar()
     finally:
         engine.dispose()
-    if found is None:
-        raise UsersCommandError(f"no {role} has the code {code!r} (run build first?)")
 
 
 def create_demo_accounts(engine) -> None:
@@ -106,18 +110,7 @@ def create_demo_accounts(engine) -> None:
 
 
 def _first_school_of(commune: str) -> str:
-    import sqlalchemy as sa
-
-    from dashboard.analytics_schema import unit
-
-    engine = make_engine(load_config().database_url, read_only=True)
-    try:
-        with engine.connect() as conn:
-            code = conn.execute(sa.select(unit.c.code).where(
-                unit.c.level == "school", unit.c.commune_code == commune).order_by(
-                unit.c.code).limit(1)).scalar()
-    finally:
-        engine.dispose()
+    code = _first_unit("school", commune_code=commune)
     if code is None:
         raise UsersCommandError(f"no school in commune {commune}: build the demo database first")
     return code
