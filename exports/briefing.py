@@ -489,6 +489,16 @@ def briefing_filename(view: View, ext: str) -> str:
     return "briefing_" + export_filename("map", view, ext)
 
 
+def cover_lines(content: Briefing) -> list[tuple[str, str]]:
+    """Return the cover's lines under the unit's name, each with its kind (lead, body, note)."""
+    return [
+        (_("Note de synthèse · Année scolaire {year}", year=content.school_year), "lead"),
+        (content.filters_text, "body"),
+        (_("Indicateur mis en avant : {label}", label=_(content.indicator.label)), "body"),
+        (_("Édité le {day}", day=content.generated_on), "note"),
+    ]
+
+
 def build_pptx(view: View, scope: Scope) -> bytes:
     """Return the briefing of a view as a 16:9 PowerPoint file."""
     content = briefing_content(view, scope)
@@ -618,13 +628,8 @@ def _cover_slide(slide, content: Briefing, charts: Charts, section: Section) -> 
                        content.name_ar, 28, colour=WHITE, align=PP_ALIGN.RIGHT,
                        language="ar-MA")
         box.text_frame.paragraphs[0]._p.get_or_add_pPr().set("rtl", "1")
-    lines = [
-        (_("Note de synthèse · Année scolaire {year}", year=content.school_year), 24, NAVY, True),
-        (content.filters_text, 16, INK, False),
-        (_("Indicateur mis en avant : {label}", label=_(content.indicator.label)), 16, INK,
-         False),
-        (_("Édité le {day}", day=content.generated_on), 12, MUTED, False),
-    ]
+    looks = {"lead": (24, NAVY, True), "body": (16, INK, False), "note": (12, MUTED, False)}
+    lines = [(text, *looks[kind]) for text, kind in cover_lines(content)]
     box = slide.shapes.add_textbox(Inches(0.8), Inches(4.7), Inches(11.7), Inches(2.3))
     box.text_frame.word_wrap = True
     for position, (text, size, colour, bold) in enumerate(lines):

@@ -44,6 +44,7 @@ from exports.briefing import (
     Section,
     comparison_header,
     comparison_note,
+    cover_lines,
     cover_size,
     kpi_note,
     map_panel,
@@ -199,13 +200,8 @@ def _draw_cover(canvas, document, content: Briefing) -> None:
         canvas.drawImage(reader, width - left - shown_wide, y - shown_high, shown_wide,
                          shown_high, mask="auto")
     y = height - COVER_BAND - 1.4 * cm
-    lines = [
-        (_("Note de synthèse · Année scolaire {year}", year=content.school_year), 20, NAVY, True),
-        (content.filters_text, 13, INK, False),
-        (_("Indicateur mis en avant : {label}", label=_(content.indicator.label)), 13, INK,
-         False),
-        (_("Édité le {day}", day=content.generated_on), 10.5, MUTED, False),
-    ]
+    looks = {"lead": (20, NAVY, True), "body": (13, INK, False), "note": (10.5, MUTED, False)}
+    lines = [(text, *looks[kind]) for text, kind in cover_lines(content)]
     for text, size, colour, bold in lines:
         y = _draw_paragraph(canvas, _para(text, size, colour, bold), left, y, text_width) - 10
     canvas.restoreState()
