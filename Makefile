@@ -1,6 +1,7 @@
 # Pilotage: two commands on a fresh machine.
 #   make run    set up, create the embedded demo database on first run, serve on :8050
-#   make test   set up, install what the tests need, run every test
+#   make test   set up, install what the tests need (Chromium, PostgreSQL, Redis), run every
+#               test: the server suites once on DuckDB and once on PostgreSQL with Redis
 
 PYTHON ?= python3
 VENV := .venv
@@ -31,7 +32,9 @@ $(DEMO_STAMP): | $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	scripts/services start
+	env $$(scripts/services urls) $(BIN)/python -m pytest; status=$$?; \
+	scripts/services stop; exit $$status
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

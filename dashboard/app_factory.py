@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import dash
 from dash import _callback as dash_callback
 from flask import Flask
 
+from dashboard import shared_cache
 from dashboard.auth import web
 from dashboard.auth.schema import metadata as state_metadata
 from dashboard.auth.users import list_users
@@ -85,12 +87,15 @@ def _state_engine(config: Config):
 
 
 def _cache_settings(config: Config) -> dict:
+    """Return flask-caching's settings; keys are prefixed with the database they describe."""
+    database = hashlib.sha256(config.database_url.encode()).hexdigest()[:12]
     settings: dict = {
         "CACHE_TYPE": config.cache_type,
         "CACHE_DEFAULT_TIMEOUT": config.cache_timeout,
-        "CACHE_KEY_PREFIX": "pilotage:",
+        "CACHE_KEY_PREFIX": f"pilotage:{database}:",
     }
     if config.cache_type == "RedisCache":
+        settings["CACHE_TYPE"] = shared_cache.CACHE_TYPE
         settings["CACHE_REDIS_URL"] = config.cache_redis_url
     if config.cache_type == "FileSystemCache":
         settings["CACHE_DIR"] = str(config.cache_dir)

@@ -12,13 +12,33 @@ from dashboard import create_app
 from dashboard.build import build
 from dashboard.db import make_engine
 from dashboard.generate import generate
+from tests.backends import BACKENDS, DUCKDB, SERVER_SUITES, Backend
 
 TINY_YEARS = [2021, 2022, 2023, 2024]
 
 
-def make_database(folder: Path, scale: str, years: list[int], seed: int = 7) -> str:
-    """Generate and build a database of ``scale`` in ``folder``; return its URL."""
-    url = f"duckdb:///{folder / 'pilotage.duckdb'}"
+def pytest_generate_tests(metafunc) -> None:
+    """Run the server suites once on DuckDB and once on PostgreSQL with Redis."""
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "backend" in metafunc.fixturenames and module in SERVER_SUITES:
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(request) -> Backend:
+    """The database and cache servers of this test (DuckDB alone unless parametrized)."""
+    chosen = Backend(getattr(request, "param", DUCKDB))
+    chosen.flush_cache()
+    return chosen
+
+
+def make_database(folder: Path, scale: str, years: list[int], seed: int = 7,
+                  backend: Backend | None = None, name: str = "pilotage") -> str:
+    """Generate and build a database of ``scale``; return its URL.
+
+    DuckDB databases are files in ``folder``; PostgreSQL ones are created afresh.
+    """
+    url = (backend or Backend(DUCKDB)).database_url(folder, name)
     engine = make_engine(url)
     generate(engine, scale, years, seed)
     build(engine)
@@ -27,9 +47,10 @@ def make_database(folder: Path, scale: str, years: list[int], seed: int = 7) -> 
 
 
 @pytest.fixture(scope="session")
-def tiny_url(tmp_path_factory) -> str:
+def tiny_url(tmp_path_factory, backend) -> str:
     """A built tiny database, shared by the whole session (read it, never write it)."""
-    return make_database(tmp_path_factory.mktemp("tiny"), "tiny", TINY_YEARS)
+    return make_database(tmp_path_factory.mktemp("tiny"), "tiny", TINY_YEARS,
+                         backend=backend, name="pilotage_tiny")
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +79,7 @@ ACCOUNTS = (
 
 
 @pytest.fixture(scope="session")
-def tiny_app(tiny_url, tmp_path_factory):
+def tiny_app(tiny_url, backend, tmp_path_factory):
     """The Dash app on the tiny database, with one account per role."""
     from dashboard.auth.users import add_user
     from dashboard.auth.web import STATE_ENGINE_KEY
@@ -69,6 +90,7 @@ def tiny_app(tiny_url, tmp_path_factory):
         "PILOTAGE_DATA_DIR": str(data_dir),
         "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data_dir / 'state.sqlite'}",
         "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
+        **backend.app_settings(),
     })
     state = app.server.extensions[STATE_ENGINE_KEY]
     for username, role, scope in ACCOUNTS:

@@ -51,6 +51,7 @@ from dashboard import schema
 from dashboard.build import build
 from dashboard.db import make_engine
 from dashboard.geography import load_geography
+from tests.backends import DUCKDB, Backend
 
 SCHOOL_COLUMNS = ("code", "name", "commune_code", "cycle", "sector", "milieu", "latitude",
                   "longitude")
@@ -218,9 +219,10 @@ def _records(columns: tuple[str, ...], rows: list[tuple]) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
-def make_handmade_database(folder: Path) -> str:
-    """Create, fill and build the handmade database in ``folder``; return its URL."""
-    url = f"duckdb:///{folder / 'handmade.duckdb'}"
+def make_handmade_database(folder: Path, backend: Backend | None = None,
+                           name: str = "handmade") -> str:
+    """Create, fill and build the handmade database; return its URL."""
+    url = (backend or Backend(DUCKDB)).database_url(folder, name)
     engine = make_engine(url)
     geography = load_geography()
     schema.metadata.create_all(engine)

@@ -226,10 +226,10 @@ def test_oversized_login_fields_are_refused_cleanly(tiny_app):
 
 
 @pytest.fixture()
-def own_app(tiny_url, tmp_path):
+def own_app(tiny_url, backend, tmp_path):
     app = create_app({
         "PILOTAGE_DATABASE_URL": tiny_url, "PILOTAGE_DATA_DIR": str(tmp_path),
-        "PILOTAGE_LOGIN_RATE_LIMIT": "8 per minute",
+        "PILOTAGE_LOGIN_RATE_LIMIT": "8 per minute", **backend.app_settings(),
     })
     add_user(app.server.extensions[STATE_ENGINE_KEY], "agent", PASSWORD, "region", "6")
     return app

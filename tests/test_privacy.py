@@ -38,10 +38,10 @@ MASSAR = re.compile(r"[A-Z][0-9]{9}")
 
 
 @pytest.fixture(scope="module")
-def apps(tmp_path_factory) -> dict:
+def apps(tmp_path_factory, backend) -> dict:
     """One app per threshold on the same handmade database, each with a national user."""
     folder = tmp_path_factory.mktemp("privacy")
-    url = make_handmade_database(folder)
+    url = make_handmade_database(folder, backend, "handmade_privacy")
     result = {}
     for threshold in THRESHOLDS:
         data = folder / f"threshold-{threshold}"
@@ -52,6 +52,7 @@ def apps(tmp_path_factory) -> dict:
             "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data / 'state.sqlite'}",
             "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
             "PILOTAGE_SMALL_CELL_THRESHOLD": str(threshold),
+            **backend.app_settings(),
         })
         add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
         result[threshold] = app

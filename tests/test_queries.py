@@ -26,16 +26,16 @@ CASABLANCA_SETTAT = Scope("region", "6")
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, backend):
     """The Dash app on the handmade database, with an application context pushed.
 
     Small-cell suppression is off: these tests check the arithmetic of single-digit cells
     (``tests/test_privacy.py`` checks the suppression of the same database).
     """
     folder = tmp_path_factory.mktemp("handmade")
-    url = make_handmade_database(folder)
+    url = make_handmade_database(folder, backend, "handmade_queries")
     dash_app = create_app({"PILOTAGE_DATABASE_URL": url, "PILOTAGE_DATA_DIR": str(folder),
-                           "PILOTAGE_SMALL_CELL_THRESHOLD": "0"})
+                           "PILOTAGE_SMALL_CELL_THRESHOLD": "0", **backend.app_settings()})
     with dash_app.server.app_context():
         yield dash_app
     dash_app.server.extensions["pilotage.engine"].dispose()
