@@ -8,6 +8,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
+from callbacks.availability import show_unavailable
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import (
@@ -20,8 +21,8 @@ from dashboard.urls import (
     view_url,
 )
 from layouts import definitions, not_found, school_page, unit_page
-from layouts.components import notice
-from queries.database import DataNotReady
+from layouts.components import empty_state, notice
+from queries.database import DataNotReady, DataUnavailable, refresh_version
 from queries.scope import NATIONAL_SCOPE, OutOfScope
 from queries.stats import available_years
 from queries.units import CHILD_LEVEL, UnknownUnit, get_unit
@@ -41,16 +42,22 @@ PARAMETER_NAMES = {"year": "année scolaire", "cycle": "cycle", "sector": "secte
     Input("url", "pathname"),
     Input("url", "search"),
     *FILTER_INPUTS,
+    Input("data-epoch", "data"),
 )
-def synchronise(pathname, search, *values):
+def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _epoch=None):
     """Keep the URL, the filter controls and the view store in step.
 
     A change of control writes the URL (so back, forward and shared links restore
     the view); a change of URL sets the controls. Bad parameters fall back to their
     default with a visible notice.
     """
+    values = (year, cycle, sector, milieu, sex, indicator)
     try:
+        version = refresh_version()
         years = available_years()
+    except DataUnavailable:
+        show_unavailable()
+        return no_update, None, [], no_update, *[no_update] * len(FILTER_NAMES)
     except DataNotReady:
         return (no_update, None, notice(_("Les données ne sont pas encore disponibles.")),
                 [], *[no_update] * len(FILTER_NAMES))
@@ -64,7 +71,7 @@ def synchronise(pathname, search, *values):
             raise PreventUpdate
         new_search = "?" + view_url(parsed.view).split("?", 1)[1]
         keep = [no_update] * len(FILTER_NAMES)
-        return new_search, as_store(parsed.view), [], no_update, *keep
+        return new_search, versioned(parsed.view, version), [], no_update, *keep
     parsed = parse(pathname, search, years)
     if parsed.view is None:
         return no_update, None, [], options, *[no_update] * len(FILTER_NAMES)
@@ -76,11 +83,16 @@ def synchronise(pathname, search, *values):
     ]
     controls = [view.filters.year, view.filters.cycle, view.filters.sector,
                 view.filters.milieu, view.filters.sex, view.indicator]
-    return no_update, as_store(view), notices, options, *controls
+    return no_update, versioned(view, version), notices, options, *controls
 
 
-@callback(Output("page", "children"), Input("url", "pathname"))
-def render_page(pathname: str):
+def versioned(view, version: int) -> dict:
+    """Return the view store: the view and the data version its numbers come from."""
+    return {**as_store(view), "version": version}
+
+
+@callback(Output("page", "children"), Input("url", "pathname"), Input("data-epoch", "data"))
+def render_page(pathname: str, _epoch: int | None = None):
     """Lay out the page the path names: a unit, a school, the definitions, or not found."""
     if (pathname or "").rstrip("/") == "/definitions":
         return definitions.layout()
@@ -94,6 +106,10 @@ def render_page(pathname: str):
         return not_found.layout(_("Aucune unité « {code} » à ce niveau.", code=code[:20]))
     except OutOfScope:
         return not_found.layout(_("Cette unité est hors de votre périmètre."))
+    except DataUnavailable:
+        show_unavailable()
+        return empty_state(_("Données temporairement indisponibles : la page s'affichera dès "
+                             "le retour de la base de scolarité."))
     except DataNotReady:
         return not_found.layout(_("Les données ne sont pas encore disponibles."))
     if level == "school":

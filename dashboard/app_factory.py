@@ -35,11 +35,13 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     cache.init_app(server, config=_cache_settings(config))
     web.init_app(server, config.session_minutes, secure_cookies=config.production)
 
+    from callbacks.availability import on_callback_error
     from dashboard.api import api
+    from dashboard.health import health
     from exports.briefing_routes import briefing
     from exports.routes import exports
 
-    for blueprint in (api, briefing, exports):
+    for blueprint in (api, briefing, exports, health):
         server.register_blueprint(blueprint)
 
     app = dash.Dash(
@@ -52,9 +54,12 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         serve_locally=True,
+        on_error=on_callback_error,
     )
     import callbacks  # noqa: F401  (registers every callback through dash.callback)
     from layouts import shell
+
+    _give_callbacks(app)
 
     app.layout = shell.layout
     # Dash learns which script files it may serve while rendering its index page. Render
@@ -70,6 +75,27 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         server.extensions["pilotage.csp"] = app.csp_hashes()
     dash_callback.GLOBAL_INLINE_SCRIPTS.extend(pending)
     return app
+
+
+#: Every callback registered through ``dash.callback``, kept for each app of the process.
+_registered: tuple[dict, list] | None = None
+
+
+def _give_callbacks(app: dash.Dash) -> None:
+    """Give ``app`` its own copy of every callback.
+
+    Dash hands the callbacks registered through ``dash.callback`` to the first app that
+    serves a request and leaves none for the next; a process may hold several apps (the
+    configuration check of ``serve``, tests), so each gets them from a kept copy.
+    """
+    global _registered
+    if _registered is None:
+        _registered = (dict(dash_callback.GLOBAL_CALLBACK_MAP),
+                       list(dash_callback.GLOBAL_CALLBACK_LIST))
+    dash_callback.GLOBAL_CALLBACK_MAP.clear()
+    dash_callback.GLOBAL_CALLBACK_LIST.clear()
+    app.callback_map.update(_registered[0])
+    app._callback_list.extend(_registered[1])
 
 
 def _state_engine(config: Config):

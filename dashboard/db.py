@@ -7,6 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+CONNECT_TIMEOUT_SECONDS = 3
+
 
 class DatabaseError(RuntimeError):
     """The schooling database cannot be opened or is not ready."""
@@ -29,7 +31,13 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         if read_only:
             connect_args["read_only"] = True
-    return sa.create_engine(parsed, connect_args=connect_args)
+    options: dict = {}
+    if parsed.get_backend_name() == "postgresql":
+        # A server that went away is noticed at checkout, not halfway through a page; one
+        # that does not answer fails within seconds instead of holding a worker.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        options["pool_pre_ping"] = True
+    return sa.create_engine(parsed, connect_args=connect_args, **options)
 
 
 def backend_name(engine: Engine) -> str:

@@ -118,6 +118,23 @@ def header() -> dbc.Navbar:
     )
 
 
+#: How often a page that lost the database checks whether it is back.
+RETRY_MILLISECONDS = 5000
+
+
+def unavailable_banner() -> html.Div:
+    """Return the banner shown while the schooling database cannot be reached."""
+    return html.Div(
+        dbc.Container(
+            [html.Strong(_("Données temporairement indisponibles.")), " ",
+             _("La base de scolarité ne répond pas pour le moment ; la page se mettra à jour "
+               "d'elle-même dès son retour. Les chiffres affichés restent ceux déjà chargés.")],
+            fluid=True,
+        ),
+        id="data-banner", hidden=True, role="alert", className="data-banner",
+    )
+
+
 def layout() -> html.Div:
     """Return the app's outer layout (called per request, so texts follow the language)."""
     return html.Div(
@@ -125,7 +142,10 @@ def layout() -> html.Div:
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="view"),
             dcc.Store(id="title-sink"),
+            dcc.Store(id="data-epoch", data=0),
+            dcc.Interval(id="data-retry", interval=RETRY_MILLISECONDS, disabled=True),
             header(),
+            unavailable_banner(),
             filter_bar(),
             dbc.Container(
                 [html.Div(id="notices"), html.Div(id="page")],

@@ -7,7 +7,7 @@ import time
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy.engine import Engine
 
 from dashboard.analytics_schema import data_version as data_version_table
@@ -15,10 +15,28 @@ from dashboard.analytics_schema import data_version as data_version_table
 ENGINE_KEY = "pilotage.engine"
 VERSION_TTL_SECONDS = 2.0
 NOT_BUILT = "the analytics tables are not built: run `python -m dashboard build`"
+UNREACHABLE = "the schooling database cannot be reached for the moment; try again shortly"
+#: Errors that mean the database server is away (down, restarting, out of connections).
+CONNECTION_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 class DataNotReady(RuntimeError):
     """The analytics tables have not been built yet."""
+
+
+class DataUnavailable(DataNotReady):
+    """The schooling database cannot be reached; it may come back at any moment."""
+
+
+class VersionChanged(DataNotReady):
+    """A new data version was published while a result was being read."""
+
+
+class ViewOutdated(VersionChanged):
+    """The page on screen shows a data version that is no longer published."""
+
+
+REPUBLISHED = "a new version of the data was just published; try again"
 
 
 def engine() -> Engine:
@@ -28,17 +46,42 @@ def engine() -> Engine:
 
 def read(select: sa.Select) -> pd.DataFrame:
     """Run a select with bound parameters and return its rows as a DataFrame."""
-    with engine().connect() as conn:
-        result = conn.execute(select)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    try:
+        with engine().connect() as conn:
+            result = conn.execute(select)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    except CONNECTION_ERRORS as error:
+        raise DataUnavailable(UNREACHABLE) from error
 
 
 _version_lock = threading.Lock()
 _version_seen: dict[int, tuple[float, int]] = {}
 
 
+def pin_version(version: int | None) -> None:
+    """Read the data of ``version`` for the rest of this request (the page's own version).
+
+    A page records the version it was drawn from; its callbacks pin it so that every part
+    of the page shows numbers of one build, even while a new one is published.
+    """
+    g.pilotage_pinned_version = version
+
+
+def pinned_version() -> int | None:
+    """Return the version pinned for this request, if any."""
+    return g.get("pilotage_pinned_version") if has_request_context() else None
+
+
 def data_version() -> int:
-    """Return the published data version, re-read at most every couple of seconds."""
+    """Return the data version to read: the page's pinned one, else the published one.
+
+    The published version is re-read at most every couple of seconds.
+    While the database is unreachable the last version seen is kept, so that results
+    already cached still serve; a worker that never saw one raises :class:`DataUnavailable`.
+    """
+    pinned = pinned_version()
+    if pinned is not None:
+        return pinned
     key = id(engine())
     now = time.monotonic()
     with _version_lock:
@@ -46,16 +89,37 @@ def data_version() -> int:
         if seen and now - seen[0] < VERSION_TTL_SECONDS:
             return seen[1]
     try:
-        with engine().connect() as conn:
-            latest = sa.select(sa.func.max(data_version_table.c.version))
-            version = conn.execute(latest).scalar()
-    except sa.exc.ProgrammingError as error:
-        raise DataNotReady(NOT_BUILT) from error
+        version = latest_version()
+    except DataUnavailable:
+        if seen:
+            return seen[1]
+        raise
     if version is None:
         raise DataNotReady(NOT_BUILT)
     with _version_lock:
         _version_seen[key] = (now, version)
     return version
+
+
+def refresh_version() -> int:
+    """Read the published version now (not the one remembered) and remember it."""
+    version = latest_version()
+    if version is None:
+        raise DataNotReady(NOT_BUILT)
+    with _version_lock:
+        _version_seen[id(engine())] = (time.monotonic(), version)
+    return version
+
+
+def latest_version() -> int | None:
+    """Read the published data version from the database, without remembering it."""
+    try:
+        with engine().connect() as conn:
+            return conn.execute(sa.select(sa.func.max(data_version_table.c.version))).scalar()
+    except CONNECTION_ERRORS as error:
+        raise DataUnavailable(UNREACHABLE) from error
+    except sa.exc.ProgrammingError as error:
+        raise DataNotReady(NOT_BUILT) from error
 
 
 def forget_version() -> None:

@@ -12,15 +12,25 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import indicators
+from dashboard.analytics_schema import data_version as data_version_table
 from dashboard.analytics_schema import school_stats as stats
 from dashboard.extensions import cache
 from dashboard.schema import GRADES
 from queries import privacy
-from queries.database import data_version, read
+from queries.database import (
+    REPUBLISHED,
+    VersionChanged,
+    ViewOutdated,
+    data_version,
+    forget_version,
+    pinned_version,
+    read,
+)
 from queries.filters import ALL, Filters
 from queries.scope import LEVEL_COLUMN, NATIONAL_SCOPE, Scope
 from queries.units import CHILD_LEVEL, UnknownUnit, children, get_unit
 
+PUBLISHED = "published_version"
 BREAKDOWNS = ("grade", "sex", "milieu", "sector", "cycle")
 GRADE_ORDER = {grade: position for position, grade in enumerate(GRADES)}
 
@@ -46,19 +56,43 @@ def _where(level: str, code: str, filters: Filters, scope: Scope, years) -> list
     return clauses
 
 
-@cache.memoize()
 def _sums(
+    level: str, code: str, filters: Filters, scope: Scope, group_by: tuple[str, ...],
+    years: tuple[int, ...],
+) -> pd.DataFrame:
+    """Sum every measure over the unit's rows of the data version in force.
+
+    A result read while a new version was being published is never cached under the old
+    version: it is read again under the new one (or, for a page pinned to the old
+    version, the page is told to redraw itself).
+    """
+    version = data_version()
+    try:
+        return _versioned_sums(level, code, filters, scope, group_by, years, version)
+    except VersionChanged:
+        if pinned_version() is not None:
+            raise ViewOutdated(REPUBLISHED) from None
+    forget_version()
+    return _versioned_sums(level, code, filters, scope, group_by, years, data_version())
+
+
+@cache.memoize()
+def _versioned_sums(
     level: str, code: str, filters: Filters, scope: Scope, group_by: tuple[str, ...],
     years: tuple[int, ...], version: int,
 ) -> pd.DataFrame:
     """Sum every measure over the unit's rows, grouped by ``group_by`` columns."""
     keys = [stats.c[name] for name in group_by]
+    published = sa.select(sa.func.max(data_version_table.c.version)).scalar_subquery()
     select = (
-        sa.select(*keys, *_measures())
+        sa.select(*keys, *_measures(), published.label(PUBLISHED))
         .where(*_where(level, code, filters, scope, years))
         .group_by(*keys)
     )
-    frame = read(select)
+    frame = read(select)  # one statement: the sums and the version come from one snapshot
+    if not frame.empty and int(frame[PUBLISHED].iloc[0]) != version:
+        raise VersionChanged(REPUBLISHED)
+    frame = frame.drop(columns=PUBLISHED)
     if frame.empty and not group_by:
         frame = pd.DataFrame([{name: 0 for name in indicators.MEASURES}])
     for name in indicators.MEASURES:
@@ -77,7 +111,7 @@ def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd
     zero counts and no-data ratios.
     """
     years = (filters.year - 1, filters.year)
-    frame = _sums(level, code, filters, scope, ("school_year",), years, data_version())
+    frame = _sums(level, code, filters, scope, ("school_year",), years)
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
     return _school_years(_with_indicators(frame, filters), level, code, filters)
 
@@ -87,7 +121,7 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
     child = CHILD_LEVEL[level]
     column = LEVEL_COLUMN[child]
     years = (filters.year - 1, filters.year)
-    frame = _sums(level, code, filters, scope, ("school_year", column), years, data_version())
+    frame = _sums(level, code, filters, scope, ("school_year", column), years)
     frame = _with_indicators(frame, filters)
     if child == "school":  # the schools of one commune: a set adding up to the commune
         limit = privacy.threshold()
@@ -133,7 +167,7 @@ def ranked_children(level: str, code: str, filters: Filters, scope: Scope,
 def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for every school year in the data."""
     years = available_years()
-    frame = _sums(level, code, filters, scope, ("school_year",), tuple(years), data_version())
+    frame = _sums(level, code, filters, scope, ("school_year",), tuple(years))
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
     return _school_years(_with_indicators(frame, filters), level, code, filters)
 
@@ -142,7 +176,7 @@ def breakdown(level: str, code: str, filters: Filters, scope: Scope, by: str) ->
     """Return the unit's indicators for the filtered year split by one dimension."""
     if by not in BREAKDOWNS:
         raise ValueError(f"cannot break down by {by!r}")
-    sums = _sums(level, code, filters, scope, (by,), (filters.year,), data_version())
+    sums = _sums(level, code, filters, scope, (by,), (filters.year,))
     frame = _with_indicators(sums, filters)
     if level == "school":
         limit = privacy.threshold()
@@ -167,12 +201,11 @@ def _available_years(version: int) -> list[int]:
 
 def grade_by_sex(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year by grade and sex."""
-    version = data_version()
-    sums = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,), version)
+    sums = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,))
     frame = _with_indicators(sums, filters)
     if level == "school":
         limit = privacy.threshold()
-        grades, sexes = (_sums(level, code, filters, scope, (by,), (filters.year,), version)
+        grades, sexes = (_sums(level, code, filters, scope, (by,), (filters.year,))
                          for by in ("grade", "sex"))
         by_grade = _split_hidden(grades, code, filters, limit).set_axis(grades["grade"])
         by_sex = _split_hidden(sexes, code, filters, limit).set_axis(sexes["sex"])
@@ -224,7 +257,7 @@ def _school_hidden(code: str, filters: Filters, years: tuple[int, ...],
     except UnknownUnit:
         return empty
     siblings = _sums("commune", commune, filters, NATIONAL_SCOPE, ("school_year", "school_code"),
-                     years, data_version())
+                     years)
     hidden = privacy.hidden_cells(siblings, limit, _sets(siblings, "school_year"))
     mine = (siblings["school_code"] == code).to_numpy()
     return hidden[mine].set_axis(siblings.loc[mine, "school_year"].astype(int).to_numpy())

@@ -51,7 +51,8 @@ def forged_kpis(client, level: str, code: str, origin: str | None = None):
 
 def forged_page(client, path: str):
     body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-            "inputs": [{"id": "url", "property": "pathname", "value": path}],
+            "inputs": [{"id": "url", "property": "pathname", "value": path},
+                       {"id": "data-epoch", "property": "data", "value": 0}],
             "changedPropIds": ["url.pathname"], "state": []}
     return client.post("/_dash-update-component", json=body)
 

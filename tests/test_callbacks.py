@@ -56,7 +56,7 @@ def test_url_change_sets_controls_and_view(request_context):
     result = call(navigation.synchronise, "/province/141", "?year=2023&cycle=college",
                   2024, "all", "all", "all", "all", "dropout_rate", trigger="url.search")
     search, store, notices, options, *controls = result
-    assert store == view(year=2023, cycle="college")
+    assert store == {**view(year=2023, cycle="college"), "version": 1}
     assert controls == [2023, "college", "all", "all", "all", "dropout_rate"]
     assert notices == []
     assert [o["value"] for o in options] == [2024, 2023, 2022, 2021]
@@ -67,8 +67,8 @@ def test_control_change_writes_the_url(request_context):
                   2022, "all", "prive", "all", "F", "success_rate_BAC",
                   trigger="filter-sector.value")
     assert result[0] == "?year=2022&sector=prive&sex=F&indicator=success_rate_BAC"
-    assert result[1] == view("region", "6", year=2022, sector="prive", sex="F",
-                             indicator="success_rate_BAC")
+    assert result[1] == {**view("region", "6", year=2022, sector="prive", sex="F",
+                                indicator="success_rate_BAC"), "version": 1}
 
 
 def test_bad_url_parameter_gives_a_notice_and_the_default(request_context):

@@ -26,7 +26,7 @@ from queries.scope import NATIONAL_SCOPE, Scope
 
 STATE_ENGINE_KEY = "pilotage.state_engine"
 #: Paths anyone may fetch: the login page and the static files it needs.
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_favicon.ico", "/_dash-component-suites/")
+PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_favicon.ico", "/_dash-component-suites/")
 #: Paths answered with JSON rather than a redirect when the session is missing.
 MACHINE_PREFIXES = ("/api/", "/export/", "/_dash-")
 NOBODY = Scope("school", "")  # a scope that contains no unit
