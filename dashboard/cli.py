@@ -58,12 +58,14 @@ def _build(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     from dashboard import create_app
     from dashboard.server import serve
-    from queries.database import DataNotReady, data_version
+    from queries.database import DataNotReady, DataUnavailable, data_version
 
     try:
         app = create_app()  # fail here, in one line, rather than in every worker
         with app.server.app_context():
             data_version()
+    except DataUnavailable as error:  # a server database may come back: serve meanwhile
+        print(f"warning: {error}; pages say so until it answers", file=sys.stderr)
     except (ConfigError, DatabaseError, DataNotReady) as error:
         raise CommandError(str(error)) from None
     print(f"Pilotage: http://{args.host}:{args.port}/", flush=True)
@@ -72,6 +74,31 @@ def _serve(args: argparse.Namespace) -> None:
         return
     app.server.extensions["pilotage.engine"].dispose()
     serve(args.host, args.port, args.workers)
+
+
+def _warm_cache(args: argparse.Namespace) -> None:
+    from dashboard import create_app
+    from dashboard.warm import SHARED_CACHES, territorial_units, warm_views
+    from queries.database import DataNotReady
+
+    config = load_config()
+    if config.cache_type not in SHARED_CACHES:
+        raise CommandError(
+            f"PILOTAGE_CACHE_TYPE is {config.cache_type}: each worker keeps its own cache, so "
+            "there is nothing to warm from here; use RedisCache (or FileSystemCache)")
+    try:
+        app = create_app()
+        with app.server.app_context():
+            total = len(territorial_units())
+            with tqdm(total=total, desc="warm-cache", unit="view", disable=args.quiet) as bar:
+                summary = warm_views(_advance(bar))
+    except (ConfigError, DatabaseError, DataNotReady) as error:
+        raise CommandError(str(error)) from None
+    finally:
+        if "app" in locals():
+            app.server.extensions["pilotage.engine"].dispose()
+    print(f"warmed {summary.views} views (nation, regions, provinces) of "
+          f"{summary.year}-{summary.year + 1} in {summary.seconds:.1f} s")
 
 
 def _advance(bar: tqdm):
@@ -122,6 +149,12 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--debug", action="store_true",
                      help="one process with Dash's debug tools and hot reload")
     srv.set_defaults(run=_serve)
+
+    warm = commands.add_parser(
+        "warm-cache", help="pre-compute the national, regional and provincial views "
+        "into the shared cache (run after each build)")
+    warm.add_argument("--quiet", action="store_true", help="no progress bar")
+    warm.set_defaults(run=_warm_cache)
 
     from dashboard.cli_users import add_commands
 
