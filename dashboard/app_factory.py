@@ -8,6 +8,7 @@ import logging
 import dash
 from dash import _callback as dash_callback
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import shared_cache
 from dashboard.auth import web
@@ -27,7 +28,11 @@ CONFIG_KEY = "pilotage.config"
 def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     """Create the Flask server and the Dash app around it."""
     config = load_config(overrides)
+    _log_to_stderr()
     server = Flask("pilotage")
+    if config.proxy_count:  # client addresses for the audit log and the login limit
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config.proxy_count,
+                                   x_proto=config.proxy_count)
     server.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1_000_000)
     server.extensions[CONFIG_KEY] = config
     server.extensions[ENGINE_KEY] = make_engine(config.database_url, read_only=True)
@@ -77,6 +82,14 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     return app
 
 
+def _log_to_stderr() -> None:
+    """Send the app's warnings and notices to stderr (journald, gunicorn's log) with their
+    level, unless the process configured logging itself."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 #: Every callback registered through ``dash.callback``, kept for each app of the process.
 _registered: tuple[dict, list] | None = None
 
@@ -114,11 +127,12 @@ def _state_engine(config: Config):
 
 def _cache_settings(config: Config) -> dict:
     """Return flask-caching's settings; keys are prefixed with the database they describe."""
-    database = hashlib.sha256(config.database_url.encode()).hexdigest()[:12]
+    namespace = (config.cache_namespace
+                 or hashlib.sha256(config.database_url.encode()).hexdigest()[:12])
     settings: dict = {
         "CACHE_TYPE": config.cache_type,
         "CACHE_DEFAULT_TIMEOUT": config.cache_timeout,
-        "CACHE_KEY_PREFIX": f"pilotage:{database}:",
+        "CACHE_KEY_PREFIX": f"pilotage:{namespace}:",
     }
     if config.cache_type == "RedisCache":
         settings["CACHE_TYPE"] = shared_cache.CACHE_TYPE

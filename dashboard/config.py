@@ -54,6 +54,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Redis URL used when PILOTAGE_CACHE_TYPE is RedisCache.",
     ),
     Setting(
+        "PILOTAGE_CACHE_NAMESPACE",
+        "",
+        "Prefix of every cache key; app nodes and the host running warm-cache must share it "
+        "(default: derived from PILOTAGE_DATABASE_URL).",
+    ),
+    Setting(
         "PILOTAGE_CACHE_DIR",
         "",
         "Folder for FileSystemCache (default: <data dir>/cache).",
@@ -81,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Login attempts allowed from one address (Flask-Limiter notation).",
     ),
     Setting(
+        "PILOTAGE_PROXY_COUNT",
+        "0",
+        "Reverse proxies (nginx, load balancer) in front of the app whose X-Forwarded-For "
+        "and X-Forwarded-Proto headers are trusted; 0 trusts none.",
+    ),
+    Setting(
         "PILOTAGE_SMALL_CELL_THRESHOLD",
         "5",
         "Counts below this value at school level are suppressed (shown as '< 5').",
@@ -100,12 +112,14 @@ class Config:
     cache_type: str
     cache_timeout: int
     cache_redis_url: str
+    cache_namespace: str
     cache_dir: Path
     small_cell_threshold: int
     state_database_url: str
     environment: str
     session_minutes: int
     login_rate_limit: str
+    proxy_count: int
 
     @property
     def production(self) -> bool:
@@ -131,6 +145,7 @@ def load_config(overrides: dict[str, str] | None = None) -> Config:
         cache_type=value("PILOTAGE_CACHE_TYPE"),
         cache_timeout=_positive_int("PILOTAGE_CACHE_TIMEOUT", value("PILOTAGE_CACHE_TIMEOUT")),
         cache_redis_url=value("PILOTAGE_CACHE_REDIS_URL"),
+        cache_namespace=value("PILOTAGE_CACHE_NAMESPACE"),
         cache_dir=Path(cache_dir) if cache_dir else data_dir / "cache",
         small_cell_threshold=_positive_int(
             "PILOTAGE_SMALL_CELL_THRESHOLD", value("PILOTAGE_SMALL_CELL_THRESHOLD")
@@ -141,6 +156,7 @@ def load_config(overrides: dict[str, str] | None = None) -> Config:
         session_minutes=_positive_int("PILOTAGE_SESSION_MINUTES",
                                       value("PILOTAGE_SESSION_MINUTES")) or 1,
         login_rate_limit=value("PILOTAGE_LOGIN_RATE_LIMIT"),
+        proxy_count=_positive_int("PILOTAGE_PROXY_COUNT", value("PILOTAGE_PROXY_COUNT")),
     )
 
 

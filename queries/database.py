@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -58,6 +61,19 @@ _version_lock = threading.Lock()
 _version_seen: dict[int, tuple[float, int]] = {}
 
 
+_reading: ContextVar[int | None] = ContextVar("pilotage_reading_version", default=None)
+
+
+@contextmanager
+def reading_version(version: int) -> Iterator[None]:
+    """Read ``version`` (and no other) for the duration of one computation."""
+    token = _reading.set(version)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def pin_version(version: int | None) -> None:
     """Read the data of ``version`` for the rest of this request (the page's own version).
 
@@ -79,9 +95,11 @@ def data_version() -> int:
     While the database is unreachable the last version seen is kept, so that results
     already cached still serve; a worker that never saw one raises :class:`DataUnavailable`.
     """
-    pinned = pinned_version()
-    if pinned is not None:
-        return pinned
+    chosen = _reading.get()
+    if chosen is None:
+        chosen = pinned_version()
+    if chosen is not None:
+        return chosen
     key = id(engine())
     now = time.monotonic()
     with _version_lock:

@@ -8,6 +8,10 @@ columns.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -25,6 +29,7 @@ from queries.database import (
     forget_version,
     pinned_version,
     read,
+    reading_version,
 )
 from queries.filters import ALL, Filters
 from queries.scope import LEVEL_COLUMN, NATIONAL_SCOPE, Scope
@@ -60,20 +65,39 @@ def _sums(
     level: str, code: str, filters: Filters, scope: Scope, group_by: tuple[str, ...],
     years: tuple[int, ...],
 ) -> pd.DataFrame:
-    """Sum every measure over the unit's rows of the data version in force.
-
-    A result read while a new version was being published is never cached under the old
-    version: it is read again under the new one (or, for a page pinned to the old
-    version, the page is told to redraw itself).
-    """
-    version = data_version()
-    try:
-        return _versioned_sums(level, code, filters, scope, group_by, years, version)
-    except VersionChanged:
-        if pinned_version() is not None:
-            raise ViewOutdated(REPUBLISHED) from None
-    forget_version()
+    """Sum every measure over the unit's rows of the data version being read."""
     return _versioned_sums(level, code, filters, scope, group_by, years, data_version())
+
+
+def finished(query: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """Cache ``query``'s finished frame under the data version and the privacy threshold.
+
+    The whole computation reads one data version. A result read while a new version was
+    being published is never cached under the old one: it is computed again under the
+    new one, or, for a page pinned to the old version, the page is told to redraw itself.
+    """
+    def computed(version: int, threshold: int, *args) -> pd.DataFrame:
+        with reading_version(version):
+            return query(*args)
+
+    computed.__name__ = f"{query.__name__}_finished"
+    computed.__qualname__ = f"{query.__qualname__}_finished"
+    cached = cache.memoize()(computed)
+    signature = inspect.signature(query)
+
+    @functools.wraps(query)
+    def versioned(*given, **named) -> pd.DataFrame:
+        args = signature.bind(*given, **named).args  # one cache key however it is called
+        try:
+            return cached(data_version(), privacy.threshold(), *args)
+        except VersionChanged:
+            if pinned_version() is not None:
+                raise ViewOutdated(REPUBLISHED) from None
+        forget_version()
+        return cached(data_version(), privacy.threshold(), *args)
+
+    versioned.uncached = query
+    return versioned
 
 
 @cache.memoize()
@@ -104,6 +128,7 @@ def _with_indicators(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return indicators.compute(frame, sex_filtered=filters.sex != ALL)
 
 
+@finished
 def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year and the year before.
 
@@ -116,6 +141,7 @@ def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd
     return _school_years(_with_indicators(frame, filters), level, code, filters)
 
 
+@finished
 def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return one row of indicators per child unit with pupils (``code`` column)."""
     child = CHILD_LEVEL[level]
@@ -141,6 +167,7 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
     return current.reset_index(drop=True)
 
 
+@finished
 def ranked_children(level: str, code: str, filters: Filters, scope: Scope,
                     indicator: str) -> pd.DataFrame:
     """Return every child unit, with or without pupils, ranked by ``indicator``.
@@ -164,6 +191,7 @@ def ranked_children(level: str, code: str, filters: Filters, scope: Scope,
     return merged
 
 
+@finished
 def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for every school year in the data."""
     years = available_years()
@@ -172,6 +200,7 @@ def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame
     return _school_years(_with_indicators(frame, filters), level, code, filters)
 
 
+@finished
 def breakdown(level: str, code: str, filters: Filters, scope: Scope, by: str) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year split by one dimension."""
     if by not in BREAKDOWNS:
@@ -199,6 +228,7 @@ def _available_years(version: int) -> list[int]:
     return [int(y) for y in frame["school_year"]]
 
 
+@finished
 def grade_by_sex(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year by grade and sex."""
     sums = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,))

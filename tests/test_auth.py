@@ -329,3 +329,15 @@ def test_users_and_audit_commands(tiny_url, tmp_path):
     with engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT password_hash FROM app_user").scalar()
     assert stored.startswith("scrypt:") and "a-long-password-1" not in stored
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [("0", "127.0.0.1"), ("1", "203.0.113.7")])
+def test_client_address_behind_a_trusted_proxy(tiny_url, tmp_path, proxies, expected):
+    app = create_app({"PILOTAGE_DATABASE_URL": tiny_url, "PILOTAGE_DATA_DIR": str(tmp_path),
+                      "PILOTAGE_PROXY_COUNT": proxies})
+    client = app.server.test_client()
+    client.post("/login", data={"username": "nobody", "password": "wrong-password-x"},
+                headers={"X-Forwarded-For": "203.0.113.7"})
+    state = app.server.extensions[STATE_ENGINE_KEY]
+    rows = query(state, "SELECT address FROM audit_log WHERE event = 'login_failed'")
+    assert rows == [(expected,)]
