@@ -41,3 +41,13 @@ lint: $(VENV)/.installed-dev
 
 clean-data:
 	rm -rf data
+
+# National-scale benchmarks; figures go to docs/benchmarks.md. BENCH_DATA_DIR (default
+# data/national) holds the database: `make bench` generates and builds it when missing,
+# `make load` then serves it with gunicorn to 50 simulated users.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/views.py
+
+.PHONY: load
+load: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py
