@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
 from dashboard.cli_users import UsersCommandError
@@ -49,6 +50,15 @@ def _build(args: argparse.Namespace) -> None:
         summary = build(engine)
     except (BuildError, ConfigError, DatabaseError) as error:
         raise CommandError(str(error)) from None
+    except OperationalError as error:
+        if "Could not set lock" not in str(error):
+            raise
+        holder = re.search(r"\(PID (\d+)\)", str(error))
+        raise CommandError(
+            "the DuckDB file is open in another process"
+            + (f" (PID {holder.group(1)})" if holder else "")
+            + ": stop the dashboard before building, or build a copy of the file and move it "
+            "into place (docs/deployment.md, Data refresh)") from None
     print(
         f"built data version {summary.version}: {summary.stats_rows:,} analytics rows from "
         f"{summary.enrollment_rows:,} enrollments in {time.perf_counter() - started:.1f} s"

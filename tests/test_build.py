@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -135,3 +138,25 @@ def test_a_failed_build_leaves_the_published_tables(own_database):
         build(own_database)
     assert query(own_database, "SELECT count(*), sum(enrolled) FROM school_stats") == before
     assert query(own_database, "SELECT max(version) FROM data_version") == [(1,)]
+
+
+def test_building_a_duckdb_file_another_process_holds_says_what_to_do(own_database, tmp_path):
+    path = own_database.url.database
+    own_database.dispose()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], "
+         "read_only=True); c.execute('SELECT 1'); print('open', flush=True); time.sleep(30)",
+         path], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        done = subprocess.run([sys.executable, "-m", "dashboard", "build"], capture_output=True,
+                              text=True, timeout=60,
+                              env={**os.environ, "PILOTAGE_DATABASE_URL": f"duckdb:///{path}",
+                                   "PILOTAGE_DATA_DIR": str(tmp_path)})
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: the DuckDB file is open in another process (PID "
+                                  f"{holder.pid})")
+    assert "Traceback" not in done.stderr
