@@ -10,7 +10,7 @@ from dash import _callback as dash_callback
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import shared_cache
+from dashboard import response_cache, shared_cache
 from dashboard.auth import web
 from dashboard.auth.schema import metadata as state_metadata
 from dashboard.auth.users import list_users
@@ -39,6 +39,7 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     server.extensions[STATE_ENGINE_KEY] = _state_engine(config)
     cache.init_app(server, config=_cache_settings(config))
     web.init_app(server, config.session_minutes, secure_cookies=config.production)
+    response_cache.init_app(server)
 
     from callbacks.availability import on_callback_error
     from dashboard.api import api

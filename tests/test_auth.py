@@ -34,7 +34,7 @@ def client_as(app, username: str):
 def forged_kpis(client, level: str, code: str, origin: str | None = None):
     """POST Dash's callback endpoint by hand, asking for a unit's indicator cards."""
     view = {"level": level, "code": code, "year": 2024, "cycle": "all", "sector": "all",
-            "milieu": "all", "sex": "all", "indicator": "dropout_rate"}
+            "milieu": "all", "sex": "all", "indicator": "dropout_rate", "version": 1}
     body = {
         "output": "..kpi-row.children...empty-notice.children..",
         "outputs": [{"id": "kpi-row", "property": "children"},
@@ -148,6 +148,31 @@ def test_scope_matrix(tiny_app, tiny_engine, username):
             assert shown in json.dumps(payload, ensure_ascii=False)
         else:
             assert shown not in cards and str(total) not in cards
+
+
+def test_a_cached_answer_never_reaches_another_scope(tiny_app, tiny_engine):
+    total = enrollment_of(tiny_engine, "region", "1")
+    shown = f"{total:,}".replace(",", "\u202f")
+    for _ in range(2):  # computed, then answered from the cache
+        national = forged_kpis(client_as(tiny_app, "national"), "region", "1")
+        assert shown in national.get_data(as_text=True)
+    outsider = forged_kpis(client_as(tiny_app, "region6"), "region", "1").get_data(as_text=True)
+    assert shown not in outsider and str(total) not in outsider
+
+
+def test_a_repeated_view_callback_is_answered_without_running_it(tiny_app, monkeypatch):
+    from callbacks import unit
+
+    client = client_as(tiny_app, "national")
+    first = forged_kpis(client, "province", "81")
+    assert first.status_code == 200
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the callback ran again")
+
+    monkeypatch.setattr(unit, "unit_indicators", refuse)
+    again = forged_kpis(client, "province", "81")
+    assert again.status_code == 200 and again.data == first.data
 
 
 def test_scoped_user_sees_only_their_own_subtree(tiny_app):
