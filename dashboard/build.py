@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import analytics_schema, schema
 from dashboard.analytics_schema import data_version, school_stats_table, unit_table
-from dashboard.dialect import replace_table
+from dashboard.dialect import index_for_lookups, replace_table
 
 NATIONAL_CODE = "MA"
 NATIONAL_NAMES = ("Maroc", "المغرب")
@@ -83,7 +83,12 @@ def stats_select() -> sa.Select:
             (exams.c.massar_code == e.c.massar_code) & (exams.c.school_year == e.c.school_year),
         )
     )
-    return sa.select(*dimensions, *measures).select_from(joined).group_by(*dimensions)
+    # Rows in the order of the hierarchy, year first: the engine skips every block of
+    # rows whose years and codes cannot match a unit's query.
+    order = [e.c.school_year, pr.c.region_code, co.c.province_code, sc.c.commune_code,
+             e.c.school_code]
+    return (sa.select(*dimensions, *measures).select_from(joined).group_by(*dimensions)
+            .order_by(*order))
 
 
 def unit_selects() -> list[sa.Select]:
@@ -122,6 +127,10 @@ def unit_selects() -> list[sa.Select]:
     return [national, regions, provinces, communes, schools]
 
 
+#: The columns a unit's query filters on, besides the school year.
+LOOKUP_COLUMNS = ("region_code", "province_code", "commune_code", "school_code")
+
+
 def build(engine: Engine) -> BuildSummary:
     """Rebuild ``school_stats`` into a staging table, then swap it in with a new version."""
     with engine.connect() as conn:
@@ -141,6 +150,7 @@ def build(engine: Engine) -> BuildSummary:
         for select in unit_selects():
             conn.execute(units.insert().from_select([c.name for c in units.columns], select))
         stats_rows = conn.execute(sa.select(sa.func.count()).select_from(stats)).scalar_one()
+        index_for_lookups(conn, stats.name, LOOKUP_COLUMNS)
     data_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
         replace_table(conn, stats.name, analytics_schema.school_stats.name)

@@ -7,6 +7,7 @@ place allowed to speak a specific engine's language.
 from __future__ import annotations
 
 import io
+import secrets
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -54,3 +55,19 @@ def replace_table(conn: Connection, staging: str, target: str) -> None:
     """Swap ``staging`` in as ``target`` inside the caller's transaction."""
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {target}"))
     conn.execute(sa.text(f"ALTER TABLE {staging} RENAME TO {target}"))
+
+
+def index_for_lookups(conn: Connection, table: str, columns: tuple[str, ...]) -> None:
+    """Index ``table`` on each of ``columns`` where the engine needs it, then analyse it.
+
+    DuckDB skips row groups by their min/max statistics (the build writes rows in the
+    order of the hierarchy), so only PostgreSQL gets B-tree indexes. Index names carry a
+    random suffix: the swapped-in table keeps them while the next build creates its own.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    suffix = secrets.token_hex(4)
+    for column in columns:
+        conn.execute(sa.text(
+            f"CREATE INDEX {table}_{column}_{suffix} ON {table} ({column}, school_year)"))
+    conn.execute(sa.text(f"ANALYZE {table}"))
