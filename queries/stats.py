@@ -36,6 +36,10 @@ from queries.scope import LEVEL_COLUMN, NATIONAL_SCOPE, Scope
 from queries.units import CHILD_LEVEL, UnknownUnit, children, get_unit
 
 PUBLISHED = "published_version"
+#: The dimensions of one year's breakdowns, read together.
+DETAIL = ("grade", "sex", "milieu", "sector", "cycle")
+#: Every summed measure (``girls`` is derived in SQL from ``sex``).
+MEASURES = tuple(dict.fromkeys([*indicators.MEASURES, "girls"]))
 BREAKDOWNS = ("grade", "sex", "milieu", "sector", "cycle")
 GRADE_ORDER = {grade: position for position, grade in enumerate(GRADES)}
 
@@ -65,8 +69,23 @@ def _sums(
     level: str, code: str, filters: Filters, scope: Scope, group_by: tuple[str, ...],
     years: tuple[int, ...],
 ) -> pd.DataFrame:
-    """Sum every measure over the unit's rows of the data version being read."""
-    return _versioned_sums(level, code, filters, scope, group_by, years, data_version())
+    """Sum every measure over the unit's rows of the data version being read.
+
+    The sums of a view share two queries: every school year of the unit (its cards,
+    trend and ranking references take their years from it) and one year by every
+    dimension at once (its breakdowns); counts add up, so a coarser grouping of either
+    is exact.
+    """
+    version = data_version()
+    if group_by == ("school_year",):
+        every = tuple(available_years())
+        if set(years) <= set(every):
+            frame = _versioned_sums(level, code, filters, scope, group_by, every, version)
+            return frame[frame["school_year"].isin(years)].reset_index(drop=True)
+    if len(years) == 1 and group_by and set(group_by) <= set(DETAIL):
+        detail = _versioned_sums(level, code, filters, scope, DETAIL, years, version)
+        return detail.groupby(list(group_by), as_index=False)[list(MEASURES)].sum()
+    return _versioned_sums(level, code, filters, scope, group_by, years, version)
 
 
 def finished(query: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
