@@ -80,7 +80,21 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         # The only inline scripts a page may run: Dash's own, listed by their hashes.
         server.extensions["pilotage.csp"] = app.csp_hashes()
     dash_callback.GLOBAL_INLINE_SCRIPTS.extend(pending)
+    _load_hierarchy(server)
     return app
+
+
+def _load_hierarchy(server: Flask) -> None:
+    """Read the unit hierarchy now rather than on a user's first page, when it can be."""
+    from queries.database import DataNotReady
+    from queries.scope import NATIONAL_SCOPE
+    from queries.units import get_unit
+
+    with server.app_context():
+        try:
+            get_unit("national", "MA", NATIONAL_SCOPE)
+        except DataNotReady:  # not built yet, or the database is away: the first page reads it
+            log.info("unit hierarchy not loaded at start: the database is not ready")
 
 
 def _log_to_stderr() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import pandas as pd
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from dashboard.analytics_schema import unit as unit_table
 from dashboard.extensions import cache
-from queries.database import data_version, read
+from queries.database import data_version, engine, read
 from queries.scope import NATIONAL_SCOPE, OutOfScope, Scope
 
 LEVELS = ("national", "region", "province", "commune", "school")
@@ -36,13 +37,17 @@ def get_unit(level: str, code: str, scope: Scope) -> dict:
     return row
 
 
-@cache.memoize()
 def _unit_row(level: str, code: str, version: int) -> dict | None:
-    u = unit_table
-    frame = read(sa.select(u).where(u.c.level == level, u.c.code == code))
-    if frame.empty:
-        return None
-    return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].to_dict().items()}
+    return _unit_index(id(engine()), version).get((level, code))
+
+
+@functools.lru_cache(maxsize=4)
+def _unit_index(engine_id: int, version: int) -> dict[tuple[str, str], dict]:
+    """Every unit of one data version by (level, code): the hierarchy is reference data,
+    read once per build by each worker (about 20,000 rows nationally)."""
+    frame = read(sa.select(unit_table))
+    frame = frame.astype(object).where(frame.notna(), None)
+    return {(row["level"], row["code"]): row for row in frame.to_dict("records")}
 
 
 def children(level: str, code: str, scope: Scope) -> pd.DataFrame:
