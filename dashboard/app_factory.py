@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 
@@ -81,6 +82,11 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         server.extensions["pilotage.csp"] = app.csp_hashes()
     dash_callback.GLOBAL_INLINE_SCRIPTS.extend(pending)
     _load_hierarchy(server)
+    # Everything loaded so far (libraries, layout, hierarchy) lives as long as the process:
+    # keep it out of the garbage collector's full passes, which otherwise stall a request
+    # for about 300 ms whenever they run.
+    gc.collect()
+    gc.freeze()
     return app
 
 
