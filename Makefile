@@ -44,10 +44,13 @@ clean-data:
 
 # National-scale benchmarks; figures go to docs/benchmarks.md. BENCH_DATA_DIR (default
 # data/national) holds the database: `make bench` generates and builds it when missing,
-# `make load` then serves it with gunicorn to 50 simulated users.
+# `make load` then serves it with gunicorn and a Redis cache warmed by warm-cache (the
+# production set-up, Redis started like the test servers) to 50 simulated users.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/views.py
 
 .PHONY: load
 load: $(VENV)/.installed-dev
-	$(BIN)/python bench/load.py
+	scripts/services start
+	env $$(scripts/services urls) sh -c '$(BIN)/python bench/load.py --redis "$$PILOTAGE_TEST_REDIS_URL"'; \
+	status=$$?; scripts/services stop; exit $$status

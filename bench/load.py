@@ -182,11 +182,34 @@ def _wait_until_serving(process: subprocess.Popen, base: str, log: Path) -> None
                      f"(log: {log})")
 
 
-def start_server(folder: Path, workers: int) -> tuple[subprocess.Popen, str, Path]:
+def shared_cache_environment(redis_url: str | None) -> dict[str, str]:
+    """Return the settings of the production cache (Redis shared by the workers), if asked."""
+    if not redis_url:
+        return {}
+    return {"PILOTAGE_CACHE_TYPE": "RedisCache", "PILOTAGE_CACHE_REDIS_URL": redis_url,
+            "PILOTAGE_CACHE_NAMESPACE": "bench-load"}
+
+
+def warm_cache(folder: Path, redis_url: str) -> float:
+    """Empty the Redis database, then run ``warm-cache`` as after a build; return seconds."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {**os.environ, **app_environment(folder), **shared_cache_environment(redis_url)}
+    started = time.monotonic()
+    done = subprocess.run([PYTHON, "-m", "dashboard", "warm-cache", "--quiet"], cwd=REPO,
+                          env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"warm-cache failed: {done.stderr.strip()}")
+    return time.monotonic() - started
+
+
+def start_server(folder: Path, workers: int,
+                 redis_url: str | None = None) -> tuple[subprocess.Popen, str, Path]:
     """Start ``python -m dashboard serve`` on a free loopback port; return it and its URL."""
     port = _free_port()
     log = folder / "load-server.log"
-    env = {**os.environ, **app_environment(folder)}
+    env = {**os.environ, **app_environment(folder), **shared_cache_environment(redis_url)}
     command = [PYTHON, "-m", "dashboard", "serve", "--host", LOOPBACK, "--port", str(port),
                "--workers", str(workers)]
     with log.open("w") as output:
@@ -316,10 +339,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         info = database_info(folder)
         print(f"starting gunicorn with {args.workers} workers on {folder}", flush=True)
         interactions = with_data_version(interactions, info["version"])
-        process, base, log = start_server(folder, args.workers)
+        warmed = None
+        if args.redis:
+            print("warming the shared cache (python -m dashboard warm-cache)", flush=True)
+            warmed = warm_cache(folder, args.redis)
+        process, base, log = start_server(folder, args.workers, args.redis)
         server = {"url": base, "started_by_script": True, "workers": args.workers,
                   "threads_per_worker": 4, "log": str(log),
-                  "login_rate_limit": BENCH_LOGIN_RATE_LIMIT}
+                  "login_rate_limit": BENCH_LOGIN_RATE_LIMIT,
+                  "cache": "redis" if args.redis else "local", "warm_cache_s": warmed}
     views = interactions["views"]
     try:
         print(f"{args.users} users for {args.duration:.0f} s against {base}", flush=True)
@@ -382,8 +410,12 @@ def report(results: dict[str, Any]) -> str:
         f"time of {results['think_s'][0]:g}-{results['think_s'][1]:g} s between "
         "interactions. Static files are left out (a browser caches them). Latency is "
         "measured by the client, so queueing in gunicorn is included. Every user replays "
-        "the same requests, so after the first ones most answers come from each worker's "
-        "cache.",
+        "the same requests, so after the first ones most answers come from the cache. "
+        + (f"Cache: Redis shared by the workers (`PILOTAGE_CACHE_TYPE=RedisCache`), filled "
+           f"by `python -m dashboard warm-cache` in {server['warm_cache_s']:.0f} s before "
+           "the run, as after every build (docs/deployment.md)."
+           if server.get("cache") == "redis" else
+           "Cache: each worker's own memory (`SimpleCache`), empty at the start."),
         "",
         "| requests | throughput | errors | p50 | p95 | max | zero errors | p95 < 300 ms |",
         "|---|---|---|---|---|---|---|---|",
@@ -440,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2,
                         help="gunicorn workers of the started server (default: 2)")
     parser.add_argument("--url", help="target this loopback server instead of starting one")
+    parser.add_argument("--redis", metavar="URL",
+                        help="serve with this Redis as the shared cache, warmed by warm-cache "
+                        "first (the production set-up); default: each worker's own cache")
     parser.add_argument("--think-min", type=float, default=1.0,
                         help="shortest pause between interactions, s (default: 1)")
     parser.add_argument("--think-max", type=float, default=3.0,
