@@ -199,25 +199,28 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def proc_fields(path: str) -> dict[str, str]:
+    """Return the ``key: value`` lines of a /proc file (first of each key), or nothing
+    when the file cannot be read (the process ended, or no /proc on this system)."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return {}
+    fields: dict[str, str] = {}
+    for line in lines:
+        key, separator, value = line.partition(":")
+        if separator:
+            fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
 def machine() -> dict[str, Any]:
     """Describe the machine and the software the figures were measured with."""
     import duckdb
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gb = round(int(line.split()[1]) / 1024 / 1024)
-    except OSError:
-        pass
+    cpu = proc_fields("/proc/cpuinfo").get("model name") or platform.processor()
+    memory_kb = proc_fields("/proc/meminfo").get("MemTotal")
+    memory_gb = round(int(memory_kb.split()[0]) / 1024 / 1024) if memory_kb else None
     return {
         "cpu_count": os.cpu_count(),
         "cpu": cpu,

@@ -52,6 +52,7 @@ from bench.benchlib import (  # noqa: E402
     machine,
     milliseconds,
     percentile,
+    proc_fields,
     replace_section,
     verdict,
     with_data_version,
@@ -163,6 +164,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _answers(httpx, url: str) -> bool:
+    """Return whether ``url`` answers 200 (False while nothing listens yet)."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _wait_until_serving(process: subprocess.Popen, base: str, log: Path) -> None:
     import httpx
 
@@ -172,11 +181,8 @@ def _wait_until_serving(process: subprocess.Popen, base: str, log: Path) -> None
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
             raise BenchError("the server did not start (exit code "
                              f"{process.returncode}): " + " / ".join(tail))
-        try:
-            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
+        if _answers(httpx, f"{base}/login"):
+            return
         time.sleep(0.5)
     raise BenchError(f"the server did not answer on {base} within {START_TIMEOUT:.0f} s "
                      f"(log: {log})")
@@ -265,15 +271,10 @@ def _is_our_worker(pid: int, port: str) -> bool:
 
 
 def _status(pid: int) -> dict[str, int]:
-    values: dict[str, int] = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                values[key] = int(rest.split()[0]) * 1024
-    except OSError:
-        pass
-    return values
+    """Return the peak and current resident memory of a process, in bytes."""
+    fields = proc_fields(f"/proc/{pid}/status")
+    return {key: int(fields[key].split()[0]) * 1024 for key in ("VmHWM", "VmRSS")
+            if key in fields}
 
 
 def _cpu_seconds(pid: int) -> float:
