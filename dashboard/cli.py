@@ -98,15 +98,17 @@ def _warm_cache(args: argparse.Namespace) -> None:
             "there is nothing to warm from here; use RedisCache (or FileSystemCache)")
     try:
         app = create_app()
+    except (ConfigError, DatabaseError) as error:
+        raise CommandError(str(error)) from None
+    try:
         with app.server.app_context():
             total = len(territorial_units())
             with tqdm(total=total, desc="warm-cache", unit="view", disable=args.quiet) as bar:
                 summary = warm_views(_advance(bar))
-    except (ConfigError, DatabaseError, DataNotReady) as error:
+    except DataNotReady as error:
         raise CommandError(str(error)) from None
     finally:
-        if "app" in locals():
-            app.server.extensions["pilotage.engine"].dispose()
+        app.server.extensions["pilotage.engine"].dispose()
     print(f"warmed {summary.views} views (nation, regions, provinces) of "
           f"{summary.year}-{summary.year + 1} in {summary.seconds:.1f} s")
 

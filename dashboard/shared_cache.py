@@ -33,7 +33,6 @@ class RedisWithLocalFallback(BaseCache):
         super().__init__(default_timeout)
         client = redis.Redis.from_url(url, socket_connect_timeout=SOCKET_TIMEOUT,
                                       socket_timeout=SOCKET_TIMEOUT)
-        self.url = redis.connection.parse_url(url).get("host", url)
         self.shared = RedisCache(host=client, default_timeout=default_timeout,
                                  key_prefix=key_prefix)
         self.local = SimpleCache(threshold=local_threshold, default_timeout=default_timeout)

@@ -47,14 +47,21 @@ def engine() -> Engine:
     return current_app.extensions[ENGINE_KEY]
 
 
-def read(select: sa.Select) -> pd.DataFrame:
-    """Run a select with bound parameters and return its rows as a DataFrame."""
+@contextmanager
+def _connection() -> Iterator[sa.Connection]:
+    """Open a connection; a server that cannot be reached raises :class:`DataUnavailable`."""
     try:
         with engine().connect() as conn:
-            result = conn.execute(select)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            yield conn
     except CONNECTION_ERRORS as error:
         raise DataUnavailable(UNREACHABLE) from error
+
+
+def read(select: sa.Select) -> pd.DataFrame:
+    """Run a select with bound parameters and return its rows as a DataFrame."""
+    with _connection() as conn:
+        result = conn.execute(select)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 _version_lock = threading.Lock()
@@ -107,37 +114,31 @@ def data_version() -> int:
         if seen and now - seen[0] < VERSION_TTL_SECONDS:
             return seen[1]
     try:
-        version = latest_version()
+        return refresh_version()
     except DataUnavailable:
         if seen:
             return seen[1]
         raise
-    if version is None:
-        raise DataNotReady(NOT_BUILT)
-    with _version_lock:
-        _version_seen[key] = (now, version)
-    return version
 
 
 def refresh_version() -> int:
     """Read the published version now (not the one remembered) and remember it."""
     version = latest_version()
-    if version is None:
-        raise DataNotReady(NOT_BUILT)
     with _version_lock:
         _version_seen[id(engine())] = (time.monotonic(), version)
     return version
 
 
-def latest_version() -> int | None:
+def latest_version() -> int:
     """Read the published data version from the database, without remembering it."""
     try:
-        with engine().connect() as conn:
-            return conn.execute(sa.select(sa.func.max(data_version_table.c.version))).scalar()
-    except CONNECTION_ERRORS as error:
-        raise DataUnavailable(UNREACHABLE) from error
+        with _connection() as conn:
+            version = conn.execute(sa.select(sa.func.max(data_version_table.c.version))).scalar()
     except sa.exc.ProgrammingError as error:
         raise DataNotReady(NOT_BUILT) from error
+    if version is None:
+        raise DataNotReady(NOT_BUILT)
+    return version
 
 
 def forget_version() -> None:
