@@ -12,7 +12,7 @@ from dashboard import create_app
 from dashboard.build import build
 from dashboard.db import make_engine
 from dashboard.generate import generate
-from tests.backends import BACKENDS, DUCKDB, SERVER_SUITES, Backend
+from tests.backends import BACKENDS, DUCKDB, POSTGRES, SERVER_SUITES, Backend
 
 TINY_YEARS = [2021, 2022, 2023, 2024]
 
@@ -78,29 +78,49 @@ ACCOUNTS = (
 )
 
 
-@pytest.fixture(scope="session")
-def tiny_app(tiny_url, backend, tmp_path_factory):
-    """The Dash app on the tiny database, with one account per role."""
+def make_app(url: str, data_dir: Path, backend: Backend,
+             accounts: tuple[tuple[str, str, str], ...] = ACCOUNTS):
+    """Create an app on ``url`` with its own state database and ``accounts``."""
     from dashboard.auth.users import add_user
     from dashboard.auth.web import STATE_ENGINE_KEY
 
-    data_dir = tmp_path_factory.mktemp("data")
     app = create_app({
-        "PILOTAGE_DATABASE_URL": tiny_url,
+        "PILOTAGE_DATABASE_URL": url,
         "PILOTAGE_DATA_DIR": str(data_dir),
         "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data_dir / 'state.sqlite'}",
         "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
         **backend.app_settings(),
     })
     state = app.server.extensions[STATE_ENGINE_KEY]
-    for username, role, scope in ACCOUNTS:
+    for username, role, scope in accounts:
         add_user(state, username, PASSWORD, role, scope)
     return app
+
+
+@pytest.fixture(scope="session")
+def tiny_app(tiny_url, backend, tmp_path_factory):
+    """The Dash app on the tiny database, with one account per role."""
+    return make_app(tiny_url, tmp_path_factory.mktemp("data"), backend)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Backend:
+    """PostgreSQL with Redis, for the tests of the production stack only, cache emptied."""
+    chosen = Backend(POSTGRES)
+    chosen.flush_cache()
+    return chosen
 
 
 def log_in(client, username: str = "national", password: str = PASSWORD):
     """Log a test client in through the login form; return the response."""
     return client.post("/login", data={"username": username, "password": password})
+
+
+def client_as(app, username: str = "national"):
+    """Return a test client of ``app`` logged in as ``username``."""
+    client = app.server.test_client()
+    assert log_in(client, username).status_code == 302
+    return client
 
 
 @pytest.fixture()

@@ -17,18 +17,12 @@ from dashboard import create_app
 from dashboard.auth.users import add_user, list_users
 from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.config import ConfigError
-from tests.conftest import PASSWORD, log_in, query
+from tests.conftest import PASSWORD, client_as, log_in, query
 
 UNIT_IN = {"region6": ("region", "6"), "province141": ("province", "141"),
            "province81": ("province", "81")}
 UNIT_OUT = {"region6": ("region", "1"), "province141": ("province", "81"),
             "province81": ("province", "141")}
-
-
-def client_as(app, username: str):
-    client = app.server.test_client()
-    assert log_in(client, username).status_code == 302
-    return client
 
 
 def forged_kpis(client, level: str, code: str, origin: str | None = None):

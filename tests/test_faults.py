@@ -13,46 +13,19 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from dashboard import create_app, shared_cache
+from dashboard import shared_cache
 from dashboard.build import build
 from dashboard.db import make_engine
-from tests.backends import POSTGRES, Backend, services
-from tests.conftest import PASSWORD, TINY_YEARS, log_in, make_database, query
+from tests.backends import services
+from tests.conftest import TINY_YEARS, client_as, make_app, make_database, query
 
 UNAVAILABLE = "temporairement indisponibles"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Backend:
-    chosen = Backend(POSTGRES)
-    chosen.flush_cache()
-    return chosen
 
 
 @pytest.fixture(scope="module")
 def faults_url(postgres, tmp_path_factory) -> str:
     return make_database(tmp_path_factory.mktemp("faults"), "tiny", TINY_YEARS,
                          backend=postgres, name="pilotage_faults")
-
-
-def make_app(url: str, backend: Backend, folder) -> object:
-    from dashboard.auth.users import add_user
-    from dashboard.auth.web import STATE_ENGINE_KEY
-
-    app = create_app({
-        "PILOTAGE_DATABASE_URL": url,
-        "PILOTAGE_DATA_DIR": str(folder),
-        "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
-        **backend.app_settings(),
-    })
-    add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
-    return app
-
-
-def logged_in(app):
-    client = app.server.test_client()
-    assert log_in(client).status_code == 302
-    return client
 
 
 def dash_post(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
@@ -105,8 +78,8 @@ def restore_servers():
 def test_database_down_at_start_then_back_without_restart(faults_url, postgres, tmp_path,
                                                          restore_servers):
     services("postgres-stop")
-    app = make_app(faults_url, postgres, tmp_path)  # the app starts without its database
-    client = logged_in(app)
+    app = make_app(faults_url, tmp_path, postgres)  # the app starts without its database
+    client = client_as(app)
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["status"] == "unavailable"
     assert client.get("/province/141").status_code == 200  # the page frame still loads
@@ -136,8 +109,8 @@ def test_database_down_at_start_then_back_without_restart(faults_url, postgres, 
 
 def test_database_lost_mid_session_serves_what_is_cached_then_recovers(
         faults_url, postgres, tmp_path, restore_servers):
-    app = make_app(faults_url, postgres, tmp_path)
-    client = logged_in(app)
+    app = make_app(faults_url, tmp_path, postgres)
+    client = client_as(app)
     before = national_enrolment(client)
     services("postgres-stop")
     assert national_enrolment(client) == before  # cached: still served
@@ -166,8 +139,8 @@ def test_redis_down_falls_back_to_a_local_cache_with_one_warning(
 
     monkeypatch.setattr(shared_cache, "RETRY_SECONDS", 0.2)
     shared = redis.Redis.from_url(postgres.redis_url)
-    app = make_app(faults_url, postgres, tmp_path)
-    client = logged_in(app)
+    app = make_app(faults_url, tmp_path, postgres)
+    client = client_as(app)
     shared.flushdb()
     expected = national_enrolment(client)
     assert shared.dbsize() > 0  # results went to Redis
@@ -194,7 +167,7 @@ def test_redis_down_falls_back_to_a_local_cache_with_one_warning(
 
 def test_rebuild_while_serving_gives_no_error_and_no_mixed_numbers(postgres, tmp_path):
     url = make_database(tmp_path, "tiny", TINY_YEARS, backend=postgres, name="pilotage_rebuild")
-    app = make_app(url, postgres, tmp_path)
+    app = make_app(url, tmp_path, postgres)
     writer = make_engine(url)
 
     def published() -> tuple[float, int]:
@@ -217,7 +190,7 @@ def test_rebuild_while_serving_gives_no_error_and_no_mixed_numbers(postgres, tmp
     stop = threading.Event()
 
     def reader() -> None:
-        client = logged_in(app)
+        client = client_as(app)
         while not stop.is_set():
             response = client.get("/api/v1/indicators?level=national&year=2024")
             if response.status_code != 200:
@@ -248,8 +221,8 @@ def test_rebuild_while_serving_gives_no_error_and_no_mixed_numbers(postgres, tmp
 
 def test_a_page_pinned_to_a_replaced_build_redraws_itself(postgres, tmp_path):
     url = make_database(tmp_path, "tiny", TINY_YEARS, backend=postgres, name="pilotage_pinned")
-    app = make_app(url, postgres, tmp_path)
-    client = logged_in(app)
+    app = make_app(url, tmp_path, postgres)
+    client = client_as(app)
     filters = [("filter-" + name, "value", None) for name in
                ("year", "cycle", "sector", "milieu", "sex", "indicator")]
     sync = dash_post(client, [("url", "search"), ("view", "data"), ("notices", "children"),

@@ -8,13 +8,7 @@ from dashboard.cli import main
 from dashboard.extensions import cache
 from queries.filters import Filters
 from queries.scope import NATIONAL_SCOPE
-from tests.backends import POSTGRES, Backend
 from tests.conftest import TINY_YEARS, make_database
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Backend:
-    return Backend(POSTGRES)
 
 
 @pytest.fixture(scope="module")
