@@ -29,6 +29,7 @@ from queries.units import UnknownUnit
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
 FILTER_PARAMETERS = ("year", *CHOICES)
+MAX_NAME_SHOWN = 40
 
 
 class JsonError(Exception):
@@ -42,8 +43,17 @@ class JsonError(Exception):
 
 
 def query_params() -> dict[str, str]:
-    """Return the query string as single values (the last one wins, as in page URLs)."""
-    return {name: values[-1] for name, values in request.args.lists()}
+    """Return the query string as single values; a parameter given twice is refused.
+
+    Accepting ``code=6&code=1`` would leave it to each reader (this route, the audit log,
+    a proxy's log) to pick one of the two, and they need not pick the same.
+    """
+    params: dict[str, str] = {}
+    for name, values in request.args.lists():
+        if len(values) > 1:
+            raise BadParameter(name[:MAX_NAME_SHOWN], "given more than once; give it once")
+        params[name] = values[0]
+    return params
 
 
 def read_level(params: dict[str, str]) -> str:
