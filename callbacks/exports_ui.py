@@ -10,6 +10,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from callbacks.common import current_view
+from dashboard.auth import audit
 from dashboard.i18n import _
 from dashboard.urls import export_url
 from layouts.exports import DATA_FORMATS, IMAGE_FORMATS
@@ -57,7 +58,10 @@ def _briefing(view_data, page_unit, fmt: str):
     try:
         content = build(view, current_scope())
     except RenderError:
+        audit.record_callback_export(view, briefing_filename(view, fmt), None,
+                                     reason="the chart renderer failed")
         return None, _("Le rendu des graphiques a échoué : réessayez dans un instant.")
+    audit.record_callback_export(view, briefing_filename(view, fmt), len(content))
     log.info("briefing %s for %s %s %s", fmt, view.level, view.code, view.filters.as_dict())
     return dcc.send_bytes(content, briefing_filename(view, fmt)), _("Briefing prêt.")
 
@@ -79,6 +83,7 @@ def _briefing(view_data, page_unit, fmt: str):
 )
 def download_briefing(pptx_clicks, pdf_clicks, view_data, page_unit):
     """Build the briefing pack (PowerPoint or PDF) of the view on screen."""
+    current_view(view_data, page_unit)  # a forged view is refused, clicked or not
     if not (pptx_clicks or pdf_clicks) or ctx.triggered_id not in BRIEFING_BUTTONS:
         raise PreventUpdate
     return _briefing(view_data, page_unit, BRIEFING_BUTTONS[ctx.triggered_id])

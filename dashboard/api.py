@@ -32,6 +32,7 @@ from dashboard.web_params import (
     JsonError,
     check_code,
     install_json_errors,
+    note_unit,
     query_params,
     read_filters_only,
     read_level,
@@ -131,6 +132,7 @@ def units_route() -> Response:
     """The units of one level, optionally only those under one parent."""
     params = query_params()
     level = read_level(params)
+    note_unit(level)
     output = _format(params)
     parent = params.get("parent") or None
     scope = current_scope()

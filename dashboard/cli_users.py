@@ -117,10 +117,9 @@ def _first_school_of(commune: str) -> str:
 
 
 def run_audit(args: argparse.Namespace) -> None:
-    """Print the most recent audit entries."""
+    """Print the most recent audit entries, oldest first, one line each."""
     for entry in reversed(audit.recent(state_engine(), args.limit)):
-        print(f"{entry['at']:%Y-%m-%d %H:%M:%S}  {entry['event']:<13} "
-              f"{entry['username'] or '-':<24} {entry['unit'] or '':<18} {entry['detail'] or ''}")
+        print(audit.format_entry(entry))
 
 
 def add_commands(commands) -> None:

@@ -10,9 +10,10 @@ import json
 import logging
 import re
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.auth.audit import ROUTE_UNIT
 from dashboard.urls import (
     LEVELS,
     MAX_CODE_LENGTH,
@@ -83,21 +84,32 @@ def read_unit(params: dict[str, str]) -> tuple[str, str]:
             raise BadParameter("code", f"required for level {level}")
         code = NATIONAL_CODE
     check_code("code", code)
+    note_unit(level, code)
     return level, code
+
+
+def note_unit(level: str, code: str | None = None) -> None:
+    """Keep the unit this request's route reads, for the audit log."""
+    setattr(g, ROUTE_UNIT, f"{level}:{code}" if code else level)
 
 
 def read_view(params: dict[str, str], with_indicator: bool = True) -> View:
     """Return the view a request names: unit, filters and indicator, all checked."""
     level, code = read_unit(params)
-    names = (*FILTER_PARAMETERS, "indicator") if with_indicator else FILTER_PARAMETERS
-    chosen = {name: params[name] for name in names if name in params}
-    filters, indicator, _notices = read_filters(chosen, available_years(), strict=True)
+    filters, indicator = _read_filters(params, with_indicator)
     return View(level, code, filters, indicator)
 
 
 def read_filters_only(params: dict[str, str]) -> Filters:
     """Return the filters a request names, checked."""
-    return read_view({**params, "level": "national", "code": ""}, with_indicator=False).filters
+    return _read_filters(params, with_indicator=False)[0]
+
+
+def _read_filters(params: dict[str, str], with_indicator: bool) -> tuple[Filters, str]:
+    names = (*FILTER_PARAMETERS, "indicator") if with_indicator else FILTER_PARAMETERS
+    chosen = {name: params[name] for name in names if name in params}
+    filters, indicator, _notices = read_filters(chosen, available_years(), strict=True)
+    return filters, indicator
 
 
 def json_error(status: int, parameter: str | None, message: str) -> Response:

@@ -198,23 +198,6 @@ def guard():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-AUDITED_PREFIXES = {"/api/": "api_read", "/export/": "export"}
-
-
-def audit_reads(response):
-    """Record who read or exported what (successful API reads and exports only)."""
-    if request.method != "GET" or response.status_code != 200:
-        return response
-    for prefix, event in AUDITED_PREFIXES.items():
-        if request.path.startswith(prefix) and current_user.is_authenticated:
-            args = {k: v[:40] for k, v in request.args.items()}
-            unit = f"{args.get('level', '')}:{args.get('code', '')}".strip(":") or None
-            audit.record(state_engine(), event, current_user.account.username, unit=unit,
-                         detail={"path": request.path[:120], **args},
-                         address=request.remote_addr)
-    return response
-
-
 def security_headers(response):
     """Add the headers that keep pages out of frames and scripts to our own."""
     hashes = " ".join(g.get("csp_hashes", current_app.extensions.get("pilotage.csp", [])))
@@ -245,5 +228,5 @@ def init_app(server: Flask, session_minutes: int, secure_cookies: bool) -> None:
     limiter.init_app(server)
     server.register_blueprint(auth)
     server.before_request(guard)
-    server.after_request(audit_reads)
+    server.after_request(audit.record_request)  # API reads, exports, callback reads
     server.after_request(security_headers)
