@@ -1,18 +1,22 @@
-"""Users: creation, passwords, lockout after repeated failures."""
+"""Users: creation, passwords, lockout after repeated failures, session revocation."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard.auth.schema import ROLES, users
+from dashboard.auth.schema import ROLES, unknown_logins, upsert, users
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+#: How long failures under a name without an account are remembered after the last one.
+UNKNOWN_NAMES_KEPT = dt.timedelta(days=1)
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
 
@@ -30,6 +34,8 @@ class Account:
     scope_code: str
     disabled: bool
     demo: bool
+    #: Sessions opened under another generation are no longer valid.
+    session_generation: int = 0
 
 
 def _now() -> dt.datetime:
@@ -37,7 +43,14 @@ def _now() -> dt.datetime:
 
 
 def _account(row) -> Account:
-    return Account(row.username, row.role, row.scope_code, row.disabled, row.demo)
+    return Account(row.username, row.role, row.scope_code, row.disabled, row.demo,
+                   row.session_generation)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash of a random password, as costly to check as a real one."""
+    return generate_password_hash(secrets.token_urlsafe(16), PASSWORD_METHOD)
 
 
 def add_user(engine: Engine, username: str, password: str, role: str, scope_code: str,
@@ -56,8 +69,9 @@ def add_user(engine: Engine, username: str, password: str, role: str, scope_code
         conn.execute(users.insert().values(
             username=username, password_hash=generate_password_hash(password, PASSWORD_METHOD),
             role=role, scope_code=scope_code, disabled=False, demo=demo, failed_logins=0,
-            created_at=_now(),
+            created_at=_now(), session_generation=0,
         ))
+        conn.execute(unknown_logins.delete().where(unknown_logins.c.username == username))
     return Account(username, role, scope_code, False, demo)
 
 
@@ -66,22 +80,37 @@ def _check_password(password: str) -> None:
         raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def set_password(engine: Engine, username: str, password: str) -> None:
-    """Replace a user's password and lift any lockout."""
-    _check_password(password)
+def _update(engine: Engine, username: str, **values) -> None:
+    """Update one user, ending their sessions; refuse an unknown name."""
     with engine.begin() as conn:
         done = conn.execute(users.update().where(users.c.username == username).values(
-            password_hash=generate_password_hash(password, PASSWORD_METHOD), failed_logins=0,
-            locked_until=None))
+            session_generation=users.c.session_generation + 1, **values))
     if done.rowcount == 0:
         raise UserError(f"no user {username!r}")
 
 
+def set_password(engine: Engine, username: str, password: str) -> None:
+    """Replace a user's password, lift any lockout and end the user's sessions."""
+    _check_password(password)
+    _update(engine, username, password_hash=generate_password_hash(password, PASSWORD_METHOD),
+            failed_logins=0, locked_until=None)
+
+
 def disable_user(engine: Engine, username: str) -> None:
-    """Stop a user from logging in (their history stays in the audit log)."""
+    """Stop a user from logging in and end their sessions (their history stays in the
+    audit log)."""
+    _update(engine, username, disabled=True)
+
+
+def revoke_sessions(engine: Engine, username: str) -> None:
+    """End every session of a user (on every device), as logging out does."""
+    _update(engine, username)
+
+
+def delete_user(engine: Engine, username: str) -> None:
+    """Delete an account; its sessions end with it (its history stays in the audit log)."""
     with engine.begin() as conn:
-        done = conn.execute(users.update().where(users.c.username == username).values(
-            disabled=True))
+        done = conn.execute(users.delete().where(users.c.username == username))
     if done.rowcount == 0:
         raise UserError(f"no user {username!r}")
 
@@ -105,25 +134,47 @@ def get_account(engine: Engine, username: str) -> Account | None:
 def authenticate(engine: Engine, username: str, password: str) -> tuple[Account | None, str]:
     """Check a password; return the account (or None) and the reason for a refusal.
 
-    After ``MAX_FAILED_LOGINS`` failures in a row the account is locked for ``LOCKOUT``;
-    unknown users and wrong passwords get the same answer.
+    After ``MAX_FAILED_LOGINS`` failures in a row a name is locked for ``LOCKOUT``. Unknown
+    names, disabled accounts and wrong passwords cost the same password check, count
+    failures and lock the same way, so that no answer tells whether an account exists.
     """
     with engine.begin() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        matches = check_password_hash(row.password_hash if row else _dummy_hash(), password)
         if row is None:
-            check_password_hash(generate_password_hash("x", "pbkdf2:sha256:1000"), password)
-            return None, "invalid"
-        if row.disabled:
-            return None, "disabled"
+            return None, _unknown_name_failed(conn, username)
         if row.locked_until and row.locked_until > _now():
             return None, "locked"
-        if not check_password_hash(row.password_hash, password):
-            failures = row.failed_logins + 1
-            values = {"failed_logins": failures}
-            if failures >= MAX_FAILED_LOGINS:
-                values = {"failed_logins": 0, "locked_until": _now() + LOCKOUT}
-            conn.execute(users.update().where(users.c.username == username).values(**values))
-            return None, "locked" if failures >= MAX_FAILED_LOGINS else "invalid"
-        conn.execute(users.update().where(users.c.username == username).values(
-            failed_logins=0, locked_until=None))
-        return _account(row), "ok"
+        if matches and not row.disabled:
+            conn.execute(users.update().where(users.c.username == username).values(
+                failed_logins=0, locked_until=None))
+            return _account(row), "ok"
+        locked = _count_failure(conn, users, username, row.failed_logins)
+        return None, "locked" if locked else ("disabled" if row.disabled else "invalid")
+
+
+def _count_failure(conn: Connection, table: sa.Table, username: str, failures: int) -> bool:
+    """Record one more failure of ``username`` in ``table``; return whether it now locks."""
+    failures += 1
+    values = {"failed_logins": failures}
+    if failures >= MAX_FAILED_LOGINS:
+        values = {"failed_logins": 0, "locked_until": _now() + LOCKOUT}
+    conn.execute(table.update().where(table.c.username == username).values(**values))
+    return failures >= MAX_FAILED_LOGINS
+
+
+def _unknown_name_failed(conn: Connection, username: str) -> str:
+    """Count a failure under a name without an account exactly as for a real one."""
+    now = _now()
+    conn.execute(unknown_logins.delete().where(
+        unknown_logins.c.last_failed_at < now - UNKNOWN_NAMES_KEPT,
+        sa.or_(unknown_logins.c.locked_until.is_(None), unknown_logins.c.locked_until < now)))
+    conn.execute(upsert(conn, unknown_logins, {"username": username, "failed_logins": 0,
+                                               "last_failed_at": now},
+                        {"last_failed_at": now}))
+    row = conn.execute(sa.select(unknown_logins).where(
+        unknown_logins.c.username == username)).one()
+    if row.locked_until and row.locked_until > now:
+        return "locked"
+    return "locked" if _count_failure(conn, unknown_logins, username,
+                                      row.failed_logins) else "invalid"
