@@ -13,10 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import response_cache, shared_cache
 from dashboard.auth import web
-from dashboard.auth.schema import metadata as state_metadata
+from dashboard.auth.schema import create_tables as create_state_tables
 from dashboard.auth.users import list_users
 from dashboard.auth.web import STATE_ENGINE_KEY
-from dashboard.config import DEFAULT_SECRET_KEY, Config, ConfigError, load_config
+from dashboard.config import Config, ConfigError, load_config, session_secret
 from dashboard.db import make_engine
 from dashboard.extensions import cache
 
@@ -34,7 +34,7 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     if config.proxy_count:  # client addresses for the audit log and the login limit
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config.proxy_count,
                                    x_proto=config.proxy_count)
-    server.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1_000_000)
+    server.config.update(SECRET_KEY=session_secret(config), MAX_CONTENT_LENGTH=1_000_000)
     server.extensions[CONFIG_KEY] = config
     server.extensions[ENGINE_KEY] = make_engine(config.database_url, read_only=True)
     server.extensions[STATE_ENGINE_KEY] = _state_engine(config)
@@ -135,14 +135,11 @@ def _give_callbacks(app: dash.Dash) -> None:
 def _state_engine(config: Config):
     """Open the users and audit database, and refuse unsafe production settings."""
     engine = make_engine(config.state_database_url)
-    state_metadata.create_all(engine)
-    if config.production:
-        if config.secret_key == DEFAULT_SECRET_KEY or len(config.secret_key) < 32:
-            raise ConfigError("PILOTAGE_SECRET_KEY must be set to a long random value "
-                              "(32 characters or more) when PILOTAGE_ENV=production")
-        if any(account.demo and not account.disabled for account in list_users(engine)):
-            raise ConfigError("demo accounts exist: disable them (python -m dashboard users "
-                              "disable <name>) before running with PILOTAGE_ENV=production")
+    create_state_tables(engine)
+    if config.production and any(account.demo and not account.disabled
+                                 for account in list_users(engine)):
+        raise ConfigError("demo accounts exist: disable them (python -m dashboard users "
+                          "disable <name>) before running with PILOTAGE_ENV=production")
     return engine
 
 

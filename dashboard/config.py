@@ -7,6 +7,7 @@ configuration table is checked against this list by ``tests/test_docs.py``.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,11 @@ class Setting:
     help: str
 
 
+#: The signing key of earlier versions, public in their sources: never accepted in production.
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+#: The file of the data folder holding the key generated when none is configured.
+SECRET_KEY_FILE = "secret-key"
+MIN_SECRET_KEY_LENGTH = 32
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -35,8 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "PILOTAGE_SECRET_KEY",
-        DEFAULT_SECRET_KEY,
-        "Flask secret key used to sign sessions; set a long random value in production.",
+        "",
+        "Flask secret key used to sign sessions; set a long random value in production "
+        "(default: a random key generated on first run and kept in <data dir>/secret-key).",
     ),
     Setting(
         "PILOTAGE_CACHE_TYPE",
@@ -73,7 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PILOTAGE_ENV",
         "development",
-        "development or production; production refuses the default secret key, demo "
+        "development or production; production requires PILOTAGE_SECRET_KEY, refuses demo "
         "accounts and cookies without the Secure flag.",
     ),
     Setting(
@@ -84,7 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PILOTAGE_LOGIN_RATE_LIMIT",
         "10 per minute",
-        "Login attempts allowed from one address (Flask-Limiter notation).",
+        "Login attempts allowed from one address (Flask-Limiter notation), counted over "
+        "every worker: in Redis with RedisCache, else in the state database.",
     ),
     Setting(
         "PILOTAGE_PROXY_COUNT",
@@ -168,6 +175,58 @@ def _environment(raw: str) -> str:
 
 class ConfigError(ValueError):
     """A setting has a value it may not take."""
+
+
+def session_secret(config: Config) -> str:
+    """Return the key that signs session cookies.
+
+    A configured key is used as it is (in production it must be long and not the old
+    default); otherwise, outside production, a random key is generated on first run and
+    kept in the data folder, readable by its owner only, so that nobody can sign a
+    cookie with a key published in the sources.
+    """
+    key = config.secret_key
+    if config.production and (not key or key == DEFAULT_SECRET_KEY
+                              or len(key) < MIN_SECRET_KEY_LENGTH):
+        raise ConfigError(f"PILOTAGE_SECRET_KEY must be set to a long random value "
+                          f"({MIN_SECRET_KEY_LENGTH} characters or more) when "
+                          "PILOTAGE_ENV=production")
+    return key or _kept_secret(config.data_dir / SECRET_KEY_FILE)
+
+
+def _kept_secret(path: Path) -> str:
+    """Return the key stored in ``path``, creating it (mode 0600) when missing.
+
+    Workers starting together agree on one key: each writes its own candidate aside and
+    links it into place, and the first link wins.
+    """
+    try:
+        existing = _read_secret(path)
+        if existing:
+            return existing
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            if not _read_secret(path):  # an empty file left by an interrupted first run
+                os.replace(candidate, path)
+        finally:
+            candidate.unlink(missing_ok=True)
+        return _read_secret(path)
+    except OSError as error:
+        raise ConfigError(f"cannot keep the session key in {path}: "
+                          f"{error.strerror or error}") from None
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return ""
 
 
 def _positive_int(name: str, raw: str) -> int:
