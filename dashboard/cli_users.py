@@ -8,8 +8,15 @@ import os
 
 from dashboard.auth import audit
 from dashboard.auth.schema import ROLES
-from dashboard.auth.schema import metadata as state_metadata
-from dashboard.auth.users import UserError, add_user, disable_user, list_users, set_password
+from dashboard.auth.schema import create_tables as create_state_tables
+from dashboard.auth.users import (
+    UserError,
+    add_user,
+    delete_user,
+    disable_user,
+    list_users,
+    set_password,
+)
 from dashboard.config import load_config
 from dashboard.db import make_engine
 
@@ -29,7 +36,7 @@ class UsersCommandError(Exception):
 def state_engine():
     """Return the engine of the state database, creating its tables when missing."""
     engine = make_engine(load_config().state_database_url)
-    state_metadata.create_all(engine)
+    create_state_tables(engine)
     return engine
 
 
@@ -46,7 +53,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def run_users(args: argparse.Namespace) -> None:
-    """Carry out ``users add|list|disable|set-password|demo``."""
+    """Carry out ``users add|list|disable|delete|set-password|demo``."""
     engine = state_engine()
     try:
         if args.action == "add":
@@ -63,6 +70,8 @@ def run_users(args: argparse.Namespace) -> None:
         elif args.action == "disable":
             disable_user(engine, args.username)
             print(f"disabled {args.username}")
+        elif args.action == "delete":
+            _delete(engine, args.username, args.yes)
         elif args.action == "set-password":
             set_password(engine, args.username, _password(args))
             print(f"password changed for {args.username}")
@@ -70,6 +79,25 @@ def run_users(args: argparse.Namespace) -> None:
             create_demo_accounts(engine)
     except UserError as error:
         raise UsersCommandError(str(error)) from None
+
+
+def _delete(engine, username: str, confirmed: bool) -> None:
+    """Delete an account after asking (unless ``confirmed``); its sessions end with it."""
+    if not any(a.username == username for a in list_users(engine)):
+        raise UsersCommandError(f"no user {username!r}")
+    if not confirmed and not _confirm(f"delete the account {username}? [y/N] "):
+        raise UsersCommandError(f"{username} not deleted (answer y, or pass --yes)")
+    delete_user(engine, username)
+    print(f"deleted {username}")
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; no answer (end of input) means no."""
+    try:
+        return input(question).strip().lower() in ("y", "yes", "o", "oui")
+    except EOFError:
+        print()
+        return False
 
 
 def _check_scope(role: str, code: str | None) -> None:
@@ -135,6 +163,9 @@ def add_commands(commands) -> None:
     actions.add_parser("list", help="list accounts")
     disable = actions.add_parser("disable", help="disable an account")
     disable.add_argument("username")
+    delete = actions.add_parser("delete", help="delete an account and end its sessions")
+    delete.add_argument("username")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     reset = actions.add_parser("set-password", help="change a password and lift a lockout")
     reset.add_argument("username")
     reset.add_argument("--password-env", metavar="VAR")
