@@ -8,6 +8,7 @@ path is never formatted by hand anywhere else.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
@@ -18,6 +19,11 @@ LEVELS = ("national", "region", "province", "commune", "school")
 NATIONAL_CODE = "MA"
 FILTER_NAMES = ("year", "cycle", "sector", "milieu", "sex", "indicator")
 MAX_CODE_LENGTH = 20
+#: What a unit code may hold: letters, digits and dots (``141.1.1``, ``10001F``).
+CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
+#: The keys of a view store (``version`` may be left out) and of a page-unit store.
+STORE_KEYS = frozenset({"level", "code", *FILTER_NAMES})
+UNIT_KEYS = frozenset({"level", "code"})
 
 
 @dataclass(frozen=True)
@@ -54,11 +60,58 @@ def as_store(view: View) -> dict:
             **view.filters.as_dict()}
 
 
-def from_store(data: dict) -> View:
-    """Return the view kept in a ``dcc.Store``."""
-    filters = Filters(int(data["year"]), data["cycle"], data["sector"], data["milieu"],
-                      data["sex"])
-    return View(data["level"], data["code"], filters, data["indicator"])
+def from_store(data: object, years: Collection[int] | None = None) -> View:
+    """Return the view kept in a ``dcc.Store``, checked as strictly as a hand-made one.
+
+    The store comes back from the browser, so it is read as untrusted input: exactly the
+    keys :func:`as_store` writes (and ``version``, an int or None), a known level, a code
+    of letters, digits and dots, known filter values and indicator, and a year that is an
+    int (among ``years`` when given). Anything else raises :class:`BadParameter`.
+    """
+    if not isinstance(data, dict):
+        raise BadParameter("view", "must be an object")
+    keys = set(data)
+    if not STORE_KEYS <= keys <= STORE_KEYS | {"version"}:
+        raise BadParameter("view", f"must hold exactly {', '.join(sorted(STORE_KEYS))}")
+    version = data.get("version")
+    if version is not None and not _is_int(version):
+        raise BadParameter("version", "must be a whole number")
+    level, code = unit_from_store({"level": data["level"], "code": data["code"]})
+    year = data["year"]
+    if not _is_int(year) or (years is not None and year not in years):
+        raise BadParameter("year", "unknown school year")
+    choices = {}
+    for name, allowed in CHOICES.items():
+        value = data[name]
+        if value != ALL and (not isinstance(value, str) or value not in allowed):
+            raise BadParameter(name, f"must be one of {', '.join((ALL, *allowed))}")
+        choices[name] = value
+    indicator = data["indicator"]
+    if not isinstance(indicator, str) or indicator not in indicators.BY_CODE:
+        raise BadParameter("indicator", "unknown indicator")
+    return View(level, code, Filters(year, **choices), indicator)
+
+
+def unit_from_store(data: object) -> tuple[str, str]:
+    """Return (level, code) of a unit store such as ``page-unit``, checked."""
+    if not isinstance(data, dict) or set(data) != UNIT_KEYS:
+        raise BadParameter("unit", "must hold exactly level and code")
+    level, code = data["level"], data["code"]
+    if not isinstance(level, str) or level not in LEVELS:
+        raise BadParameter("level", f"must be one of {', '.join(LEVELS)}")
+    if not is_code(code):
+        raise BadParameter("code", f"letters, digits and dots, {MAX_CODE_LENGTH} at most")
+    return level, code
+
+
+def is_code(value: object) -> bool:
+    """Return whether ``value`` may be a unit code (a short string of letters, digits, dots)."""
+    return (isinstance(value, str) and len(value) <= MAX_CODE_LENGTH
+            and CODE_PATTERN.fullmatch(value) is not None)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def unit_path(level: str, code: str) -> str:
