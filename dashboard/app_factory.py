@@ -11,7 +11,7 @@ from dash import _callback as dash_callback
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import response_cache, shared_cache
+from dashboard import callback_guard, response_cache, shared_cache
 from dashboard.auth import web
 from dashboard.auth.schema import create_tables as create_state_tables
 from dashboard.auth.users import list_users
@@ -67,6 +67,7 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     from layouts import shell
 
     _give_callbacks(app)
+    callback_guard.init_app(app)  # malformed callback requests answer 400
 
     app.layout = shell.layout
     # Dash learns which script files it may serve while rendering its index page. Render
