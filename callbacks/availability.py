@@ -7,6 +7,7 @@ import logging
 from dash import Input, Output, State, callback, no_update, set_props
 from dash.exceptions import PreventUpdate
 
+from callbacks.common import count_input
 from layouts.shell import RETRY_MILLISECONDS
 from queries.database import DataNotReady, DataUnavailable, ViewOutdated, latest_version
 
@@ -50,6 +51,7 @@ def on_callback_error(error: Exception):
 def check_database(_intervals, epoch):
     """While the banner shows (or a new build is out), check the database; when it
     answers, redraw the page from the version now published."""
+    epoch = count_input(epoch, "data-epoch")
     try:
         latest_version()
     except DataUnavailable:

@@ -26,8 +26,9 @@ def _boundaries(level: str, parent: str | None = None) -> dict:
     return boundaries(level, config.data_dir, parent)
 
 
-def _single(geojson: dict, code: str) -> dict:
-    features = [f for f in geojson["features"] if f["id"] == code]
+def _only(geojson: dict, codes: set[str]) -> dict:
+    """Return the shapes of ``codes`` only (the units a caller may see)."""
+    features = [f for f in geojson["features"] if f["id"] in codes]
     return {**geojson, "features": features}
 
 
@@ -36,28 +37,31 @@ def map_figure(view: View, scope: Scope) -> go.Figure:
 
     A school is shown as a point in its commune; a commune as its schools; a province as
     its communes with every school as a grey point. The screen and every export draw
-    this same figure.
+    this same figure. Only the unit's own children are drawn, and only if the unit lies
+    inside ``scope`` (:class:`OutOfScope` otherwise): a forged view lists no shape, name
+    or code of another territory.
     """
     indicator = indicators.BY_CODE[view.indicator]
     no_shapes = pd.DataFrame(columns=["code", "value"])
+    unit = get_unit(view.level, view.code, scope)
     if view.level == "school":
-        school = get_unit("school", view.code, scope)
-        commune = _single(_boundaries("commune", school["province_code"]), school["commune_code"])
+        commune = _only(_boundaries("commune", unit["province_code"]), {unit["commune_code"]})
         return figures.choropleth(commune, no_shapes, indicator,
-                                  pd.DataFrame([{**school, "value": None}]))
+                                  pd.DataFrame([{**unit, "value": None}]))
     values = privacy.values_of(children_indicators(view.level, view.code, view.filters, scope),
                                indicator.code)
     child = CHILD_LEVEL[view.level]
     if child == "school":
-        commune = get_unit("commune", view.code, scope)
-        shape = _single(_boundaries("commune", commune["province_code"]), view.code)
+        shape = _only(_boundaries("commune", unit["province_code"]), {view.code})
         schools = children(view.level, view.code, scope).merge(values, on="code", how="left")
         return figures.choropleth(shape, no_shapes, indicator, schools, privacy.threshold())
     parent = None if view.level == "national" else view.code
     schools = None
     if child == "commune":
         schools = schools_under("province", view.code, scope).assign(value=None)
-    return figures.choropleth(_boundaries(child, parent), values, indicator, schools)
+    visible = set(children(view.level, view.code, scope)["code"])
+    return figures.choropleth(_only(_boundaries(child, parent), visible), values, indicator,
+                              schools)
 
 
 @callback(Output("map", "figure"), *VIEW_INPUTS)

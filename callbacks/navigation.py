@@ -9,13 +9,15 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from callbacks.availability import show_unavailable
+from callbacks.common import WITH_CHILDREN, plain_input, read_view, text_input
+from dashboard.callback_guard import CallbackRefused
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import (
     FILTER_NAMES,
     as_store,
     drill_url,
-    from_store,
+    is_code,
     parse,
     split_path,
     view_url,
@@ -51,7 +53,9 @@ def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _
     the view); a change of URL sets the controls. Bad parameters fall back to their
     default with a visible notice.
     """
-    values = (year, cycle, sector, milieu, sex, indicator)
+    pathname, search = text_input(pathname, "pathname"), text_input(search, "search")
+    values = tuple(plain_input(value, name) for value, name in zip(
+        (year, cycle, sector, milieu, sex, indicator), FILTER_NAMES, strict=True))
     try:
         version = refresh_version()
         years = available_years()
@@ -94,6 +98,7 @@ def versioned(view, version: int) -> dict:
 @callback(Output("page", "children"), Input("url", "pathname"), Input("data-epoch", "data"))
 def render_page(pathname: str, _epoch: int | None = None):
     """Lay out the page the path names: a unit, a school, the definitions, or not found."""
+    pathname = text_input(pathname, "pathname")
     if (pathname or "").rstrip("/") == "/definitions":
         return definitions.layout()
     unit = split_path(pathname)
@@ -142,17 +147,33 @@ clientside_callback(
 )
 def drill_from_map(click, view_data):
     """Open the unit (or school) clicked on the map, keeping the filters."""
-    if not click or not view_data:
-        raise PreventUpdate
-    view = from_store(view_data)
-    point = click["points"][0]
+    view = read_view(view_data)
+    point = _clicked_point(click)
     code = point.get("customdata") or point.get("location")
     if isinstance(code, list):
-        code = code[0]
+        code = code[0] if code else None
     if not code or view.level == "school":
         raise PreventUpdate
     level = "school" if "lat" in point else CHILD_LEVEL[view.level]
-    return drill_url(view, level, str(code))
+    return drill_url(view, level, _drilled_code(code))
+
+
+def _clicked_point(click: object) -> dict:
+    """Return the first point of a map click; stop if there is none, refuse a bad one."""
+    if not click:
+        raise PreventUpdate
+    points = click.get("points") if isinstance(click, dict) else None
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        raise CallbackRefused(400, "clickData")
+    return points[0]
+
+
+def _drilled_code(code: object) -> str:
+    """Return the code of a clicked unit, refused unless it may be a unit's code."""
+    code = str(code) if isinstance(code, int) and not isinstance(code, bool) else code
+    if not is_code(code):
+        raise CallbackRefused(400, "code")
+    return code
 
 
 @callback(
@@ -164,16 +185,27 @@ def drill_from_map(click, view_data):
 )
 def drill_from_table(cell, view_data, rows):
     """Open the child unit whose row was clicked (reference rows are not links)."""
-    if not cell or not view_data or cell.get("rowPinned"):
+    view = read_view(view_data, WITH_CHILDREN)
+    if not cell:
         raise PreventUpdate
-    index = cell.get("rowIndex")
-    row_id = cell.get("rowId")
-    code = None
-    if row_id is not None:
-        code = row_id
-    elif index is not None and rows and index < len(rows):
-        code = rows[index]["code"]
+    if not isinstance(cell, dict) or not isinstance(rows, (list, type(None))):
+        raise CallbackRefused(400, "cellClicked")
+    if cell.get("rowPinned"):
+        raise PreventUpdate
+    code = _clicked_row(cell, rows or [])
     if not code:
         raise PreventUpdate
-    view = from_store(view_data)
-    return drill_url(view, CHILD_LEVEL[view.level], str(code))
+    return drill_url(view, CHILD_LEVEL[view.level], _drilled_code(code))
+
+
+def _clicked_row(cell: dict, rows: list) -> object:
+    """Return the code of the row a cell belongs to (its id, else its position)."""
+    row_id, index = cell.get("rowId"), cell.get("rowIndex")
+    if row_id is not None:
+        return row_id
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rows):
+        row = rows[index]
+        if not isinstance(row, dict):
+            raise CallbackRefused(400, "rowData")
+        return row.get("code")
+    return None

@@ -6,7 +6,7 @@ import pandas as pd
 from dash import Output, callback
 
 from callbacks.access import current_scope
-from callbacks.common import current_view
+from callbacks.common import SCHOOL_ONLY, current_view
 from callbacks.unit import VIEW_INPUTS, _message_figure
 from dashboard import indicators
 from dashboard.formatting import format_cell
@@ -29,7 +29,7 @@ def _grade_order(frame: pd.DataFrame) -> pd.DataFrame:
 @callback(Output("school-enrollment", "figure"), *VIEW_INPUTS)
 def update_school_enrollment(view_data, page_unit):
     """Draw the school's pupils by grade, girls and boys side by side."""
-    view = current_view(view_data, page_unit)
+    view = current_view(view_data, page_unit, SCHOOL_ONLY)
     frame = grade_by_sex(view.level, view.code, view.filters, current_scope())
     if not privacy.has_pupils(frame):
         return _message_figure(no_data_label())
@@ -43,7 +43,7 @@ def update_school_enrollment(view_data, page_unit):
 @callback(Output("school-outcomes", "figure"), *VIEW_INPUTS)
 def update_school_outcomes(view_data, page_unit):
     """Draw end-of-year outcomes by grade: promoted, repeating, dropped out."""
-    view = current_view(view_data, page_unit)
+    view = current_view(view_data, page_unit, SCHOOL_ONLY)
     frame = breakdown(view.level, view.code, view.filters, current_scope(), "grade")
     if not privacy.has_pupils(frame):
         return _message_figure(no_data_label())
@@ -59,7 +59,7 @@ def update_school_outcomes(view_data, page_unit):
 @callback(Output("school-comparison", "figure"), *VIEW_INPUTS)
 def update_school_comparison(view_data, page_unit):
     """Set the school's indicator against its commune, province, region and the nation."""
-    view = current_view(view_data, page_unit)
+    view = current_view(view_data, page_unit, SCHOOL_ONLY)
     indicator = indicators.BY_CODE[view.indicator]
     threshold = privacy.threshold()
     names, values, texts = [], [], []
@@ -77,7 +77,7 @@ def update_school_comparison(view_data, page_unit):
 @callback(Output("school-exams", "figure"), *VIEW_INPUTS)
 def update_school_exams(view_data, page_unit):
     """Draw the exam success rates of the school and of its territory."""
-    view = current_view(view_data, page_unit)
+    view = current_view(view_data, page_unit, SCHOOL_ONLY)
     exams = [i for i in indicators.INDICATORS if i.code.startswith("success_rate_")]
     rows, school = [], None
     for level, code, name, scope in comparison_chain(view.code, current_scope()):

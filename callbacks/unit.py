@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from callbacks.access import current_scope
-from callbacks.common import current_view
+from callbacks.common import WITH_CHILDREN, current_view
 from dashboard import indicators
 from dashboard.formatting import (
     format_cell,
@@ -106,7 +106,7 @@ def _clean(value) -> float:
 )
 def update_ranking(view_data, page_unit):
     """Rank the unit's children by the selected indicator, with reference rows below."""
-    view = current_view(view_data, page_unit)
+    view = current_view(view_data, page_unit, WITH_CHILDREN)
     indicator = indicators.BY_CODE[view.indicator]
     scope = current_scope()
     ranked = ranked_children(view.level, view.code, view.filters, scope, indicator.code)

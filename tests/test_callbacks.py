@@ -146,3 +146,16 @@ def test_map_draws_only_the_units_children_and_stays_small(request_context):
     assert size < 600_000, size
     national = call(maps.update_map, view("national", "MA"), {"level": "national", "code": "MA"})
     assert len(national.data[0].locations) == 12
+
+
+def test_map_figure_draws_nothing_outside_the_scope(tiny_app):
+    """Exports draw the same figure: a unit outside the caller's scope is refused there too."""
+    from dashboard.urls import View
+    from queries import Filters, OutOfScope, Scope
+
+    with request_as(tiny_app, "province141"):
+        for level, code in [("region", "5"), ("province", "81"), ("region", "6")]:
+            with pytest.raises(OutOfScope):
+                maps.map_figure(View(level, code, Filters(2024)), Scope("province", "141"))
+        figure = maps.map_figure(View("province", "141", Filters(2024)), Scope("province", "141"))
+        assert all(code.startswith("141.") for code in figure.data[0].locations)
