@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -82,6 +83,29 @@ def test_login_page_and_static_files_are_public(tiny_app):
     client = tiny_app.server.test_client()
     assert client.get("/login").status_code == 200
     assert client.get("/assets/pilotage.css").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/loginx", "/login/anything", "/healthzz", "/healthz/x",
+                                  "/_favicon.icon", "/assetsx/pilotage.css"])
+def test_paths_that_only_begin_like_public_ones_are_not_public(tiny_app, path):
+    response = tiny_app.server.test_client().get(path)
+    assert response.status_code == 302, response.data[:200]
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_the_shell_scripts_stay_public_and_an_unknown_one_is_a_clean_404(tiny_app, caplog):
+    shell = client_as(tiny_app, "national").get("/region/6").get_data(as_text=True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', shell)
+    assert scripts
+    anonymous = tiny_app.server.test_client()
+    assert anonymous.get(scripts[0]).status_code == 200
+    assert anonymous.get("/_favicon.ico").status_code == 200
+    with caplog.at_level(logging.INFO):
+        for client in (anonymous, client_as(tiny_app, "national")):
+            for path in ("/_dash-component-suites/nope/x.js",
+                         "/_dash-component-suites/dash/nope.js"):
+                assert client.get(path).status_code == 404
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 def test_wrong_password_is_refused_and_logged(tiny_app):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from urllib.parse import urlsplit
 
+from dash.exceptions import DependencyException
 from flask import (
     Blueprint,
     Flask,
@@ -17,21 +20,29 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from dashboard.auth import audit
-from dashboard.auth.users import Account, authenticate, get_account
-from dashboard.extensions import limiter, login_manager
+from dashboard.auth.rate_limit import make_limiter
+from dashboard.auth.users import Account, authenticate, get_account, revoke_sessions
+from dashboard.extensions import login_manager
+from dashboard.i18n import _
 from queries.scope import NATIONAL_SCOPE, Scope
 
 STATE_ENGINE_KEY = "pilotage.state_engine"
-#: Paths anyone may fetch: the login page and the static files it needs.
-PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_favicon.ico", "/_dash-component-suites/")
+LIMITER_KEY = "pilotage.login_limiter"
+#: The session's copy of the user's session generation, checked on every request.
+GENERATION_KEY = "pilotage_generation"
+#: Paths anyone may fetch, exactly: the login page, its icon and the health check.
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/_favicon.ico"})
+#: Folders of static files anyone may fetch: the login page's stylesheets, and the
+#: JavaScript libraries of the Dash shell (published code that holds no data).
+PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/")
 #: Paths answered with JSON rather than a redirect when the session is missing.
 MACHINE_PREFIXES = ("/api/", "/export/", "/_dash-")
 NOBODY = Scope("school", "")  # a scope that contains no unit
-
-auth = Blueprint("auth", __name__)
 
 
 class User(UserMixin):
@@ -58,9 +69,12 @@ def state_engine():
 
 @login_manager.user_loader
 def load_user(username: str) -> User | None:
-    """Reload the user of a session; a disabled or deleted user is logged out."""
+    """Reload the user of a session; a disabled or deleted user is logged out, and so is
+    a session opened before the user's last logout or password change."""
     account = get_account(state_engine(), username)
-    return User(account) if account else None
+    if account is None or session.get(GENERATION_KEY) != account.session_generation:
+        return None
+    return User(account)
 
 
 def current_scope() -> Scope:
@@ -86,36 +100,46 @@ def landing_path(user: User) -> str:
 LOGIN_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Connexion · Pilotage</title>
+<title>{{ _("Connexion") }} · Pilotage</title>
 <link rel="stylesheet" href="/assets/vendor/bootstrap.min.css">
 <link rel="stylesheet" href="/assets/pilotage.css">
 </head><body class="login-body">
 <main class="login-card">
   <div class="login-brand"><span class="brand-name">Pilotage</span>
-    <span class="brand-sub">Tableau de bord du système éducatif</span></div>
-  <h1 class="h4 mb-3">Connexion</h1>
+    <span class="brand-sub">{{ _("Tableau de bord du système éducatif") }}</span></div>
+  <h1 class="h4 mb-3">{{ _("Connexion") }}</h1>
   {% if message %}
   <div class="alert alert-{{ tone }} py-2" role="alert">{{ message }}</div>
   {% endif %}
   <form method="post" action="{{ url_for('auth.login') }}">
     <input type="hidden" name="next" value="{{ next }}">
-    <label class="form-label" for="username">Identifiant</label>
+    <label class="form-label" for="username">{{ _("Identifiant") }}</label>
     <input class="form-control mb-3" id="username" name="username" autocomplete="username"
            required maxlength="64" value="{{ username }}" autofocus>
-    <label class="form-label" for="password">Mot de passe</label>
+    <label class="form-label" for="password">{{ _("Mot de passe") }}</label>
     <input class="form-control mb-3" id="password" name="password" type="password"
            autocomplete="current-password" required maxlength="256">
-    <button class="btn btn-primary w-100" type="submit">Se connecter</button>
+    <button class="btn btn-primary w-100" type="submit">{{ _("Se connecter") }}</button>
   </form>
-  <p class="text-muted small mt-3 mb-0">Accès réservé aux agents habilités du ministère.
-  Chaque connexion est journalisée.</p>
+  <p class="text-muted small mt-3 mb-0">{{ _("Accès réservé aux agents habilités du ministère. "
+  "Chaque connexion est journalisée.") }}</p>
 </main></body></html>"""
 
+#: What the login page says for each refusal (French source text, translated by ``_``).
 REFUSALS = {
     "invalid": "Identifiant ou mot de passe incorrect.",
     "disabled": "Identifiant ou mot de passe incorrect.",
     "locked": "Trop de tentatives : le compte est bloqué pendant 15 minutes.",
 }
+TOO_MANY_ATTEMPTS = ("Trop de tentatives de connexion depuis cette adresse : réessayez "
+                     "dans {seconds} secondes.")
+
+
+def _login_page(message: str = "", tone: str = "warning", next_page: str = "",
+                username: str = "") -> str:
+    """Render the login page with an optional (already translated) message."""
+    return render_template_string(LOGIN_PAGE, message=message, tone=tone, next=next_page,
+                                  username=username, _=_)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -128,49 +152,61 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-@auth.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.extensions["pilotage.config"].login_rate_limit,
-               methods=["POST"])
 def login():
     """Show the login form, or check the credentials sent with it."""
     next_page = _safe_next(request.values.get("next")) or ""
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_page or landing_path(current_user))
-        message = "Votre session a expiré : reconnectez-vous." if request.args.get(
+        message = _("Votre session a expiré : reconnectez-vous.") if request.args.get(
             "expired") else ""
-        return render_template_string(LOGIN_PAGE, message=message, tone="warning",
-                                      next=next_page, username="")
+        return _login_page(message, next_page=next_page)
     username = (request.form.get("username") or "")[:64]
     password = (request.form.get("password") or "")[:256]
-    account, reason = authenticate(state_engine(), username, password)
     engine = state_engine()
+    account, reason = authenticate(engine, username, password)
     if account is None:
         audit.record(engine, "login_failed", username, detail={"reason": reason},
                      address=request.remote_addr)
-        return render_template_string(LOGIN_PAGE, message=REFUSALS[reason], tone="danger",
-                                      next=next_page, username=username), 401
+        return _login_page(_(REFUSALS[reason]), "danger", next_page, username), 401
     user = User(account)
     session.clear()
     login_user(user)
+    session[GENERATION_KEY] = account.session_generation
     session.permanent = True
     audit.record(engine, "login", account.username, address=request.remote_addr)
     return redirect(next_page or landing_path(user))
 
 
-@auth.route("/logout", methods=["POST"])
 def logout():
-    """End the session."""
+    """End the session, and every other session of the same user."""
     if current_user.is_authenticated:
-        audit.record(state_engine(), "logout", current_user.account.username,
-                     address=request.remote_addr)
+        username = current_user.account.username
+        revoke_sessions(state_engine(), username)
+        audit.record(state_engine(), "logout", username, address=request.remote_addr)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
 
 
+def too_many_attempts(error: RateLimitExceeded):
+    """Answer a login over the rate limit with the login page, in French, and 429."""
+    limit = current_app.extensions[LIMITER_KEY].current_limit
+    reset_at = limit.reset_at if limit else time.time() + 60
+    seconds = max(1, math.ceil(reset_at - time.time()))
+    page = _login_page(_(TOO_MANY_ATTEMPTS, seconds=seconds), "danger",
+                       _safe_next(request.values.get("next")) or "",
+                       (request.form.get("username") or "")[:64])
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+def unknown_script(error: DependencyException):
+    """Answer a request for a script Dash does not serve with 404, not a traceback."""
+    return jsonify(error={"message": _("fichier introuvable")}), 404
+
+
 def _is_public(path: str) -> bool:
-    return any(path == p or path.startswith(p) for p in PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS)
 
 
 def _cross_site() -> bool:
@@ -186,7 +222,7 @@ def _cross_site() -> bool:
 def guard():
     """Refuse cross-site writes and anonymous requests before any view runs."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and _cross_site():
-        return jsonify(error={"message": "requête d'un autre site refusée"}), 403
+        return jsonify(error={"message": _("requête d'un autre site refusée")}), 403
     if current_user.is_authenticated:
         if request.path == "/" and current_user.account.role != "national":
             return redirect(landing_path(current_user))  # start from their own subtree
@@ -194,7 +230,7 @@ def guard():
     if _is_public(request.path):
         return None
     if request.path.startswith(MACHINE_PREFIXES):
-        return jsonify(error={"message": "authentification requise"}), 401
+        return jsonify(error={"message": _("authentification requise")}), 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -214,8 +250,25 @@ def security_headers(response):
     return response
 
 
+def _login_rate() -> str:
+    return current_app.extensions["pilotage.config"].login_rate_limit
+
+
+def _auth_blueprint(limiter: Limiter) -> Blueprint:
+    """Return the login and logout routes, the login limited by this app's limiter."""
+    blueprint = Blueprint("auth", __name__)
+    limited_login = limiter.limit(_login_rate, methods=["POST"])(login)
+    blueprint.add_url_rule("/login", view_func=limited_login, methods=["GET", "POST"])
+    blueprint.add_url_rule("/logout", view_func=logout, methods=["POST"])
+    return blueprint
+
+
 def init_app(server: Flask, session_minutes: int, secure_cookies: bool) -> None:
-    """Install login, the guard, cookie settings and security headers on the server."""
+    """Install login, the guard, cookie settings and security headers on the server.
+
+    The server's configuration and state engine must be in its extensions already: the
+    login limit counts in the storage they name.
+    """
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -225,8 +278,13 @@ def init_app(server: Flask, session_minutes: int, secure_cookies: bool) -> None:
     )
     login_manager.init_app(server)
     login_manager.session_protection = "basic"
+    limiter = make_limiter(server.extensions["pilotage.config"],
+                           server.extensions[STATE_ENGINE_KEY])
     limiter.init_app(server)
-    server.register_blueprint(auth)
+    server.extensions[LIMITER_KEY] = limiter
+    server.register_blueprint(_auth_blueprint(limiter))
+    server.register_error_handler(RateLimitExceeded, too_many_attempts)
+    server.register_error_handler(DependencyException, unknown_script)
     server.before_request(guard)
     server.after_request(audit.record_request)  # API reads, exports, callback reads
     server.after_request(security_headers)
