@@ -111,27 +111,38 @@ def mismatch(body: dict, callback_map: dict) -> str | None:
     spec = callback_map.get(output) if isinstance(output, str) else None
     if spec is None or "callback" not in spec:  # unknown, or answered in the browser
         return "output"
-    declared = spec["output"]
-    outputs = body.get("outputs")
-    if isinstance(declared, list):
-        if not isinstance(outputs, list) or len(outputs) != len(declared):
-            return "outputs"
-        pairs = list(zip(outputs, [o.to_dict() for o in declared], strict=True))
-    else:
-        pairs = [(outputs, declared.to_dict())]
-    if not all(_matches(item, entry, values=False) for item, entry in pairs):
+    pairs = _output_pairs(body.get("outputs"), spec["output"])
+    if pairs is None:
         return "outputs"
     for part in ("inputs", "state"):
-        items = body.get(part, [])
-        if not isinstance(items, list) or len(items) != len(spec[part]) or not all(
-                _matches(i, d, values=True) for i, d in zip(items, spec[part], strict=True)):
+        found = _value_pairs(body.get(part, []), spec[part])
+        if found is None:
             return part
-        pairs += zip(items, spec[part], strict=True)
+        pairs += found
     if not _changed_ids_known(body):
         return "changedPropIds"
     if not _patterns_agree(pairs):
         return "outputs"
     return None
+
+
+def _output_pairs(outputs: object, declared) -> list[tuple[object, dict]] | None:
+    """Pair the request's outputs with the declared ones; None if they do not match."""
+    if isinstance(declared, list):
+        if not isinstance(outputs, list) or len(outputs) != len(declared):
+            return None
+        pairs = list(zip(outputs, [o.to_dict() for o in declared], strict=True))
+    else:
+        pairs = [(outputs, declared.to_dict())]
+    return pairs if all(_matches(item, d, values=False) for item, d in pairs) else None
+
+
+def _value_pairs(items: object, declared: list[dict]) -> list[tuple[object, dict]] | None:
+    """Pair the request's inputs (or state) with the declared ones; None if they differ."""
+    if not isinstance(items, list) or len(items) != len(declared):
+        return None
+    pairs = list(zip(items, declared, strict=True))
+    return pairs if all(_matches(item, d, values=True) for item, d in pairs) else None
 
 
 def _matches(item: object, declared: dict, values: bool) -> bool:
