@@ -8,9 +8,20 @@ filter or level is one GROUP BY.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Double, Integer, MetaData, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
 
 from dashboard.schema import EXAMS
+from dashboard.suppression import KEY, MEASURES
 
 metadata = MetaData()
 
@@ -82,3 +93,33 @@ data_version = Table(
     Column("enrollment_rows", BigInteger, nullable=False),
     Column("stats_rows", BigInteger, nullable=False),
 )
+
+
+def suppressed_cell_table(name: str) -> Table:
+    """Declare the table of the cells whose counts no view may show (the stored pattern).
+
+    One row per school year and cell with at least one hidden count; one flag per count
+    (see :mod:`dashboard.suppression`).
+    """
+    return Table(
+        name,
+        metadata if name == "suppressed_cell" else MetaData(),
+        Column("school_year", Integer, nullable=False),
+        *(Column(part, String, nullable=False) for part in KEY),
+        *(Column(measure, Boolean, nullable=False) for measure in MEASURES),
+    )
+
+
+suppressed_cell = suppressed_cell_table("suppressed_cell")
+
+
+def suppression_threshold_table(name: str) -> Table:
+    """Declare the one-row table of the threshold the stored pattern was decided under."""
+    return Table(
+        name,
+        metadata if name == "suppression_threshold" else MetaData(),
+        Column("threshold", Integer, nullable=False),
+    )
+
+
+suppression_threshold = suppression_threshold_table("suppression_threshold")

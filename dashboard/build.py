@@ -8,9 +8,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dashboard import analytics_schema, schema
-from dashboard.analytics_schema import data_version, school_stats_table, unit_table
-from dashboard.dialect import index_for_lookups, replace_table
+import pandas as pd
+import pyarrow as pa
+
+from dashboard import analytics_schema, schema, suppression
+from dashboard.analytics_schema import (
+    data_version,
+    school_stats_table,
+    suppressed_cell_table,
+    suppression_threshold_table,
+    unit_table,
+)
+from dashboard.dialect import bulk_load, index_for_lookups, replace_table
 
 NATIONAL_CODE = "MA"
 NATIONAL_NAMES = ("Maroc", "المغرب")
@@ -129,10 +138,34 @@ def unit_selects() -> list[sa.Select]:
 
 #: The columns a unit's query filters on, besides the school year.
 LOOKUP_COLUMNS = ("region_code", "province_code", "commune_code", "school_code")
+DEFAULT_THRESHOLD = 5
 
 
-def build(engine: Engine) -> BuildSummary:
-    """Rebuild ``school_stats`` into a staging table, then swap it in with a new version."""
+def store_pattern(conn: sa.Connection, stats: sa.Table, target: sa.Table, limit: int) -> int:
+    """Decide each school year's suppression pattern from ``stats`` into ``target``.
+
+    Return the number of cells stored.
+    """
+    years = [row[0] for row in conn.execute(
+        sa.select(stats.c.school_year).distinct().order_by(stats.c.school_year))]
+    stored = 0
+    for year in years:
+        select = sa.select(*(stats.c[name] for name in suppression.ROW_COLUMNS)).where(
+            stats.c.school_year == year)
+        result = conn.execute(select)
+        rows = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        hidden = suppression.decide(rows, limit).assign(school_year=year)
+        bulk_load(conn, target, pa.Table.from_pandas(hidden, preserve_index=False))
+        stored += len(hidden)
+    return stored
+
+
+def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
+    """Rebuild ``school_stats`` into a staging table, then swap it in with a new version.
+
+    The suppression pattern of every year is decided under ``threshold`` (the dashboard's
+    ``PILOTAGE_SMALL_CELL_THRESHOLD``) and published with it.
+    """
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table(schema.enrollment.name):
             raise BuildError("the raw tables do not exist: run `python -m dashboard generate`")
@@ -142,7 +175,9 @@ def build(engine: Engine) -> BuildSummary:
         raise BuildError("the enrollment table is empty: nothing to build")
     stats = school_stats_table("school_stats_staging")
     units = unit_table("unit_staging")
-    for staging in (stats, units):
+    hidden = suppressed_cell_table("suppressed_cell_staging")
+    rule = suppression_threshold_table("suppression_threshold_staging")
+    for staging in (stats, units, hidden, rule):
         staging.drop(engine, checkfirst=True)
         staging.create(engine)
     with engine.begin() as conn:
@@ -151,10 +186,15 @@ def build(engine: Engine) -> BuildSummary:
             conn.execute(units.insert().from_select([c.name for c in units.columns], select))
         stats_rows = conn.execute(sa.select(sa.func.count()).select_from(stats)).scalar_one()
         index_for_lookups(conn, stats.name, LOOKUP_COLUMNS)
+        store_pattern(conn, stats, hidden, threshold)
+        conn.execute(rule.insert().values(threshold=threshold))
+        index_for_lookups(conn, hidden.name, ("code",))
     data_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
         replace_table(conn, stats.name, analytics_schema.school_stats.name)
         replace_table(conn, units.name, analytics_schema.unit.name)
+        replace_table(conn, hidden.name, analytics_schema.suppressed_cell.name)
+        replace_table(conn, rule.name, analytics_schema.suppression_threshold.name)
         previous = conn.execute(sa.select(sa.func.max(data_version.c.version))).scalar()
         version = (previous or 0) + 1
         conn.execute(

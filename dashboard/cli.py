@@ -45,9 +45,10 @@ def _build(args: argparse.Namespace) -> None:
     from dashboard.build import BuildError, build
 
     try:
-        engine = make_engine(load_config().database_url)
+        config = load_config()
+        engine = make_engine(config.database_url)
         started = time.perf_counter()
-        summary = build(engine)
+        summary = build(engine, config.small_cell_threshold)
     except (BuildError, ConfigError, DatabaseError) as error:
         raise CommandError(str(error)) from None
     except OperationalError as error:

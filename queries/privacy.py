@@ -27,13 +27,12 @@ never NaN otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from flask import current_app
 
 from dashboard import indicators
+from queries import pattern
 
 CONFIG_KEY = "pilotage.config"
 SUFFIX = "_suppressed"
@@ -56,7 +55,6 @@ INDICATOR_CELLS = {
                   if c in CELLS)
     for i in indicators.INDICATORS
 }
-_POSITION = {cell: position for position, cell in enumerate(CELLS)}
 
 
 def threshold() -> int:
@@ -69,79 +67,50 @@ def flag(code: str) -> str:
     return code + SUFFIX
 
 
-def cells(sums: pd.DataFrame) -> pd.DataFrame:
-    """Return the countable cells of each row: the summed counts and those they imply."""
-    frame = pd.DataFrame({name: pd.to_numeric(sums[name]) for name in COUNTS}, index=sums.index)
-    for name, (total, part) in IMPLIED.items():
-        frame[name] = frame[total] - frame[part]
-    return frame[list(CELLS)].astype(float)
-
-
-def hidden_cells(sums: pd.DataFrame, limit: int, sets: Sequence[Sequence[int]] = (),
-                 forced: pd.DataFrame | None = None) -> pd.DataFrame:
+def hidden_counts(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
     """Return which cells of each row are hidden (a boolean frame with columns ``CELLS``).
 
-    ``sets`` lists groups of row positions whose cells add up to a shown total (the
-    schools of a commune, the grades of a school); ``forced`` marks cells whose total is
-    hidden elsewhere: their non-zero values are hidden too.
+    ``keys`` names each row's cell (:data:`queries.pattern.KEY`); ``years`` is the school
+    year of each row or of all. Girls and boys are the enrolled pupils of the row's two
+    halves by sex, looked up as cells of their own.
     """
-    values = cells(sums).to_numpy()
-    positive = values > 0
-    hidden = positive & (values < limit)
-    if forced is not None:
-        hidden |= forced.reindex(columns=list(CELLS), fill_value=False).to_numpy(bool) & positive
-    partitions = [np.array([_POSITION[c] for c in part]) for part in PARTITIONS]
-    groups = [np.asarray(group, dtype=int) for group in sets if len(group) > 1]
-    changed = limit > 0
-    while changed:
-        changed = False
-        for part in partitions:  # across the columns of one row
-            changed |= _complete(hidden[:, part], values[:, part], positive[:, part], hidden,
-                                 lambda rows, picks, part=part: (rows, part[picks]))
-        for group in groups:  # down the rows of one set, column by column
-            changed |= _complete(hidden[group].T, values[group].T, positive[group].T, hidden,
-                                 lambda columns, picks, group=group: (group[picks], columns))
-    return pd.DataFrame(hidden, index=sums.index, columns=list(CELLS))
-
-
-def _complete(block: np.ndarray, values: np.ndarray, positive: np.ndarray, hidden: np.ndarray,
-              where) -> bool:
-    """Hide the smallest non-zero visible cell of each line of ``block`` with one hidden."""
-    candidates = np.where(positive & ~block, values, np.inf)
-    lines = np.flatnonzero((block.sum(axis=1) == 1) & np.isfinite(candidates).any(axis=1))
-    if not len(lines):
-        return False
-    picks = candidates[lines].argmin(axis=1)
-    hidden[where(lines, picks)] = True
-    return True
+    count = len(keys)
+    halves = pd.concat([keys, keys.assign(sex="F"), keys.assign(sex="M")], ignore_index=True)
+    every = (np.tile(np.asarray(years), 3) if np.ndim(years) else years)
+    flags = pattern.hidden_for(halves, every, limit)
+    own, girls, boys = (flags.iloc[i * count:(i + 1) * count].set_axis(keys.index)
+                        for i in range(3))
+    result = pd.DataFrame(False, index=keys.index, columns=list(CELLS))
+    for name in CELLS:
+        if name in own:
+            result[name] = own[name].to_numpy()
+    sex = keys["sex"].to_numpy()
+    enrolled = own["enrolled"].to_numpy()
+    result["girls"] = np.where(sex == pattern.ALL, girls["enrolled"].to_numpy(),
+                               (sex == "F") & enrolled)
+    result["boys"] = np.where(sex == pattern.ALL, boys["enrolled"].to_numpy(),
+                              (sex == "M") & enrolled)
+    return result
 
 
 def suppress(frame: pd.DataFrame, hidden: pd.DataFrame, limit: int) -> pd.DataFrame:
     """Return ``frame`` with hidden values set to NaN and the suppression columns added."""
-    frame = frame.copy()
-    flags = {}
+    cells = {name: hidden[name].to_numpy(bool) for name in CELLS}
+    replaced, flags = {}, {}
     for code, read in INDICATOR_CELLS.items():
-        mask = hidden[list(read)].any(axis=1) & frame[code].notna()
-        flags[flag(code)] = mask.to_numpy(bool)
-        frame.loc[mask, code] = np.nan
+        value = frame[code].to_numpy(float)
+        mask = np.logical_or.reduce([cells[c] for c in read]) & ~np.isnan(value)
+        flags[flag(code)] = mask
+        replaced[code] = np.where(mask, np.nan, value)
     enrolled = pd.to_numeric(frame["enrolled"]).to_numpy(float)
     flags[SMALL] = flags[flag("enrollment")] & (enrolled < limit)
     for name in COUNTS:
-        frame[name] = frame[name].astype(float).mask(hidden[name])
-    frame["average_sum"] = frame["average_sum"].astype(float).mask(hidden["average_count"])
-    return pd.concat([frame, pd.DataFrame(flags, index=frame.index)], axis=1)
-
-
-def apply(frame: pd.DataFrame, limit: int, sets: Sequence[Sequence[int]] = (),
-          forced: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Suppress the small cells of a frame of school rows (see :func:`hidden_cells`)."""
-    return suppress(frame, hidden_cells(frame, limit, sets, forced), limit)
-
-
-def unsuppressed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a territorial frame with its suppression columns, all false."""
-    flags = {flag(code): False for code in indicators.CODES} | {SMALL: False}
-    return frame.assign(**flags)
+        replaced[name] = np.where(cells[name], np.nan, frame[name].to_numpy(float))
+    replaced["average_sum"] = np.where(cells["average_count"], np.nan,
+                                       frame["average_sum"].to_numpy(float))
+    kept = frame.drop(columns=list(replaced))
+    values = pd.DataFrame({**replaced, **flags}, index=frame.index)
+    return pd.concat([kept, values], axis=1)[[*frame.columns, *flags]]
 
 
 def is_set(value) -> bool:

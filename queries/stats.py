@@ -32,8 +32,8 @@ from queries.database import (
     reading_version,
 )
 from queries.filters import ALL, Filters
-from queries.scope import LEVEL_COLUMN, NATIONAL_SCOPE, Scope
-from queries.units import CHILD_LEVEL, UnknownUnit, children, get_unit
+from queries.scope import LEVEL_COLUMN, Scope
+from queries.units import CHILD_LEVEL, children
 
 PUBLISHED = "published_version"
 #: The dimensions of one year's breakdowns, read together.
@@ -42,6 +42,9 @@ DETAIL = ("grade", "sex", "milieu", "sector", "cycle")
 MEASURES = tuple(dict.fromkeys([*indicators.MEASURES, "girls"]))
 BREAKDOWNS = ("grade", "sex", "milieu", "sector", "cycle")
 GRADE_ORDER = {grade: position for position, grade in enumerate(GRADES)}
+#: The key of a cell that a breakdown's rows differ by.
+SPLIT_KEY = {"grade": "grades", "cycle": "grades", "sex": "sex", "sector": "sector",
+             "milieu": "milieu"}
 
 
 def _measures() -> list[sa.ColumnElement]:
@@ -157,7 +160,8 @@ def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year",), years)
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
-    return _school_years(_with_indicators(frame, filters), level, code, filters)
+    frame = _with_indicators(frame, filters).assign(code=code)
+    return _suppressed(frame, level, filters, frame["school_year"]).drop(columns="code")
 
 
 @finished
@@ -167,16 +171,13 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
     column = LEVEL_COLUMN[child]
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year", column), years)
-    frame = _with_indicators(frame, filters)
-    if child == "school":  # the schools of one commune: a set adding up to the commune
-        limit = privacy.threshold()
-        frame = privacy.apply(frame, limit, _sets(frame, "school_year"))
-    else:
-        frame = privacy.unsuppressed(frame)
+    frame = _with_indicators(frame, filters).rename(columns={column: "code"})
+    frame = _suppressed(frame, child, filters, frame["school_year"])
+    column = "code"
     current = frame[frame["school_year"] == filters.year]
     previous = frame[frame["school_year"] == filters.year - 1]
-    current = current.rename(columns={column: "code"}).drop(columns="school_year")
-    previous = previous.rename(columns={column: "code"}).set_index("code")
+    current = current.drop(columns="school_year")
+    previous = previous.set_index("code")
     absent = ~current["code"].isin(previous.index)
     for indicator in indicators.INDICATORS:
         before = current["code"].map(previous[indicator.code]) if len(previous) else float("nan")
@@ -216,7 +217,8 @@ def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame
     years = available_years()
     frame = _sums(level, code, filters, scope, ("school_year",), tuple(years))
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
-    return _school_years(_with_indicators(frame, filters), level, code, filters)
+    frame = _with_indicators(frame, filters).assign(code=code)
+    return _suppressed(frame, level, filters, frame["school_year"]).drop(columns="code")
 
 
 @finished
@@ -225,12 +227,9 @@ def breakdown(level: str, code: str, filters: Filters, scope: Scope, by: str) ->
     if by not in BREAKDOWNS:
         raise ValueError(f"cannot break down by {by!r}")
     sums = _sums(level, code, filters, scope, (by,), (filters.year,))
-    frame = _with_indicators(sums, filters)
-    if level == "school":
-        limit = privacy.threshold()
-        frame = privacy.suppress(frame, _split_hidden(sums, code, filters, limit), limit)
-    else:
-        frame = privacy.unsuppressed(frame)
+    frame = _with_indicators(sums, filters).assign(code=code)
+    frame = _suppressed(frame, level, filters, filters.year, **{SPLIT_KEY[by]: by})
+    frame = frame.drop(columns="code")
     if by == "grade":  # school order, not alphabetical
         return frame.sort_values(by, key=lambda g: g.map(GRADE_ORDER)).reset_index(drop=True)
     return frame.sort_values(by).reset_index(drop=True)
@@ -251,73 +250,29 @@ def _available_years(version: int) -> list[int]:
 def grade_by_sex(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year by grade and sex."""
     sums = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,))
-    frame = _with_indicators(sums, filters)
-    if level == "school":
-        limit = privacy.threshold()
-        grades, sexes = (_sums(level, code, filters, scope, (by,), (filters.year,))
-                         for by in ("grade", "sex"))
-        by_grade = _split_hidden(grades, code, filters, limit).set_axis(grades["grade"])
-        by_sex = _split_hidden(sexes, code, filters, limit).set_axis(sexes["sex"])
-        forced = (by_grade.reindex(sums["grade"], fill_value=False).to_numpy(bool)
-                  | by_sex.reindex(sums["sex"], fill_value=False).to_numpy(bool))
-        sets = [*_sets(sums, "grade"), *_sets(sums, "sex")]
-        hidden = privacy.hidden_cells(sums, limit, sets, _cells_frame(forced, sums.index))
-        frame = privacy.suppress(frame, hidden, limit)
-    else:
-        frame = privacy.unsuppressed(frame)
-    return frame.sort_values(["grade", "sex"]).reset_index(drop=True)
+    frame = _with_indicators(sums, filters).assign(code=code)
+    frame = _suppressed(frame, level, filters, filters.year, grades="grade", sex="sex")
+    return frame.drop(columns="code").sort_values(["grade", "sex"]).reset_index(drop=True)
 
 
-# --- small-cell suppression of school frames ----------------------------------------------
+# --- small-cell suppression: every frame reads the one pattern --------------------------------
 
 
-def _sets(frame: pd.DataFrame, column: str) -> list[list[int]]:
-    """Return the row positions of each value of ``column``: the sets of suppression."""
-    return [list(positions) for positions in frame.groupby(column, sort=False).indices.values()]
+def _suppressed(frame: pd.DataFrame, level: str, filters: Filters, years,
+                **split: str) -> pd.DataFrame:
+    """Suppress a frame's rows with the cells the year's pattern hides.
 
-
-def _cells_frame(mask, index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame(mask, index=index, columns=list(privacy.CELLS))
-
-
-def _school_years(frame: pd.DataFrame, level: str, code: str, filters: Filters) -> pd.DataFrame:
-    """Suppress a school's rows by year as its commune's list of schools does."""
-    if level != "school":
-        return privacy.unsuppressed(frame)
+    Each row is the cell of ``level`` (its code in ``code`` or the view's), the filters
+    and, for a breakdown, the row's own value of the split dimension (``split`` maps a
+    key of the cell, such as ``grades``, to the frame column holding it).
+    """
     limit = privacy.threshold()
-    years = tuple(int(year) for year in frame["school_year"])
-    forced = _school_hidden(code, filters, years, limit).reindex(years, fill_value=False)
-    return privacy.apply(frame, limit, forced=_cells_frame(forced.to_numpy(bool), frame.index))
-
-
-def _school_hidden(code: str, filters: Filters, years: tuple[int, ...],
-                   limit: int) -> pd.DataFrame:
-    """Return the hidden cells of a school's totals per year, beside its commune's schools.
-
-    The schools of a commune add up to the commune's shown total: the school's cells are
-    those the commune's list hides (read whole, whatever the caller's scope, so that
-    every user sees the same cells hidden).
-    """
-    empty = pd.DataFrame(columns=list(privacy.CELLS), dtype=bool)
-    if limit <= 0:
-        return empty
-    try:
-        commune = get_unit("school", code, NATIONAL_SCOPE)["commune_code"]
-    except UnknownUnit:
-        return empty
-    siblings = _sums("commune", commune, filters, NATIONAL_SCOPE, ("school_year", "school_code"),
-                     years)
-    hidden = privacy.hidden_cells(siblings, limit, _sets(siblings, "school_year"))
-    mine = (siblings["school_code"] == code).to_numpy()
-    return hidden[mine].set_axis(siblings.loc[mine, "school_year"].astype(int).to_numpy())
-
-
-def _split_hidden(sums: pd.DataFrame, code: str, filters: Filters, limit: int) -> pd.DataFrame:
-    """Return the hidden cells of a school's year split by one dimension (one set).
-
-    A total hidden for the school hides its non-zero parts: the split cannot give it back.
-    """
-    total = _school_hidden(code, filters, (filters.year,), limit)
-    total = total.reindex([filters.year], fill_value=False).to_numpy(bool)
-    forced = _cells_frame(total.repeat(len(sums), axis=0), sums.index)
-    return privacy.hidden_cells(sums, limit, [list(range(len(sums)))], forced)
+    keys = pd.DataFrame({
+        "level": level,
+        "code": frame["code"] if "code" in frame else None,
+        "sector": filters.sector, "milieu": filters.milieu,
+        "grades": filters.cycle, "sex": filters.sex,
+    }, index=frame.index)
+    for key, column in split.items():
+        keys[key] = frame[column]
+    return privacy.suppress(frame, privacy.hidden_counts(keys, years, limit), limit)

@@ -1,0 +1,313 @@
+"""Which counts no view may show: the suppression pattern of one school year.
+
+Every number a screen, API answer, data file or briefing shows is a count summed over
+rows of ``school_stats`` (one school, grade and sex each). That set of rows is a
+*cell*, named by its unit (the nation down to one school), sector, milieu, grades (all,
+a cycle or one grade) and sex. The pattern is decided here once for every cell of a
+year, so that no combination of views (other filter values, other levels, totals minus
+parts) gives back a hidden count:
+
+* Cells made of the same rows are one cell, whatever they are called: a commune with a
+  single school under a cycle or sector filter is that school, and hides what it hides.
+  Rows are recognised by the sum of a random 64-bit tag of each row.
+* Primary suppression: a count of one school above zero and under the threshold.
+* Complementary suppression: a shown total and its parts form a relation: a unit and
+  its child units, a cell and its two sexes, its cycles, a cycle's grades, both sectors,
+  both milieux; and, within a cell, its pupils and their promoted, repeaters and
+  dropouts, an exam's candidates and their passes and failures. A relation with exactly
+  one hidden member would give it back by subtraction, so another member is hidden: the
+  smallest non-zero part, else a zero part (a zero is a count too), else the total.
+  Repeated until no relation has exactly one.
+
+The functions here are pure: ``build`` stores the pattern, queries look it up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.schema import CYCLES, EXAMS, GRADES, GRADES_BY_CYCLE, SECTORS, SEXES
+
+ALL = "all"
+NATIONAL_CODE = "MA"
+KEY = ("level", "code", "sector", "milieu", "grades", "sex")
+LEVELS = ("school", "commune", "province", "region", "national")
+#: Counts of a cell; ``*_failed`` are implied (candidates minus passes).
+MEASURES = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
+            *(f"{exam.lower()}_{part}" for exam in EXAMS
+              for part in ("candidates", "passed", "failed")))
+#: Within a cell: a total and the counts it splits into.
+MEASURE_RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts")),
+                     *((f"{e.lower()}_candidates", (f"{e.lower()}_passed", f"{e.lower()}_failed"))
+                       for e in EXAMS))
+ROW_COLUMNS = ("school_code", "commune_code", "province_code", "region_code", "sector",
+               "milieu", "grade", "sex", "enrolled", "dropouts", "repeaters", "promoted",
+               "average_count", *(f"{e.lower()}_{p}" for e in EXAMS for p in ("candidates",
+                                                                              "passed")))
+_ANCESTORS = ("commune_code", "province_code", "region_code")
+_UNIT_COLUMN = {"school": "school_code", "commune": "commune_code",
+                "province": "province_code", "region": "region_code", "national": None}
+_PARENT = dict(zip(LEVELS[:-1], LEVELS[1:], strict=True))
+# integer codes of the key's parts (0 is always "all")
+_SECTOR = {ALL: 0, **{s: i + 1 for i, s in enumerate(SECTORS)}}
+_MILIEU = {ALL: 0, "urbain": 1, "rural": 2}
+_GRADES = {ALL: 0, **{c: i + 1 for i, c in enumerate(CYCLES)},
+           **{g: i + 1 + len(CYCLES) for i, g in enumerate(GRADES)}}
+_SEX = {ALL: 0, **{s: i + 1 for i, s in enumerate(SEXES)}}
+_CYCLE_OF = {_GRADES[g]: _GRADES[c] for c, grades in GRADES_BY_CYCLE.items() for g in grades}
+_PART = 1e12  # scores of the candidate complements: a visible count, a zero part, the total
+_TOTAL = 2e12
+
+
+def decide(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Return the hidden counts of every cell one year's rows make, under ``limit``.
+
+    ``rows`` are ``school_stats`` rows of one year (``ROW_COLUMNS``). The result has one
+    row per cell with at least one hidden count: the ``KEY`` columns, then one boolean
+    column per measure (``MEASURES``). A ``limit`` of 0 hides nothing.
+    """
+    empty = pd.DataFrame(columns=[*KEY, *MEASURES])
+    if limit <= 0 or rows.empty:
+        return empty
+    frame = cells(rows)
+    same = frame.groupby(["tag_lo", "tag_hi", "rows"], sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(frame))).groupby(same).first().to_numpy()
+    values = frame[list(MEASURES)].to_numpy(float)[first]
+    of_school = np.zeros(len(first), bool)
+    np.logical_or.at(of_school, same, (frame["level"] == "school").to_numpy())
+    hidden = of_school[:, None] & (values > 0) & (values < limit)
+    network = Relations.of(frame, same)
+    counts = np.zeros((network.count, len(MEASURES)), np.int32)
+    fresh = [np.flatnonzero(hidden[:, column]) for column in range(len(MEASURES))]
+    while any(len(cells) for cells in fresh):
+        network.complete(hidden, values, counts, fresh)
+        fresh = _complete_measures(hidden, values)
+    wanted = np.flatnonzero(hidden[same].any(axis=1))
+    result = frame.iloc[wanted][list(KEY)].reset_index(drop=True)
+    flags = pd.DataFrame(hidden[same[wanted]], columns=list(MEASURES))
+    return pd.concat([result, flags], axis=1)
+
+
+# --- the cells ------------------------------------------------------------------------------
+
+
+def cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return every cell one year's rows make, with its counts and the tag of its rows.
+
+    Columns: the key (``KEY``), the codes of the unit's ancestors, the school's own
+    sector and milieu (``own_sector``, ``own_milieu``), the counts (``MEASURES``), and
+    ``tag_lo``, ``tag_hi`` and ``rows``, which say which rows the cell sums.
+    """
+    rows = rows.copy()
+    for exam in EXAMS:
+        prefix = exam.lower()
+        rows[f"{prefix}_failed"] = rows[f"{prefix}_candidates"] - rows[f"{prefix}_passed"]
+    tag = pd.util.hash_pandas_object(rows[["school_code", "grade", "sex"]], index=False)
+    tag = tag.to_numpy(np.uint64)
+    rows["tag_lo"] = (tag & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    rows["tag_hi"] = (tag >> np.uint64(32)).astype(np.int64)
+    rows["rows"] = 1
+    rows["cycle"] = rows["grade"].map({g: c for c, gs in GRADES_BY_CYCLE.items() for g in gs})
+    sums = [*MEASURES, "tag_lo", "tag_hi", "rows"]
+    frames = [_level_cells(rows, "school", sums)]
+    # territorial cells from one pass by commune, sector, milieu, grade and sex
+    fine = rows.groupby([*_ANCESTORS, "sector", "milieu", "cycle", "grade", "sex"],
+                        as_index=False, observed=True)[sums].sum()
+    frames += [_level_cells(fine, level, sums) for level in LEVELS[1:]]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _level_cells(rows: pd.DataFrame, level: str, sums: list[str]) -> pd.DataFrame:
+    """Sum ``rows`` into the cells of one level: every choice of grades and sex, and
+    for a territory every choice of sector and milieu (a school has one of each)."""
+    column = _UNIT_COLUMN[level]
+    units = {"school": ["school_code", *_ANCESTORS, "sector", "milieu"],
+             "commune": list(_ANCESTORS), "province": list(_ANCESTORS[1:]),
+             "region": list(_ANCESTORS[2:]), "national": []}[level]
+    splits = (False,) if level == "school" else (False, True)
+    frames = []
+    for by_sector in splits:
+        for by_milieu in splits:
+            for grades in (ALL, "cycle", "grade"):
+                for by_sex in (False, True):
+                    keys = [*units, *(["sector"] if by_sector else []),
+                            *(["milieu"] if by_milieu else []),
+                            *{"cycle": ["cycle"], "grade": ["cycle", "grade"]}.get(grades, []),
+                            *(["sex"] if by_sex else [])]
+                    frame = (rows.groupby(keys, as_index=False, observed=True)[sums].sum()
+                             if keys else rows[sums].sum().to_frame().T)
+                    frame = frame.assign(
+                        level=level,
+                        code=frame[column] if column else NATIONAL_CODE,
+                        grades=frame[grades] if grades != ALL else ALL,
+                        sex=frame["sex"] if by_sex else ALL,
+                    )
+                    if level == "school":
+                        frame = frame.assign(own_sector=frame["sector"],
+                                             own_milieu=frame["milieu"], sector=ALL, milieu=ALL)
+                    else:
+                        frame = frame.assign(sector=frame["sector"] if by_sector else ALL,
+                                             milieu=frame["milieu"] if by_milieu else ALL)
+                    frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- the relations --------------------------------------------------------------------------
+
+
+def _combine(level, code, sector, milieu, grades, sex) -> np.ndarray:
+    return ((((level * (1 << 24) + code) * 4 + sector) * 4 + milieu) * 32 + grades) * 4 + sex
+
+
+class Relations:
+    """Every relation of one year's cells: a total and its parts, as canonical cells."""
+
+    def __init__(self, ids: np.ndarray, members: np.ndarray, is_total: np.ndarray, size: int):
+        order = np.lexsort((members, ids))
+        self.ids, self.members, self.is_total = ids[order], members[order], is_total[order]
+        self.count = int(ids.max()) + 1 if len(ids) else 0
+        self.starts = np.searchsorted(self.ids, np.arange(self.count + 1))
+        by_member = np.argsort(self.members, kind="stable")
+        self.member_relations = self.ids[by_member]
+        self.member_starts = np.searchsorted(self.members[by_member], np.arange(size + 1))
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, same: np.ndarray) -> Relations:
+        """Find the relations of ``frame``'s cells; ``same`` gives each cell's canonical id."""
+        codes = pd.Index(pd.unique(frame["code"]))
+        key = {name: frame[name].map(table).to_numpy(np.int64) for name, table in
+               (("sector", _SECTOR), ("milieu", _MILIEU), ("grades", _GRADES), ("sex", _SEX))}
+        level = frame["level"].map({name: i for i, name in enumerate(LEVELS)}).to_numpy(np.int64)
+        code = codes.get_indexer(frame["code"]).astype(np.int64)
+        where = pd.Index(_combine(level, code, **key))
+        edges = []  # (part, total, dimension)
+
+        def link(mine: np.ndarray, dimension: int, **total: np.ndarray) -> None:
+            """Join the cells ``mine`` to their totals (the key with ``total``'s parts)."""
+            columns = {"level": level, "code": code, **key, **total}
+            found = where.get_indexer(_combine(**{n: v[mine] for n, v in columns.items()}))
+            keep = found >= 0
+            edges.append(np.column_stack([np.flatnonzero(mine)[keep], found[keep],
+                                          np.full(keep.sum(), dimension)]))
+
+        def code_of(column: str | None) -> np.ndarray:
+            if column is None:
+                return np.full(len(frame), codes.get_loc(NATIONAL_CODE), np.int64)
+            return codes.get_indexer(frame[column].fillna("")).astype(np.int64)
+
+        own_sector = frame["own_sector"].map(_SECTOR).fillna(0).to_numpy(np.int64)
+        own_milieu = frame["own_milieu"].map(_MILIEU).fillna(0).to_numpy(np.int64)
+        for child, parent in _PARENT.items():
+            mine = level == LEVELS.index(child)
+            up = {"level": np.full(len(frame), LEVELS.index(parent), np.int64),
+                  "code": code_of(_UNIT_COLUMN[parent])}
+            if child == "school":  # a part of its commune for its own sector and milieu, and all
+                for sector in (own_sector, np.zeros(len(frame), np.int64)):
+                    for milieu in (own_milieu, np.zeros(len(frame), np.int64)):
+                        link(mine, 0, **up, sector=sector, milieu=milieu)
+            else:
+                link(mine, 0, **up)
+        zero = np.zeros(len(frame), np.int64)
+        for dimension, name in ((1, "sex"), (2, "sector"), (3, "milieu")):
+            link(key[name] != 0, dimension, **{name: zero})
+        cycle_of = np.zeros(max(_GRADES.values()) + 1, np.int64)
+        for grade, cycle in _CYCLE_OF.items():
+            cycle_of[grade] = cycle
+        link(key["grades"] > len(CYCLES), 4, grades=cycle_of[key["grades"]])
+        link((key["grades"] > 0) & (key["grades"] <= len(CYCLES)), 4, grades=zero)
+        edges = np.concatenate(edges)
+        relation = pd.factorize(edges[:, 1] * 8 + edges[:, 2])[0]
+        incidence = pd.DataFrame({
+            "id": np.concatenate([relation, relation]),
+            "member": same[np.concatenate([edges[:, 0], edges[:, 1]])],
+            "total": np.concatenate([np.zeros(len(edges), bool), np.ones(len(edges), bool)]),
+        }).drop_duplicates()
+        # a relation where a part is the total itself has only empty other parts: no relation
+        totals = incidence[incidence["total"]].set_index("id")["member"]
+        parts = incidence[~incidence["total"]]
+        trivial = parts["id"][parts["member"].to_numpy()
+                              == totals.reindex(parts["id"]).to_numpy()]
+        incidence = incidence[~incidence["id"].isin(trivial)]
+        ids = pd.factorize(incidence["id"])[0]
+        return cls(ids, incidence["member"].to_numpy(), incidence["total"].to_numpy(),
+                   int(same.max()) + 1)
+
+    def _segments(self, relations: np.ndarray) -> np.ndarray:
+        """Return the incidence positions of ``relations``' members."""
+        starts, ends = self.starts[relations], self.starts[relations + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        return offsets + np.arange(lengths.sum())
+
+    def _relations_of(self, cells: np.ndarray) -> np.ndarray:
+        starts, ends = self.member_starts[cells], self.member_starts[cells + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        return self.member_relations[offsets + np.arange(lengths.sum())]
+
+    def complete(self, hidden: np.ndarray, values: np.ndarray, counts: np.ndarray,
+                 fresh: list[np.ndarray]) -> bool:
+        """Hide members until no relation has exactly one hidden, measure by measure.
+
+        ``counts`` holds each relation's hidden members per measure, before the cells
+        ``fresh`` (per measure) were hidden; both are brought up to date.
+        """
+        changed = False
+        for column, cells in enumerate(fresh):
+            flags, count = hidden[:, column], counts[:, column]
+            while len(cells):
+                touched = self._relations_of(cells)
+                _add(count, touched)
+                frontier = np.unique(touched[count[touched] == 1])
+                if not len(frontier):
+                    break
+                at = self._segments(frontier)
+                members = self.members[at]
+                score = values[members, column]
+                score = np.where(score > 0, score, _PART)
+                score = np.where(self.is_total[at], _TOTAL, score)
+                score = np.where(flags[members], np.inf, score)
+                lengths = self.starts[frontier + 1] - self.starts[frontier]
+                bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+                lowest = np.repeat(np.minimum.reduceat(score, bounds), lengths)
+                best = np.flatnonzero(score == lowest)
+                segment = np.repeat(np.arange(len(frontier)), lengths)[best]
+                best = best[np.unique(segment, return_index=True)[1]]
+                cells = np.unique(members[best])
+                cells = cells[~flags[cells]]
+                flags[cells] = True
+                changed |= bool(len(cells))
+        return changed
+
+
+def _add(count: np.ndarray, touched: np.ndarray) -> None:
+    """Add one to ``count`` at each of ``touched`` (repeats counted)."""
+    if len(touched) > len(count) // 64:
+        count += np.bincount(touched, minlength=len(count)).astype(count.dtype)
+    else:
+        np.add.at(count, touched, 1)
+
+
+def _complete_measures(hidden: np.ndarray, values: np.ndarray) -> list[np.ndarray]:
+    """Within each cell, hide one more count of a total split with exactly one hidden.
+
+    Return the cells newly hidden, per measure.
+    """
+    fresh = [np.zeros(0, np.int64) for _ in MEASURES]
+    position = {name: i for i, name in enumerate(MEASURES)}
+    for total, parts in MEASURE_RELATIONS:
+        columns = np.array([position[total], *(position[p] for p in parts)])
+        block = hidden[:, columns]
+        rows = np.flatnonzero(block.sum(axis=1) == 1)
+        if not len(rows):
+            continue
+        score = values[np.ix_(rows, columns)]
+        score = np.where(score > 0, score, _PART)
+        score[:, 0] = _TOTAL
+        score = np.where(block[rows], np.inf, score)
+        picked = columns[score.argmin(axis=1)]
+        hidden[rows, picked] = True
+        for column in np.unique(picked):
+            fresh[column] = np.concatenate([fresh[column], rows[picked == column]])
+    return fresh

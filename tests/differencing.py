@@ -1,0 +1,265 @@
+"""An attacker's arithmetic: every count a user can read, and which hidden ones it gives back.
+
+The attacker reads every view the query layer serves to screens, API answers, data files
+and the briefing (each unit, every combination of filter values, every breakdown, the
+trend), keeps every count it shows, and solves the linear system they form over the
+finest cells no view splits further: one school, grade and sex. A hidden count is given
+back when its cell is a linear combination of shown ones (totals minus parts, filtered
+against unfiltered, a commune minus its other schools, one-school territories, and any
+longer chain of them). The attacker is also told that every pupil of a cell whose year
+is over was promoted, repeated or dropped out, as a user may assume.
+
+Which rows make each cell is worked out here from the raw tables with plain SQL,
+apart from the code under test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.schema import GRADES_BY_CYCLE, SEXES
+from queries import NATIONAL_SCOPE, Filters
+from queries import stats as views
+from queries.units import CHILD_LEVEL
+
+ALL = "all"
+#: Counts per finest cell the attacker solves for.
+UNKNOWNS = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
+            "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
+            "bac_candidates", "bac_passed")
+#: Columns of a view's frame that show a count, and the count they show.
+SHOWN = {name: name for name in UNKNOWNS} | {"girls": "enrolled"}
+LEVEL_COLUMN = {"school": "school_code", "commune": "commune_code",
+                "province": "province_code", "region": "region_code"}
+
+FINEST_SQL = """
+SELECT e.school_code, e.grade, st.sex, sc.sector, sc.milieu, sc.commune_code,
+       co.province_code, pr.region_code,
+       COUNT(*) AS enrolled,
+       SUM(CASE WHEN e.outcome = 'abandon' THEN 1 ELSE 0 END) AS dropouts,
+       SUM(CASE WHEN e.outcome = 'redoublant' THEN 1 ELSE 0 END) AS repeaters,
+       SUM(CASE WHEN e.outcome IN ('promu', 'diplome') THEN 1 ELSE 0 END) AS promoted,
+       SUM(CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END) AS undecided,
+       SUM(CASE WHEN e.annual_average IS NOT NULL THEN 1 ELSE 0 END) AS average_count,
+       SUM(COALESCE(x.cep_candidates, 0)) AS cep_candidates,
+       SUM(COALESCE(x.cep_passed, 0)) AS cep_passed,
+       SUM(COALESCE(x.reg_candidates, 0)) AS reg_candidates,
+       SUM(COALESCE(x.reg_passed, 0)) AS reg_passed,
+       SUM(COALESCE(x.bac_candidates, 0)) AS bac_candidates,
+       SUM(COALESCE(x.bac_passed, 0)) AS bac_passed
+FROM enrollment e
+LEFT JOIN (
+    SELECT massar_code, school_year,
+           SUM(CASE WHEN exam = 'CEP' THEN 1 ELSE 0 END) AS cep_candidates,
+           SUM(CASE WHEN exam = 'CEP' AND passed THEN 1 ELSE 0 END) AS cep_passed,
+           SUM(CASE WHEN exam = 'REG' THEN 1 ELSE 0 END) AS reg_candidates,
+           SUM(CASE WHEN exam = 'REG' AND passed THEN 1 ELSE 0 END) AS reg_passed,
+           SUM(CASE WHEN exam = 'BAC' THEN 1 ELSE 0 END) AS bac_candidates,
+           SUM(CASE WHEN exam = 'BAC' AND passed THEN 1 ELSE 0 END) AS bac_passed
+    FROM exam_result GROUP BY massar_code, school_year
+) x ON x.massar_code = e.massar_code AND x.school_year = e.school_year
+JOIN student st ON st.massar_code = e.massar_code
+JOIN school sc ON sc.code = e.school_code
+JOIN commune co ON co.code = sc.commune_code
+JOIN province pr ON pr.code = co.province_code
+WHERE e.school_year = :year
+GROUP BY e.school_code, e.grade, st.sex, sc.sector, sc.milieu, sc.commune_code,
+         co.province_code, pr.region_code
+ORDER BY e.school_code, e.grade, st.sex
+"""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One count a view shows (``value``) or hides (``None``), and the rows it sums."""
+
+    year: int
+    selector: tuple  # (level, code, cycle, sector, milieu, sex, grade)
+    unknown: str
+    value: float | None
+
+
+def finest_cells(engine: sa.Engine, year: int) -> pd.DataFrame:
+    """Return the finest cells of a year (school, grade, sex) from the raw tables."""
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(FINEST_SQL), conn, params={"year": year})
+
+
+def member_mask(cells: pd.DataFrame, selector: tuple) -> np.ndarray:
+    """Return which finest cells a reading sums."""
+    level, code, cycle, sector, milieu, sex, grade = selector
+    mask = np.ones(len(cells), bool)
+    if level != "national":
+        mask &= (cells[LEVEL_COLUMN[level]] == code).to_numpy()
+    if cycle != ALL:
+        mask &= cells["grade"].isin(GRADES_BY_CYCLE[cycle]).to_numpy()
+    for column, value in (("sector", sector), ("milieu", milieu), ("sex", sex),
+                          ("grade", grade)):
+        if value != ALL:
+            mask &= (cells[column] == value).to_numpy()
+    return mask
+
+
+def filter_choices(level: str, cells: pd.DataFrame) -> list[dict]:
+    """Every combination of filter values that gives a distinct set of rows of the unit.
+
+    ``cells`` are the unit's finest cells. A value no school of the unit has gives no
+    pupils, and when all have the same, it gives the unit itself: both add nothing.
+    """
+    present = {name: sorted(set(cells[name])) for name in ("sector", "milieu")}
+    present["cycle"] = sorted({c for c, grades in GRADES_BY_CYCLE.items()
+                               if cells["grade"].isin(grades).any()})
+
+    def values(name: str) -> tuple:
+        return (ALL, *present[name]) if len(present[name]) > 1 else (ALL,)
+
+    return [dict(cycle=c, sector=s, milieu=m, sex=x) for c, s, m, x in
+            itertools.product(values("cycle"), values("sector"), values("milieu"),
+                              (ALL, *SEXES))]
+
+
+def _readings(frame: pd.DataFrame, year_of, selector_of) -> list[Reading]:
+    found = []
+    for _, row in frame.iterrows():
+        year = int(year_of(row))
+        base = selector_of(row)
+        for column, unknown in SHOWN.items():
+            if column not in row:
+                continue
+            selector = base
+            if column == "girls":
+                if base[5] != ALL:
+                    continue
+                selector = (*base[:5], "F", base[6])
+            value = row[column]
+            found.append(Reading(year, selector, unknown,
+                                 None if pd.isna(value) else float(value)))
+    return found
+
+
+def read_views(units: list[tuple[str, str]], year: int, cells: pd.DataFrame) -> list[Reading]:
+    """Read every view of ``units`` for ``year`` (and the year before, which they show).
+
+    The views: a unit's cards, its children's ranking (and map), its breakdowns by grade
+    and sex, its grade by sex table, for every filter combination; the breakdowns by
+    sector, milieu and cycle and the trend once, unfiltered (with a filter they repeat
+    the cards of the filtered unit).
+    """
+    found: list[Reading] = []
+    for level, code in units:
+        mine = cells[member_mask(cells, (level, code, ALL, ALL, ALL, ALL, ALL))]
+        for choice in filter_choices(level, mine):
+            filters = Filters(year, **choice)
+            base = (level, code, choice["cycle"], choice["sector"], choice["milieu"],
+                    choice["sex"], ALL)
+
+            def same(row, base=base):
+                return base
+
+            frame = views.unit_indicators(level, code, filters, NATIONAL_SCOPE)
+            found += _readings(frame, lambda row: row["school_year"], same)
+            unfiltered = all(value == ALL for value in choice.values())
+            splits = ("grade", "sex", "sector", "milieu", "cycle") if unfiltered else (
+                "grade", "sex")
+            if unfiltered:
+                frame = views.trend(level, code, filters, NATIONAL_SCOPE)
+                found += _readings(frame, lambda row: row["school_year"], same)
+            for by in splits:
+                frame = views.breakdown(level, code, filters, NATIONAL_SCOPE, by)
+                found += _readings(frame, lambda row: year,
+                                   lambda row, by=by, base=base: _split(base, by, row[by]))
+            frame = views.grade_by_sex(level, code, filters, NATIONAL_SCOPE)
+            found += _readings(frame, lambda row: year, lambda row, base=base: _split(
+                _split(base, "grade", row["grade"]), "sex", row["sex"]))
+            if level in CHILD_LEVEL:
+                child = CHILD_LEVEL[level]
+                frame = views.children_indicators(level, code, filters, NATIONAL_SCOPE)
+                found += _readings(frame, lambda row: year,
+                                   lambda row, child=child, base=base: (child, row["code"],
+                                                                        *base[2:]))
+    return found
+
+
+def _split(base: tuple, by: str, value: str) -> tuple:
+    level, code, cycle, sector, milieu, sex, grade = base
+    if by == "grade":
+        return (level, code, cycle, sector, milieu, sex, value)
+    if by == "cycle":
+        return (level, code, value if cycle == ALL else cycle, sector, milieu, sex, grade)
+    if by == "sex":
+        return (level, code, cycle, sector, milieu, value, grade)
+    if by == "sector":
+        return (level, code, cycle, value, milieu, sex, grade)
+    return (level, code, cycle, sector, value, sex, grade)
+
+
+@dataclass
+class Attack:
+    """What the arithmetic of every shown count gives back, for one school year."""
+
+    hidden: int  # distinct hidden counts (a cell and an unknown)
+    recovered: list[tuple[tuple, str, float]]  # (selector, unknown, value) given back
+    wrong: list[tuple[tuple, str, float, float]]  # shown counts that differ from the rows
+
+
+def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
+    """Solve the shown counts of ``year`` for its hidden ones."""
+    width = len(cells)
+    position = {name: i for i, name in enumerate(UNKNOWNS)}
+    shown_rows, hidden_rows, wrong = {}, {}, []
+    masks: dict[tuple, np.ndarray] = {}
+    for reading in readings:
+        if reading.year != year:
+            continue
+        if reading.selector not in masks:
+            masks[reading.selector] = member_mask(cells, reading.selector)
+        mask = masks[reading.selector]
+        if not mask.any():
+            continue
+        key = (reading.selector, reading.unknown)
+        if reading.value is None:
+            hidden_rows[key] = mask
+            continue
+        if reading.unknown in cells:
+            truth = float(cells.loc[mask, reading.unknown].sum())
+            if truth != reading.value:
+                wrong.append((reading.selector, reading.unknown, reading.value, truth))
+        shown_rows[key] = mask
+    # the system: one unknown per finest cell and count
+    equations = []
+    for (_selector, unknown), mask in shown_rows.items():
+        row = np.zeros(width * len(UNKNOWNS))
+        row[position[unknown] * width + np.flatnonzero(mask)] = 1
+        equations.append(row)
+    decided = np.flatnonzero(cells["undecided"].to_numpy() == 0)
+    for cell in decided:  # every pupil promoted, repeating or dropping out
+        row = np.zeros(width * len(UNKNOWNS))
+        row[position["enrolled"] * width + cell] = 1
+        for part in ("dropouts", "repeaters", "promoted"):
+            row[position[part] * width + cell] = -1
+        equations.append(row)
+    basis = _row_space(np.array(equations)) if equations else np.zeros((0, width * len(UNKNOWNS)))
+    recovered = []
+    for (selector, unknown), mask in hidden_rows.items():
+        if (selector, unknown) in shown_rows:
+            continue  # the same count shown by another view is not hidden
+        target = np.zeros(width * len(UNKNOWNS))
+        target[position[unknown] * width + np.flatnonzero(mask)] = 1
+        residual = target - basis.T @ (basis @ target)
+        if np.abs(residual).max() < 1e-6:
+            recovered.append((selector, unknown, float(cells.loc[mask, unknown].sum())))
+    hidden = sum(1 for key in hidden_rows if key not in shown_rows)
+    return Attack(hidden, recovered, wrong)
+
+
+def _row_space(matrix: np.ndarray) -> np.ndarray:
+    """Return an orthonormal basis of the rows' span."""
+    matrix = np.unique(matrix, axis=0)
+    gram = matrix.T @ matrix
+    values, vectors = np.linalg.eigh(gram)
+    return vectors[:, values > 1e-8 * max(values.max(), 1.0)].T

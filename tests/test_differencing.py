@@ -1,0 +1,198 @@
+"""Differencing attacks: no combination of views gives back a hidden count.
+
+Each test plays an attacker logged in as the national user on the handmade database
+(``tests/handmade.py``), whose counts are all small, under the default threshold of 5
+and under 3. The attacker's arithmetic and the rows behind each cell are in
+``tests/differencing.py``, apart from the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+
+import pytest
+
+from dashboard import create_app
+from dashboard.auth.users import add_user
+from dashboard.auth.web import STATE_ENGINE_KEY
+from dashboard.db import make_engine
+from queries import NATIONAL_SCOPE, privacy, stats
+from queries.filters import Filters
+from tests import differencing
+from tests.conftest import PASSWORD, log_in
+from tests.handmade import make_handmade_database
+
+YEAR = 2024
+#: The path national -> Anfa (region 6 is left out: its views are sums of
+#: national and provincial ones' parts, and reading it doubles the time), the one-school commune El Maarif, and their schools.
+UNITS = [("national", "MA"), ("province", "141"), ("commune", "141.1.1"),
+         ("commune", "141.1.3"), ("school", "10001F"), ("school", "10002F"),
+         ("school", "10003F")]
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("differencing")
+    url = make_handmade_database(folder, name="handmade_differencing")
+    engine = make_engine(url, read_only=True)
+    yield folder, url, engine
+    engine.dispose()
+
+
+def app_for(database, threshold: int):
+    folder, url, _engine = database
+    data = folder / f"threshold-{threshold}"
+    data.mkdir(exist_ok=True)
+    app = create_app({
+        "PILOTAGE_DATABASE_URL": url,
+        "PILOTAGE_DATA_DIR": str(data),
+        "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data / 'state.sqlite'}",
+        "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
+        "PILOTAGE_SMALL_CELL_THRESHOLD": str(threshold),
+    })
+    add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
+    return app
+
+
+@pytest.fixture(scope="module")
+def apps(database):
+    return {threshold: app_for(database, threshold) for threshold in (3, 5)}
+
+
+@pytest.fixture(scope="module")
+def readings(apps, database) -> dict[int, list[differencing.Reading]]:
+    """Every count the views of ``UNITS`` show or hide, for every filter combination."""
+    cells = differencing.finest_cells(database[2], YEAR)
+    found = {}
+    for threshold, app in apps.items():
+        with app.server.app_context():
+            found[threshold] = differencing.read_views(UNITS, YEAR, cells)
+    return found
+
+
+@pytest.mark.parametrize("threshold", [3, 5])
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_no_combination_of_views_gives_a_hidden_count_back(database, readings, threshold,
+                                                           year):
+    cells = differencing.finest_cells(database[2], year)
+    result = differencing.attack(cells, readings[threshold], year)
+    assert result.hidden > 100  # the handmade counts are small: much is hidden
+    assert result.recovered == []
+
+
+@pytest.mark.parametrize("threshold", [3, 5])
+def test_every_shown_count_is_the_sum_of_its_rows(database, readings, threshold):
+    for year in (2023, 2024):
+        cells = differencing.finest_cells(database[2], year)
+        assert differencing.attack(cells, readings[threshold], year).wrong == []
+
+
+def _shown(reading_list, selector, unknown="enrolled"):
+    values = {r.value for r in reading_list
+              if r.year == YEAR and r.selector == selector and r.unknown == unknown}
+    assert len(values) == 1, (selector, values)  # every view shows the same cell alike
+    return values.pop()
+
+
+def test_a_filtered_school_does_not_give_its_hidden_half_back(readings):
+    # 10001F in 2024: 6 pupils, 3 girls and 3 boys; under 5 both halves are hidden, so
+    # the total (6) minus the boys cannot give the girls.
+    shown = readings[5]
+    school = ("school", "10001F", "all", "all", "all")
+    girls = _shown(shown, (*school, "F", "all"))
+    boys = _shown(shown, (*school, "M", "all"))
+    total = _shown(shown, (*school, "all", "all"))
+    assert girls is None
+    assert boys is None or total is None
+
+
+def test_a_one_school_commune_hides_what_its_school_hides(readings):
+    # El Maarif (141.1.3) has one school, 10003F: every cell of the commune is a cell of
+    # the school, and is shown or hidden alike.
+    shown = readings[3]
+    for sex, grade, unknown in itertools.product(("all", "F", "M"), ("all", "2BAC"),
+                                                 differencing.UNKNOWNS):
+        commune = _shown(shown, ("commune", "141.1.3", "all", "all", "all", sex, grade), unknown)
+        school = _shown(shown, ("school", "10003F", "all", "all", "all", sex, grade), unknown)
+        assert commune == school, (sex, grade, unknown)
+    # 10003F's single dropout in 2024 is hidden, so is the commune's
+    assert _shown(shown, ("commune", "141.1.3", "all", "all", "all", "all", "all"),
+                  "dropouts") is None
+
+
+def test_a_commune_minus_its_other_schools_gives_nothing_back(readings):
+    # Anfa: 10001F has 1 dropout (hidden under 3), 10002F has none. Anfa's 1 dropout
+    # minus 10002F's 0 would give 10001F's: a zero is a count like any other, so one of
+    # the two (here 10002F's 0) is hidden as well.
+    shown = readings[3]
+    base = ("all", "all", "all", "all", "all")
+    first = _shown(shown, ("school", "10001F", *base), "dropouts")
+    second = _shown(shown, ("school", "10002F", *base), "dropouts")
+    commune = _shown(shown, ("commune", "141.1.1", *base), "dropouts")
+    assert first is None
+    assert second is None or commune is None
+
+
+def test_the_same_cell_reads_the_same_in_every_view(readings):
+    # a cell read by several views (a unit's cards, its parent's ranking, its trend, a
+    # breakdown of it) is shown or hidden alike in all of them
+    for threshold, found in readings.items():
+        seen: dict[tuple, set] = {}
+        for r in found:
+            seen.setdefault((r.year, r.selector, r.unknown), set()).add(r.value)
+        assert all(len(values) == 1 for values in seen.values()), threshold
+
+
+def _csv_rows(client, **params) -> list[dict]:
+    answer = client.get("/export/data/school-outcomes.csv", query_string=params)
+    assert answer.status_code == 200
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_data_files_with_and_without_a_sex_filter_give_no_hidden_grade_back(apps):
+    app = apps[5]
+    client = app.server.test_client()
+    log_in(client, "national")
+    common = {"level": "school", "code": "10001F", "year": YEAR}
+    files = {sex: _csv_rows(client, **common, **({"sex": sex} if sex != "all" else {}))
+             for sex in ("all", "F", "M")}
+    numeric = [name for name in files["all"][0] if name not in ("grade", "niveau")]
+    by_grade = {sex: {tuple(row.values())[0]: row for row in rows} for sex, rows in files.items()}
+    for grade, girls in by_grade["F"].items():
+        for column in numeric:
+            if girls[column] in ("", "secret") or girls[column].startswith("<"):
+                everyone = by_grade["all"].get(grade, {}).get(column, "")
+                boys = by_grade["M"].get(grade, {}).get(column, "")
+                assert not (_number(everyone) and _number(boys)), (grade, column)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_hidden_count_shows_no_change_against_last_year(apps):
+    app = apps[5]
+    client = app.server.test_client()
+    log_in(client, "national")
+    for code in ("10001F", "10002F", "10003F"):
+        data = client.get("/api/v1/indicators", query_string={
+            "level": "school", "code": code, "year": YEAR}).get_json()
+        for name in data["suppressed"]:
+            assert data["indicators"][name] is None
+            assert data.get("change", {}).get(name) is None
+
+
+def test_territories_share_the_pattern_whatever_the_scope(apps):
+    # the pattern is decided once for everyone: the same cells of a school are hidden
+    # for its own user as for the national user
+    with apps[5].server.app_context():
+        national = stats.unit_indicators("school", "10001F", Filters(YEAR), NATIONAL_SCOPE)
+        from queries.scope import Scope
+        own = stats.unit_indicators("school", "10001F", Filters(YEAR), Scope("school", "10001F"))
+    assert privacy.suppressed_codes(national.iloc[1]) == privacy.suppressed_codes(own.iloc[1])
