@@ -152,13 +152,24 @@ def _grid_row(record: dict, indicator: indicators.Indicator, threshold: int) -> 
 
 
 def _reference_row(label: str, frame: pd.DataFrame, indicator: indicators.Indicator) -> dict:
+    """Return a reference row (the unit itself, Maroc); a hidden value carries its mark."""
     previous, current = frame.iloc[0], frame.iloc[1]
     value = _none(current[indicator.code])
     delta = indicators.change(indicator, _clean(current[indicator.code]),
                               _clean(previous[indicator.code]))
-    return {"code": f"reference-{label}", "name": label, "value": value,
-            "enrollment": int(current["enrolled"]),
-            "change": None if is_missing(delta) else delta, "rank": None}
+    row = {"code": f"reference-{label}", "name": label, "value": value,
+           "enrollment": None if pd.isna(current["enrolled"]) else int(current["enrolled"]),
+           "change": None if is_missing(delta) else delta, "rank": None}
+    threshold = privacy.threshold()
+    small = privacy.is_small(current)
+    if privacy.is_suppressed(current, indicator.code):
+        row["value_mark"] = format_cell(indicator, None, True, threshold, small)
+        row["value_note"] = secret_note(threshold)
+    if privacy.is_suppressed(current, "enrollment"):
+        row["enrollment_mark"] = format_cell(indicators.BY_CODE["enrollment"], None, True,
+                                             threshold, small)
+        row["enrollment_note"] = secret_note(threshold)
+    return row
 
 
 def _none(value):

@@ -9,8 +9,9 @@ parameter, 404 for an unknown unit, 403 for a unit outside the caller's scope, 5
 while the analytics tables are not built and 500 (logged) for anything unexpected.
 
 Values hidden by small-cell suppression (``queries.privacy``) are ``null`` and listed by
-code under ``suppressed`` (``previous_year_suppressed`` for the year before); in CSV the
-cell is empty and the ``suppressed`` column lists the codes.
+code under ``suppressed`` (``previous_year_suppressed`` for the year before); a hidden
+enrollment under the threshold (read "< 5" on screen) is listed under ``below_threshold``
+too. In CSV the cell is empty and the ``suppressed`` column lists the codes.
 """
 
 from __future__ import annotations
@@ -85,8 +86,15 @@ def unit_indicators_route() -> Response:
         "suppressed": hidden,
         "previous_year": _indicator_values(before),
         "previous_year_suppressed": privacy.suppressed_codes(before),
+        "below_threshold": _below_threshold(row),
+        "previous_year_below_threshold": _below_threshold(before),
         "data_version": data_version(),
     })
+
+
+def _below_threshold(row: pd.Series) -> list[str]:
+    """Return the hidden codes whose value is under the threshold (read ``< 5``)."""
+    return ["enrollment"] if privacy.is_small(row) else []
 
 
 @api.get("/children")

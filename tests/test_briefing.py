@@ -137,8 +137,10 @@ def kpi_rows(payload: dict) -> list[list[str]]:
 def shown(indicator: indicators.Indicator, payload: dict, year: str = "indicators") -> str:
     """Return how an API value reads: formatted, or its small-cell mark if it is hidden."""
     hidden = payload.get("suppressed" if year == "indicators" else f"{year}_suppressed", [])
+    small = payload.get("below_threshold" if year == "indicators"
+                        else f"{year}_below_threshold", [])
     if indicator.code in hidden:
-        return "< 5" if indicator.unit == "count" else "secret"
+        return "< 5" if indicator.code in small else "secret"
     return format_value(indicator, payload[year][indicator.code])
 
 

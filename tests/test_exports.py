@@ -282,10 +282,11 @@ def test_semicolon_csv_is_for_a_french_excel(client):
 
 
 def test_xlsx_holds_the_api_numbers_with_formats_and_context(client):
-    params = {"level": "province", "code": "141", "cycle": "college", "sex": "F"}
+    # a filtered view whose cards are all shown (tests/test_differencing.py: what hides)
+    params = {"level": "province", "code": "141", "sex": "M"}
     response = client.get("/export/data/kpis.xlsx", query_string=params)
     assert response.mimetype == XLSX_TYPE
-    assert attachment(response) == "province-141_college_filles_2024-2025_indicateurs.xlsx"
+    assert attachment(response) == "province-141_garcons_2024-2025_indicateurs.xlsx"
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Données", "Contexte"]
     data = book["Données"]
@@ -311,7 +312,7 @@ def test_xlsx_holds_the_api_numbers_with_formats_and_context(client):
     context = {row[0]: row[1] for row in book["Contexte"].iter_rows(values_only=True)
                if row[0]}
     assert context["Unité"] == "Casablanca"
-    assert context["Cycle"] == "Collège" and context["Sexe"] == "Filles"
+    assert context["Cycle"] == "Tous les cycles" and context["Sexe"] == "Garçons"
     assert context["Secteur"] == "Public et privé"
     assert context["Année scolaire"] == "2024-2025"
     assert context["Version des données"] == 1
