@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 import pandas as pd
 import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from dashboard import analytics_schema, schema, suppression
 from dashboard.analytics_schema import (

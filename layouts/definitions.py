@@ -50,15 +50,21 @@ def layout() -> html.Div:
                 id="definitions-table",
             ),
             html.P(_(
-                "Secret statistique (loi 09-08) : les chiffres d'un établissement, ou d'une "
-                "partie d'un établissement, ne montrent aucun effectif compris entre 1 et "
-                "{n} élèves. Un tel effectif s'affiche « < {limit} » et tout taux calculé à "
-                "partir de lui (numérateur ou dénominateur) s'affiche « secret ». Quand une "
-                "seule case d'un ensemble dont le total est affiché est masquée (filles et "
-                "garçons, niveaux, résultats de fin d'année, établissements d'une commune), "
-                "la plus petite case suivante est masquée aussi, pour qu'aucune soustraction "
-                "ne la révèle. Les communes et les unités plus larges ne sont jamais "
-                "masquées.", n=max(threshold - 1, 0), limit=threshold,
+                "Secret statistique (loi 09-08) : aucun chiffre affiché, téléchargé ou "
+                "présenté ne montre, ni ne permet de calculer, un effectif d'établissement "
+                "compris entre 1 et {n} élèves. Un tel effectif s'affiche « < {limit} » et "
+                "tout taux calculé à partir de lui s'affiche « secret ». La règle est "
+                "décidée une fois par année scolaire pour tous les chiffres que les écrans "
+                "peuvent montrer : un total et ses parties (une unité et celles qu'elle "
+                "contient, filles et garçons, cycles et niveaux, secteurs, milieux, résultats "
+                "de fin d'année, admis et ajournés) n'ont jamais une seule case masquée ; "
+                "sinon une autre case, même nulle, est masquée aussi. Une commune, une "
+                "province ou "
+                "une région réduite à un seul établissement par un filtre est cet "
+                "établissement et masque ce qu'il masque ; un total peut donc être masqué "
+                "quand un filtre isole peu d'établissements. Aucun filtre, niveau ou "
+                "soustraction entre écrans ne redonne un chiffre masqué.",
+                n=max(threshold - 1, 0), limit=threshold,
             ), id="small-cell-rule") if threshold > 1 else None,
             html.P(_("Année scolaire : l'année de rentrée (2024 désigne 2024-2025). "
                      "Examens : CEP en 6e année primaire, examen régional en 3e année du "

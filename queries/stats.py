@@ -269,7 +269,7 @@ def _suppressed(frame: pd.DataFrame, level: str, filters: Filters, years,
     limit = privacy.threshold()
     keys = pd.DataFrame({
         "level": level,
-        "code": frame["code"] if "code" in frame else None,
+        "code": frame.get("code"),
         "sector": filters.sector, "milieu": filters.milieu,
         "grades": filters.cycle, "sex": filters.sex,
     }, index=frame.index)
