@@ -13,13 +13,18 @@ import io
 import itertools
 
 import pytest
+import sqlalchemy as sa
 
 from dashboard import create_app
 from dashboard.auth.users import add_user
 from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.db import make_engine
+from dashboard.formatting import NO_DATA
+from dashboard.urls import View
+from exports.briefing import briefing_content
 from queries import NATIONAL_SCOPE, privacy, stats
 from queries.filters import Filters
+from queries.scope import Scope
 from tests import differencing
 from tests.conftest import PASSWORD, log_in
 from tests.handmade import make_handmade_database
@@ -42,9 +47,9 @@ def database(tmp_path_factory):
     engine.dispose()
 
 
-def app_for(database, threshold: int):
+def app_for(database, threshold: int, purpose: str = "views"):
     folder, url, _engine = database
-    data = folder / f"threshold-{threshold}"
+    data = folder / f"{purpose}-{threshold}"
     data.mkdir(exist_ok=True)
     app = create_app({
         "PILOTAGE_DATABASE_URL": url,
@@ -146,47 +151,77 @@ def test_the_same_cell_reads_the_same_in_every_view(readings):
         assert all(len(values) == 1 for values in seen.values()), threshold
 
 
-def _csv_rows(client, **params) -> list[dict]:
+def _csv_rows(client, **params) -> dict[str, dict]:
     answer = client.get("/export/data/school-outcomes.csv", query_string=params)
     assert answer.status_code == 200
-    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
-
-
-def test_data_files_with_and_without_a_sex_filter_give_no_hidden_grade_back(apps):
-    app = apps[5]
-    client = app.server.test_client()
-    log_in(client, "national")
-    common = {"level": "school", "code": "10001F", "year": YEAR}
-    files = {sex: _csv_rows(client, **common, **({"sex": sex} if sex != "all" else {}))
-             for sex in ("all", "F", "M")}
-    numeric = [name for name in files["all"][0] if name not in ("grade", "niveau")]
-    by_grade = {sex: {tuple(row.values())[0]: row for row in rows} for sex, rows in files.items()}
-    for grade, girls in by_grade["F"].items():
-        for column in numeric:
-            if girls[column] in ("", "secret") or girls[column].startswith("<"):
-                everyone = by_grade["all"].get(grade, {}).get(column, "")
-                boys = by_grade["M"].get(grade, {}).get(column, "")
-                assert not (_number(everyone) and _number(boys)), (grade, column)
+    rows = csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff")))
+    return {tuple(row.values())[0]: row for row in rows}
 
 
 def _number(text: str) -> bool:
     try:
-        float(text.replace(",", "."))
+        float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
     except ValueError:
         return False
     return True
 
 
-def test_a_hidden_count_shows_no_change_against_last_year(apps):
-    app = apps[5]
-    client = app.server.test_client()
+@pytest.mark.parametrize("threshold", [2, 3, 5])
+def test_data_files_with_and_without_a_sex_filter_give_no_hidden_grade_back(database,
+                                                                           threshold):
+    # a school's outcomes by grade, downloaded for all pupils and for each sex: where one
+    # sex's count is hidden, all pupils minus the other sex must not give it back
+    client = app_for(database, threshold, "files").server.test_client()
     log_in(client, "national")
-    for code in ("10001F", "10002F", "10003F"):
-        data = client.get("/api/v1/indicators", query_string={
-            "level": "school", "code": code, "year": YEAR}).get_json()
-        for name in data["suppressed"]:
-            assert data["indicators"][name] is None
-            assert data.get("change", {}).get(name) is None
+    schools = ["10001F", "10002F", "10003F", "10004F", "10005F", "10006A", "10007A"]
+    assert _file_leaks(client, schools, YEAR) == []
+
+
+def _file_leaks(client, schools: list[str], year: int) -> list[tuple]:
+    """Return each hidden count of one sex that all pupils minus the other sex gives back."""
+    leaks = []
+    for school in schools:
+        common = {"level": "school", "code": school, "year": year}
+        files = {sex: _csv_rows(client, **common, **({"sex": sex} if sex != "all" else {}))
+                 for sex in ("all", "F", "M")}
+        for one, other in (("F", "M"), ("M", "F")):
+            for grade, row in files[one].items():
+                for column, text in list(row.items())[1:]:
+                    if _number(text):
+                        continue
+                    everyone = files["all"].get(grade, {}).get(column, "")
+                    rest = files[other].get(grade, {}).get(column, "0")
+                    if _number(everyone) and _number(rest):
+                        leaks.append((school, grade, column, one, everyone, rest))
+    return leaks
+
+
+def test_no_school_of_the_tiny_database_gives_a_hidden_grade_back_through_files(
+        tiny_app, tiny_engine):
+    # the reported attack: school-outcomes.csv with and without a sex filter (the old
+    # per-view suppression let 115 counts of 165 schools come back this way)
+    client = tiny_app.server.test_client()
+    log_in(client, "national")
+    with tiny_engine.connect() as conn:
+        schools = [row[0] for row in conn.execute(sa.text(
+            "SELECT DISTINCT school_code FROM enrollment WHERE school_year = 2024 ORDER BY 1"))]
+    assert len(schools) > 100
+    assert _file_leaks(client, schools, 2024) == []
+
+
+def test_a_hidden_count_shows_no_change_against_last_year(apps):
+    # this year's value minus its change would give last year's back, and the reverse
+    for threshold, app in apps.items():
+        for level, code in (("school", "10001F"), ("school", "10002F"), ("school", "10003F"),
+                            ("commune", "141.1.3"), ("commune", "141.1.1")):
+            for sex in ("all", "F", "M"):
+                view = View(level, code, Filters(YEAR, sex=sex), "dropout_rate")
+                with app.server.test_request_context():
+                    rows = briefing_content(view, NATIONAL_SCOPE).kpis
+                for row in rows:
+                    if row.raw_value is None or row.raw_previous is None:
+                        assert row.raw_change is None and row.change == NO_DATA, (
+                            threshold, level, code, sex, row.indicator.code, row.change)
 
 
 def test_territories_share_the_pattern_whatever_the_scope(apps):
@@ -194,6 +229,5 @@ def test_territories_share_the_pattern_whatever_the_scope(apps):
     # for its own user as for the national user
     with apps[5].server.app_context():
         national = stats.unit_indicators("school", "10001F", Filters(YEAR), NATIONAL_SCOPE)
-        from queries.scope import Scope
         own = stats.unit_indicators("school", "10001F", Filters(YEAR), Scope("school", "10001F"))
     assert privacy.suppressed_codes(national.iloc[1]) == privacy.suppressed_codes(own.iloc[1])
