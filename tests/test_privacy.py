@@ -1,5 +1,5 @@
-"""Small-cell suppression (law 09-08): which cells of a school are hidden, and that pages,
-callbacks, the API and exports all hide them.
+"""Small-cell suppression (law 09-08): which cells are hidden (a school's, and a territory's
+where the rule requires it), and that pages, callbacks, the API and exports all hide them.
 
 Expected cells are worked out by hand from the handmade database (``tests/handmade.py``),
 whose seven schools have single-digit counts; the apps below differ only by their
@@ -110,25 +110,35 @@ def test_format_cell_shows_the_threshold_or_the_secret_mark():
 def test_schools_of_a_commune_hide_small_counts_and_their_rates(apps):
     with apps[3].server.app_context():
         rows = by_key(stats.children_indicators("commune", ANFA, YEAR, NATIONAL_SCOPE))
+    # Under 3 a school's count of 1 or 2 is primary. No school, nor any unit of whole
+    # schools, has under 3 pupils or averages; such a cell is a part only beside cells like
+    # it, and within a cell its pupils are the total of promoted, repeaters and dropouts,
+    # never the complement while a part is shown: every school keeps its pupils and averages.
     # 10002F: 4 pupils, 2 girls, 2 boys, 0 dropouts, 1 repeater, 3 promoted, REG 2 passed of
-    # 3 (1 failed), 3 averages. Under 3: girls, boys, the repeater, REG passes and failure.
-    # Its 3 promoted are hidden too: beside 0 dropouts, the 1 repeater could be subtracted.
+    # 3 (1 failed), 3 averages. Primary: girls, boys, the repeater, REG passes and failure.
+    # Complements: its 0 dropouts, beside 10001F's 1 in Anfa (a zero is a count too); its 3
+    # promoted, beside 10005F's 2 in region 6's college (10002F + 10005F).
     school = rows["10002F"]
-    assert hidden(school) == {"girls_share", "repetition_rate", "promotion_rate",
-                              "success_rate_REG"}
-    assert school["enrollment"] == 4 and school["dropout_rate"] == 0
-    assert school["mean_score"] == pytest.approx(42.5 / 3)
-    assert math.isnan(school["promoted"]) and math.isnan(school["girls"])
+    assert hidden(school) == {"girls_share", "dropout_rate", "repetition_rate",
+                              "promotion_rate", "success_rate_REG"}
+    assert school["enrollment"] == 4 and school["mean_score"] == pytest.approx(42.5 / 3)
+    assert math.isnan(school["dropouts"]) and math.isnan(school["promoted"])
+    assert math.isnan(school["girls"])
     assert all(math.isnan(school[code]) for code in hidden(school))
-    # 10001F: 6 pupils, 3 girls, 3 boys, 1 dropout, 2 repeaters, 3 promoted, CEP 2 of 4.
-    # Under 3: the dropout, the repeaters, CEP passes and failures. Complements, as the only
-    # other school of Anfa: its 3 girls, 3 boys and 3 promoted (10002F's are hidden).
+    # 10001F: 6 pupils, 3 girls, 3 boys, 1 dropout, 2 repeaters, 3 promoted, 5 averages,
+    # CEP 2 of 4. Primary: the dropout, the repeaters, CEP passes and failures. Complements:
+    # its 3 girls beside 10002F's 2 in Anfa's girls, then its 3 boys (the school's 6 are
+    # shown); its 3 promoted and its 4 CEP candidates beside 10004F's 2 in region 6's
+    # primaire (10001F + 10004F).
     school = rows["10001F"]
     assert hidden(school) == {"girls_share", "dropout_rate", "repetition_rate",
                               "promotion_rate", "success_rate_CEP"}
     assert school["enrollment"] == 6 and school["mean_score"] == pytest.approx(60.5 / 5)
-    assert school["cep_candidates"] == 4 and math.isnan(school["cep_passed"])
-    assert not privacy.is_suppressed(school, "success_rate_REG")  # no data, not a secret
+    assert math.isnan(school["cep_candidates"]) and math.isnan(school["cep_passed"])
+    assert math.isnan(school["girls"]) and math.isnan(school["promoted"])
+    # 10001F has no REG candidates; that zero is hidden too, as the complement of
+    # 10002F's 3 (hidden above) in Anfa's 3.
+    assert math.isnan(school["reg_candidates"])
 
 
 def test_a_school_page_hides_what_its_commune_list_hides(apps):
@@ -171,7 +181,10 @@ def test_grades_of_a_school_with_a_complementary_grade(apps):
                                       "repetition_rate", "promotion_rate", "success_rate_CEP",
                                       "mean_score"}
     assert not privacy.is_small(grades["6AEP"])
-    assert math.isnan(grades["6AEP"]["enrolled"]) and grades["6AEP"]["cep_candidates"] == 4
+    assert math.isnan(grades["6AEP"]["enrolled"])
+    # Its 4 CEP candidates too: region 6's 6AEP is 10001F's 6AEP and 10004F's, whose 2
+    # candidates are primary (and the school's 4 are hidden, 5AEP's 0 shown).
+    assert math.isnan(grades["6AEP"]["cep_candidates"])
 
 
 def test_sexes_of_a_school_with_a_complementary_mean_score(apps):
@@ -180,14 +193,14 @@ def test_sexes_of_a_school_with_a_complementary_mean_score(apps):
     # F: P01, P03, P05: 3 pupils, 0 dropouts, 1 repeater, 2 promoted, 3 averages, CEP 1 of 2.
     # M: P02, P04, P06: 3 pupils, 1 dropout, 1 repeater, 1 promoted, 2 averages, CEP 1 of 2.
     girls, boys = sexes["F"], sexes["M"]
-    assert girls["enrollment"] == boys["enrollment"] == 3
-    assert girls["dropout_rate"] == 0
-    # The school's girls and outcomes are hidden (previous test), so are their parts; the
-    # girls' 3 averages hide as the complement of the boys' 2.
-    assert hidden(girls) == {"girls_share", "repetition_rate", "promotion_rate",
-                             "success_rate_CEP", "mean_score"}
-    assert hidden(boys) == {"girls_share", "dropout_rate", "repetition_rate",
-                            "promotion_rate", "success_rate_CEP", "mean_score"}
+    # Neither half is under 3, but Anfa's girls are 10001F's 3 and 10002F's 2 (primary),
+    # its boys likewise: both halves are hidden as complements, so every rate with them.
+    assert math.isnan(girls["enrolled"]) and math.isnan(boys["enrolled"])
+    assert not privacy.is_small(girls) and not privacy.is_small(boys)
+    # The girls' 3 averages hide as the complement of the boys' 2 (the school's 5 shown).
+    assert math.isnan(girls["average_count"]) and math.isnan(boys["average_count"])
+    everything = set(indicators.CODES) - {"success_rate_REG", "success_rate_BAC"}
+    assert hidden(girls) == hidden(boys) == everything
 
 
 def test_grade_by_sex_hides_complementary_cells(apps):
@@ -201,25 +214,72 @@ def test_grade_by_sex_hides_complementary_cells(apps):
     assert not privacy.is_small(cells["6AEP", "F"]) and not privacy.is_small(cells["6AEP", "M"])
 
 
-def test_territorial_units_are_never_suppressed(apps):
-    views = [("national", "MA"), ("region", "6"), ("province", "141"), ("commune", ANFA)]
+def test_territorial_units_are_suppressed_only_as_the_rule_requires(apps):
     frames = {}
     for threshold in (0, 5):
         with apps[threshold].server.app_context():
-            frames[threshold] = [
-                *(stats.unit_indicators(level, code, YEAR, NATIONAL_SCOPE)
-                  for level, code in views),
-                *(stats.breakdown(level, code, YEAR, NATIONAL_SCOPE, "grade")
-                  for level, code in views),
-                stats.children_indicators("province", "141", YEAR, NATIONAL_SCOPE),
-                stats.grade_by_sex("commune", ANFA, YEAR, NATIONAL_SCOPE),
-            ]
-    for shown, checked in zip(frames[0], frames[5], strict=True):
-        assert not any(hidden(row) for _, row in checked.iterrows())
-        codes = list(indicators.CODES)
-        assert checked[codes].equals(shown[codes])
-    anfa = frames[5][3].iloc[1]
-    assert anfa["enrollment"] == 10 and anfa["dropout_rate"] == pytest.approx(1 / 10)
+            frames[threshold] = {
+                "cards": [stats.unit_indicators(level, code, YEAR, NATIONAL_SCOPE)
+                          for level, code in (("national", "MA"), ("region", "6"),
+                                              ("province", "141"))],
+                "regions": stats.children_indicators("national", "MA", YEAR, NATIONAL_SCOPE),
+                "maarif": stats.unit_indicators("commune", "141.1.3", YEAR, NATIONAL_SCOPE),
+                "10003F": stats.unit_indicators("school", "10003F", YEAR, NATIONAL_SCOPE),
+                "communes": by_key(stats.children_indicators("province", "141", YEAR,
+                                                             NATIONAL_SCOPE)),
+                "grades": by_key(stats.breakdown("national", "MA", YEAR, NATIONAL_SCOPE,
+                                                 "grade"), "grade"),
+                "5AEP": by_key(stats.breakdown("school", "10001F", YEAR, NATIONAL_SCOPE,
+                                               "grade"), "grade")["5AEP"],
+            }
+    shown, checked = frames[0], frames[5]
+    codes = list(indicators.CODES)
+    # Under 5: the nation is only ever a total, and a total is never the complement while a
+    # part is shown. Region 6 is a part only beside region 1 (the nation's regions), province
+    # 141 only beside Mniaa (region 6) and region 1 (the nation's urbain). In 2024 their
+    # schools' small counts are hidden in pairs below them: Mniaa's 10005F (4 pupils) with
+    # 10004F, region 1's 10006A and 10007A both under 5, province 141's 10002F with 10001F
+    # (Anfa) and 10003F (the nation's qualifiant, with 10007A), so Anfa with El Maarif; the
+    # same holds for every count and for each sex. In 2023 province 141 is region 6, a part
+    # only beside region 1, and neither is a school's cell. So their cards and the nation's
+    # regions show every number, as without suppression.
+    for before, after in (*zip(shown["cards"], checked["cards"], strict=True),
+                          (shown["regions"], checked["regions"])):
+        assert not any(hidden(row) for _, row in after.iterrows())
+        assert after[codes].equals(before[codes])
+    assert len(checked["regions"]) == 2
+    # El Maarif's only school is 10003F: the same rows, one cell, hidden alike each year.
+    # In 2024 its 5 pupils are the complement of 10007A's 4 (the nation's qualifiant is
+    # 10003F + 10007A); its dropout, repeater, 3 promoted, 4 averages, 3 girls and BAC
+    # counts are under 5.
+    maarif, school = checked["maarif"], checked["10003F"]
+    assert [hidden(row) for _, row in maarif.iterrows()] == [
+        hidden(row) for _, row in school.iterrows()]
+    assert hidden(maarif.iloc[1]) == {"enrollment", "girls_share", "dropout_rate",
+                                      "repetition_rate", "promotion_rate", "success_rate_BAC",
+                                      "mean_score"}
+    assert hidden(checked["communes"]["141.1.3"]) == hidden(maarif.iloc[1])
+    # Anfa is province 141 (shown) minus El Maarif: every count of Anfa is hidden as El
+    # Maarif's complement (its BAC counts are zeros: no rate to hide).
+    anfa = checked["communes"][ANFA]
+    assert hidden(anfa) == set(codes) - {"success_rate_BAC"}
+    assert math.isnan(anfa["bac_candidates"])  # its zero too: El Maarif's 3 are hidden
+    assert math.isnan(anfa["enrolled"]) and not privacy.is_small(anfa)  # 10 pupils
+    # The nation's 5AEP is 10001F's (2 pupils), hidden alike; its 6AEP (9 pupils of three
+    # schools) is a part only of its primaire, where 1AEP, 3AEP, 4AEP and 5AEP (one school's
+    # grade each, 1 or 2 pupils) are already hidden: shown.
+    grades = checked["grades"]
+    assert hidden(grades["5AEP"]) == hidden(checked["5AEP"]) and hidden(grades["5AEP"])
+    assert privacy.is_small(grades["5AEP"])
+    assert all(privacy.is_suppressed(grades[g], "enrollment")
+               for g in ("1AEP", "3AEP", "4AEP", "5AEP", "1AC", "2AC"))
+    assert grades["6AEP"]["enrollment"] == 9
+    assert not privacy.is_suppressed(grades["6AEP"], "enrollment")
+    # without suppression nothing of these is hidden
+    assert not any(hidden(row) for frame in (shown["maarif"], shown["10003F"])
+                   for _, row in frame.iterrows())
+    assert not any(hidden(row) for row in (*shown["communes"].values(),
+                                           *shown["grades"].values()))
 
 
 def test_threshold_zero_disables_suppression(apps):
@@ -247,8 +307,17 @@ def test_api_gives_null_and_lists_what_it_hides(apps):
     assert data["suppressed"] == expected
     assert all(data["indicators"][code] is None for code in indicators.CODES)
     assert data["previous_year_suppressed"] == expected  # 3 pupils, 2 REG candidates
+    # Anfa (10 pupils) is province 141 (15, shown) minus El Maarif, which is 10003F (5,
+    # hidden beside 10007A's 4 in the nation's qualifiant): hidden as its complement. In
+    # 2023 10003F's 4 pupils are primary, and Anfa's 8 are hidden beside them likewise.
     commune = client.get(f"/api/v1/indicators?level=commune&code={ANFA}&year=2024").get_json()
-    assert commune["suppressed"] == [] and commune["indicators"]["enrollment"] == 10
+    assert commune["suppressed"] == [c for c in indicators.CODES if c != "success_rate_BAC"]
+    assert commune["indicators"]["enrollment"] is None
+    assert commune["below_threshold"] == []  # 10 pupils: secret, not "< 5"
+    assert "enrollment" in commune["previous_year_suppressed"]
+    assert commune["previous_year"]["enrollment"] is None
+    province = client.get("/api/v1/indicators?level=province&code=141&year=2024").get_json()
+    assert province["suppressed"] == [] and province["indicators"]["enrollment"] == 15
     children = client.get(f"/api/v1/children?level=commune&code={ANFA}&year=2024").get_json()
     listed = {c["unit"]["code"]: c for c in children["children"]}
     assert listed["10002F"]["suppressed"] == expected
@@ -256,6 +325,8 @@ def test_api_gives_null_and_lists_what_it_hides(apps):
     assert "enrollment" in listed["10001F"]["suppressed"]
     regions = client.get("/api/v1/children?level=national&year=2024").get_json()["children"]
     assert all(region["suppressed"] == [] for region in regions)
+    assert {r["unit"]["code"]: r["indicators"]["enrollment"] for r in regions
+            if r["indicators"]["enrollment"]} == {"1": 8, "6": 24}
 
 
 def test_api_csv_leaves_hidden_cells_empty_and_names_them(apps):
@@ -301,25 +372,60 @@ def test_ranking_rows_of_a_commune_keep_hidden_values_empty(apps):
         assert row["enrollment"] is None and row["rank"] is None
     assert small["value_mark"] == small["enrollment_mark"] == "< 5"
     assert other["value_mark"] == other["enrollment_mark"] == "secret"
-    assert pinned[0]["enrollment"] == 10  # Anfa itself
+    # Anfa itself: province 141's 15 minus El Maarif's 5 (hidden), so hidden; 10 pupils.
+    anfa, morocco = pinned
+    assert anfa["value"] is None and anfa["enrollment"] is None
+    assert anfa["value_mark"] == anfa["enrollment_mark"] == "secret"
+    assert morocco["enrollment"] == 32 and "enrollment_mark" not in morocco
     value = next(c for c in columns if c["field"] == "value")
     assert "frMarked" in value["valueFormatter"]["function"]
     with request_as(apps[3]):
-        rows, _columns, _pinned = call(unit.update_ranking, view("commune", ANFA),
+        rows, _columns, pinned = call(unit.update_ranking, view("commune", ANFA),
+                                      {"level": "commune", "code": ANFA})
+    # Dropouts under 3: 10001F's 1 is primary, and 10002F's 0 is its complement in Anfa (a
+    # zero is a count too), so neither school is ranked; their pupils (6 and 4) are shown.
+    # Anfa's 1 dropout is province 141's 2 minus El Maarif's 1 (primary): hidden too.
+    by_code = {row["code"]: row for row in rows}
+    for row in by_code.values():
+        assert row["suppressed"] and row["value"] is None and row["rank"] is None
+        assert row["value_mark"] == "secret"
+    assert by_code["10001F"]["enrollment"] == 6 and by_code["10002F"]["enrollment"] == 4
+    assert pinned[0]["value"] is None and pinned[0]["value_mark"] == "secret"
+    assert pinned[0]["enrollment"] == 10
+    # Averages under 3: none (10001F has 5, 10002F 3, and no whole school has fewer), so the
+    # mean scores are shown and ranked: 42.5 / 3 before 60.5 / 5.
+    with request_as(apps[3]):
+        rows, _columns, _pinned = call(unit.update_ranking,
+                                       view("commune", ANFA, indicator="mean_score"),
                                        {"level": "commune", "code": ANFA})
     by_code = {row["code"]: row for row in rows}
-    assert by_code["10002F"]["value"] == 0 and by_code["10002F"]["rank"] == 1
-    assert by_code["10001F"]["suppressed"] and by_code["10001F"]["enrollment"] == 6
+    assert by_code["10002F"]["value"] == pytest.approx(42.5 / 3)
+    assert by_code["10002F"]["rank"] == 1 and by_code["10001F"]["rank"] == 2
+    assert not by_code["10002F"]["suppressed"] and not by_code["10001F"]["suppressed"]
 
 
 def test_map_points_of_hidden_values_have_no_colour(apps):
+    def points(indicator, level="commune", code=ANFA):
+        figure = call(maps.update_map, view(level, code, indicator=indicator),
+                      {"level": level, "code": code})
+        (found,) = [trace for trace in figure.data if trace.type == "scattergeo"]
+        return found
+
     with request_as(apps[3]):
-        figure = call(maps.update_map, view("commune", ANFA), {"level": "commune", "code": ANFA})
-    (points,) = [trace for trace in figure.data if trace.type == "scattergeo"]
-    colours = dict(zip(points.customdata, points.marker.color, strict=True))
-    texts = dict(zip(points.customdata, points.text, strict=True))
-    assert colours["10001F"] == figures.SECRET_POINT and texts["10001F"].endswith("secret")
-    assert colours["10002F"] != figures.SECRET_POINT and texts["10002F"].endswith("0,0\u00a0%")
+        # dropouts under 3: 10001F's 1, and 10002F's 0 as its complement (see the ranking)
+        secret = points("dropout_rate")
+        scored = points("mean_score")  # both schools' averages shown
+        plain = points("dropout_rate", "province", "141")  # schools drawn without values
+    texts = dict(zip(secret.customdata, secret.text, strict=True))
+    assert texts["10001F"].endswith("secret") and texts["10002F"].endswith("secret")
+    # no point takes a colour of the scale: they are drawn as points without values
+    assert secret.marker.color == plain.marker.color
+    assert isinstance(secret.marker.color, str)
+    colours = dict(zip(scored.customdata, scored.marker.color, strict=True))
+    texts = dict(zip(scored.customdata, scored.text, strict=True))
+    assert figures.SECRET_POINT not in colours.values()
+    assert colours["10001F"] != colours["10002F"]
+    assert not any(text.endswith("secret") for text in texts.values())
 
 
 def test_school_charts_do_not_draw_hidden_bars(apps):
@@ -360,8 +466,13 @@ def test_export_csv_and_xlsx_carry_no_hidden_number(apps):
     for row in schools.values():
         assert row["Effectif scolarisé"] == row["Effectif"] == row["Rang"] == ""
         assert row["Secret statistique"] == "Effectif scolarisé, Effectif"
+    # Anfa's 10 pupils are province 141's 15 minus El Maarif's 5 (hidden): hidden too; the
+    # nation's 32 are shown.
     total = next(row for row in rows if row["Nom"] == "Ensemble : Anfa")
-    assert total["Effectif"] == "10" and total["Secret statistique"] == ""
+    assert total["Effectif scolarisé"] == total["Effectif"] == ""
+    morocco = next(row for row in rows if row["Nom"] == "Maroc (référence)")
+    assert morocco["Effectif"] == "32"
+    assert "10" not in [row["Effectif"] for row in rows]
 
     book = load_workbook(io.BytesIO(client.get(f"/export/data/ranking.xlsx?{params}").data))
     sheet = book["Données"]
@@ -371,13 +482,13 @@ def test_export_csv_and_xlsx_carry_no_hidden_number(apps):
         if row["Code"] in ("10001F", "10002F"):
             assert row["Effectif scolarisé"] is None and row["Effectif"] is None
             assert row["Secret statistique"] == "Effectif scolarisé, Effectif"
+        if row["Nom"] == "Ensemble : Anfa":
+            assert row["Effectif scolarisé"] is None and row["Effectif"] is None
 
     kpis = read_csv(client.get("/export/data/kpis.csv?level=school&code=10002F&year=2024").data)
+    assert all(row["2024-2025"] == row["2023-2024"] == "" for row in kpis)
     for row in kpis:
-        if row["Code"] in ("success_rate_CEP", "success_rate_BAC"):  # no data, not secret
-            assert row["Secret statistique"] == ""
-        else:
-            assert row["2024-2025"] == row["2023-2024"] == ""
+        if row["Code"] not in ("success_rate_CEP", "success_rate_BAC"):  # no candidates: no rate
             assert row["Secret statistique"] == "2024-2025, 2023-2024"
     pupils = read_csv(client.get(
         "/export/data/school-enrollment.csv?level=school&code=10001F&year=2024").data)
@@ -385,11 +496,24 @@ def test_export_csv_and_xlsx_carry_no_hidden_number(apps):
         ("5AEP", "", "", "Filles, Garçons"), ("6AEP", "", "", "Filles, Garçons")]
 
 
-def test_territorial_exports_have_no_secret_column(apps):
+def test_territorial_exports_carry_no_hidden_number(apps):
     client = client_of(apps[5])
-    rows = read_csv(client.get("/export/data/ranking.csv?level=province&code=141&year=2024").data)
+    # Province 141's communes under 5: El Maarif is 10003F (5 pupils, hidden beside
+    # 10007A's 4 in the nation's qualifiant), Anfa the province's 15 minus them: both
+    # hidden; the province's own 15 shown.
+    rows = read_csv(client.get(
+        "/export/data/ranking.csv?level=province&code=141&year=2024&indicator=enrollment").data)
+    by_code = {row["Code"]: row for row in rows}
+    for code in (ANFA, "141.1.3"):
+        assert by_code[code]["Effectif"] == by_code[code]["Effectif scolarisé"] == ""
+        assert by_code[code]["Rang"] == ""
+    assert by_code["141"]["Effectif"] == "15"
+    assert not {"10", "5"} & {row["Effectif"] for row in rows}
+    # The nation's regions hide nothing (see the territorial units above): no secret column.
+    rows = read_csv(client.get("/export/data/ranking.csv?level=national&year=2024").data)
     assert "Secret statistique" not in rows[0]
-    assert {row["Code"]: row["Effectif"] for row in rows}["141.1.1"] == "10"
+    assert {row["Code"]: row["Effectif"] for row in rows if row["Code"] in ("1", "6")} == {
+        "1": "8", "6": "24"}
 
 
 def test_no_pupil_identity_leaves_the_server(tiny_app, client, tiny_engine):
