@@ -79,8 +79,8 @@ ACCOUNTS = (
 
 
 def make_app(url: str, data_dir: Path, backend: Backend,
-             accounts: tuple[tuple[str, str, str], ...] = ACCOUNTS):
-    """Create an app on ``url`` with its own state database and ``accounts``."""
+             accounts: tuple[tuple[str, str, str], ...] = ACCOUNTS, **settings: str):
+    """Create an app on ``url`` with its own state database, ``accounts`` and settings."""
     from dashboard.auth.users import add_user
     from dashboard.auth.web import STATE_ENGINE_KEY
 
@@ -90,6 +90,7 @@ def make_app(url: str, data_dir: Path, backend: Backend,
         "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data_dir / 'state.sqlite'}",
         "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
         **backend.app_settings(),
+        **settings,
     })
     state = app.server.extensions[STATE_ENGINE_KEY]
     for username, role, scope in accounts:

@@ -32,6 +32,10 @@ ALL = "all"
 UNKNOWNS = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
             "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
             "bac_candidates", "bac_passed")
+#: Counts linked by an equation, solved together; the others each on their own.
+SYSTEMS = (("enrolled", "dropouts", "repeaters", "promoted"), ("average_count",),
+           ("cep_candidates",), ("cep_passed",), ("reg_candidates",), ("reg_passed",),
+           ("bac_candidates",), ("bac_passed",))
 #: Columns of a view's frame that show a count, and the count they show.
 SHOWN = {name: name for name in UNKNOWNS} | {"girls": "enrolled"}
 LEVEL_COLUMN = {"school": "school_code", "commune": "commune_code",
@@ -210,7 +214,6 @@ class Attack:
 def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
     """Solve the shown counts of ``year`` for its hidden ones."""
     width = len(cells)
-    position = {name: i for i, name in enumerate(UNKNOWNS)}
     shown_rows, hidden_rows, wrong = {}, {}, []
     masks: dict[tuple, np.ndarray] = {}
     for reading in readings:
@@ -230,29 +233,32 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
             if truth != reading.value:
                 wrong.append((reading.selector, reading.unknown, reading.value, truth))
         shown_rows[key] = mask
-    # the system: one unknown per finest cell and count
-    equations = []
-    for (_selector, unknown), mask in shown_rows.items():
-        row = np.zeros(width * len(UNKNOWNS))
-        row[position[unknown] * width + np.flatnonzero(mask)] = 1
-        equations.append(row)
-    decided = np.flatnonzero(cells["undecided"].to_numpy() == 0)
-    for cell in decided:  # every pupil promoted, repeating or dropping out
-        row = np.zeros(width * len(UNKNOWNS))
-        row[position["enrolled"] * width + cell] = 1
-        for part in ("dropouts", "repeaters", "promoted"):
-            row[position[part] * width + cell] = -1
-        equations.append(row)
-    basis = _row_space(np.array(equations)) if equations else np.zeros((0, width * len(UNKNOWNS)))
     recovered = []
-    for (selector, unknown), mask in hidden_rows.items():
-        if (selector, unknown) in shown_rows:
-            continue  # the same count shown by another view is not hidden
-        target = np.zeros(width * len(UNKNOWNS))
-        target[position[unknown] * width + np.flatnonzero(mask)] = 1
-        residual = target - basis.T @ (basis @ target)
-        if np.abs(residual).max() < 1e-6:
-            recovered.append((selector, unknown, float(cells.loc[mask, unknown].sum())))
+    for group in SYSTEMS:  # counts no equation links are solved apart
+        position = {name: i for i, name in enumerate(group)}
+        size = width * len(group)
+        equations = []
+        for (_selector, unknown), mask in shown_rows.items():
+            if unknown in position:
+                row = np.zeros(size)
+                row[position[unknown] * width + np.flatnonzero(mask)] = 1
+                equations.append(row)
+        if "enrolled" in position:  # every pupil of a finished year promoted, repeating or out
+            for cell in np.flatnonzero(cells["undecided"].to_numpy() == 0):
+                row = np.zeros(size)
+                row[position["enrolled"] * width + cell] = 1
+                for part in ("dropouts", "repeaters", "promoted"):
+                    row[position[part] * width + cell] = -1
+                equations.append(row)
+        basis = _row_space(np.array(equations)) if equations else np.zeros((0, size))
+        for (selector, unknown), mask in hidden_rows.items():
+            if unknown not in position or (selector, unknown) in shown_rows:
+                continue  # the same count shown by another view is not hidden
+            target = np.zeros(size)
+            target[position[unknown] * width + np.flatnonzero(mask)] = 1
+            residual = target - basis.T @ (basis @ target)
+            if np.abs(residual).max() < 1e-6:
+                recovered.append((selector, unknown, float(cells.loc[mask, unknown].sum())))
     hidden = sum(1 for key in hidden_rows if key not in shown_rows)
     return Attack(hidden, recovered, wrong)
 

@@ -15,9 +15,6 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from dashboard import create_app
-from dashboard.auth.users import add_user
-from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.db import make_engine
 from dashboard.formatting import NO_DATA
 from dashboard.urls import View
@@ -26,7 +23,8 @@ from queries import NATIONAL_SCOPE, privacy, stats
 from queries.filters import Filters
 from queries.scope import Scope
 from tests import differencing
-from tests.conftest import PASSWORD, log_in
+from tests.backends import DUCKDB, Backend
+from tests.conftest import log_in, make_app
 from tests.handmade import make_handmade_database
 
 YEAR = 2024
@@ -48,18 +46,12 @@ def database(tmp_path_factory):
 
 
 def app_for(database, threshold: int, purpose: str = "views"):
+    """An app on the database under ``threshold``, with one national user."""
     folder, url, _engine = database
     data = folder / f"{purpose}-{threshold}"
     data.mkdir(exist_ok=True)
-    app = create_app({
-        "PILOTAGE_DATABASE_URL": url,
-        "PILOTAGE_DATA_DIR": str(data),
-        "PILOTAGE_STATE_DATABASE_URL": f"sqlite:///{data / 'state.sqlite'}",
-        "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute",
-        "PILOTAGE_SMALL_CELL_THRESHOLD": str(threshold),
-    })
-    add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
-    return app
+    return make_app(url, data, Backend(DUCKDB), (("national", "national", "MA"),),
+                    PILOTAGE_SMALL_CELL_THRESHOLD=str(threshold))
 
 
 @pytest.fixture(scope="module")
