@@ -17,7 +17,9 @@ parts) gives back a hidden count:
   dropouts, an exam's candidates and their passes and failures. A relation with exactly
   one hidden member would give it back by subtraction, so another member is hidden: the
   smallest non-zero part, else a zero part (a zero is a count too), else the total.
-  Repeated until no relation has exactly one.
+  Repeated until no relation has exactly one. A zero everyone can tell (the exam counts
+  of a cell without the grade that sits the exam, known from the schools' cycles)
+  protects nothing and is never picked.
 
 The functions here are pure: ``build`` stores the pattern, queries look it up.
 """
@@ -46,6 +48,9 @@ ROW_COLUMNS = ("school_code", "commune_code", "province_code", "region_code", "s
                "average_count", *(f"{e.lower()}_{p}" for e in EXAMS for p in ("candidates",
                                                                               "passed")))
 _ANCESTORS = ("commune_code", "province_code", "region_code")
+#: The grade whose pupils sit each exam: a cell without it has no candidates, as
+#: everyone can tell from the schools' cycles, so its zero protects nothing.
+EXAM_GRADE = {"CEP": "6AEP", "REG": "3AC", "BAC": "2BAC"}
 _UNIT_COLUMN = {"school": "school_code", "commune": "commune_code",
                 "province": "province_code", "region": "region_code", "national": None}
 _PARENT = dict(zip(LEVELS[:-1], LEVELS[1:], strict=True))
@@ -74,6 +79,7 @@ def decide(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     same = frame.groupby(["tag_lo", "tag_hi", "rows"], sort=False).ngroup().to_numpy()
     first = pd.Series(np.arange(len(frame))).groupby(same).first().to_numpy()
     values = frame[list(MEASURES)].to_numpy(float)[first]
+    values[_structural(frame)[first]] = np.inf  # never picked as a complement
     of_school = np.zeros(len(first), bool)
     np.logical_or.at(of_school, same, (frame["level"] == "school").to_numpy())
     hidden = of_school[:, None] & (values > 0) & (values < limit)
@@ -87,6 +93,18 @@ def decide(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     result = frame.iloc[wanted][list(KEY)].reset_index(drop=True)
     flags = pd.DataFrame(hidden[same[wanted]], columns=list(MEASURES))
     return pd.concat([result, flags], axis=1)
+
+
+def _structural(frame: pd.DataFrame) -> np.ndarray:
+    """Return which counts of each cell are known to be zero: an exam's counts in a cell
+    without the grade that sits it."""
+    known = np.zeros((len(frame), len(MEASURES)), dtype=bool)
+    for exam in EXAMS:
+        prefix = exam.lower()
+        absent = (frame[f"{prefix}_rows"] == 0).to_numpy()
+        for part in ("candidates", "passed", "failed"):
+            known[:, MEASURES.index(f"{prefix}_{part}")] = absent
+    return known
 
 
 # --- the cells ------------------------------------------------------------------------------
@@ -108,8 +126,10 @@ def cells(rows: pd.DataFrame) -> pd.DataFrame:
     rows["tag_lo"] = (tag & np.uint64(0xFFFFFFFF)).astype(np.int64)
     rows["tag_hi"] = (tag >> np.uint64(32)).astype(np.int64)
     rows["rows"] = 1
+    for exam, grade in EXAM_GRADE.items():
+        rows[f"{exam.lower()}_rows"] = (rows["grade"] == grade).astype(np.int64)
     rows["cycle"] = rows["grade"].map({g: c for c, gs in GRADES_BY_CYCLE.items() for g in gs})
-    sums = [*MEASURES, "tag_lo", "tag_hi", "rows"]
+    sums = [*MEASURES, "tag_lo", "tag_hi", "rows", *(f"{e.lower()}_rows" for e in EXAMS)]
     frames = [_level_cells(rows, "school", sums)]
     # territorial cells from one pass by commune, sector, milieu, grade and sex
     fine = rows.groupby([*_ANCESTORS, "sector", "milieu", "cycle", "grade", "sex"],

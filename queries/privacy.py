@@ -99,7 +99,9 @@ def suppress(frame: pd.DataFrame, hidden: pd.DataFrame, limit: int) -> pd.DataFr
     replaced, flags = {}, {}
     for code, read in INDICATOR_CELLS.items():
         value = frame[code].to_numpy(float)
-        mask = np.logical_or.reduce([cells[c] for c in read]) & ~np.isnan(value)
+        # a rate without a value is hidden too when a count it reads is: "no data" would
+        # tell that the hidden count is zero
+        mask = np.logical_or.reduce([cells[c] for c in read])
         flags[flag(code)] = mask
         replaced[code] = np.where(mask, np.nan, value)
     enrolled = pd.to_numeric(frame["enrolled"]).to_numpy(float)

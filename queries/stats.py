@@ -275,4 +275,7 @@ def _suppressed(frame: pd.DataFrame, level: str, filters: Filters, years,
     }, index=frame.index)
     for key, column in split.items():
         keys[key] = frame[column]
-    return privacy.suppress(frame, privacy.hidden_counts(keys, years, limit), limit)
+    frame = privacy.suppress(frame, privacy.hidden_counts(keys, years, limit), limit)
+    if filters.sex != ALL:  # the girls' share has no meaning under a sex filter, no secret
+        frame[privacy.flag("girls_share")] = False
+    return frame

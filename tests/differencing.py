@@ -36,6 +36,14 @@ UNKNOWNS = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
 SYSTEMS = (("enrolled", "dropouts", "repeaters", "promoted"), ("average_count",),
            ("cep_candidates",), ("cep_passed",), ("reg_candidates",), ("reg_passed",),
            ("bac_candidates",), ("bac_passed",))
+#: Rates and the count they divide by.
+NO_DATA_TELLS = {"girls_share": "enrolled", "dropout_rate": "enrolled",
+                 "repetition_rate": "enrolled", "promotion_rate": "enrolled",
+                 "success_rate_CEP": "cep_candidates", "success_rate_REG": "reg_candidates",
+                 "success_rate_BAC": "bac_candidates", "mean_score": "average_count"}
+#: The grade whose pupils sit each exam: other grades have no candidates, as anyone can
+#: tell from the schools' cycles.
+EXAM_GRADE = {"cep": "6AEP", "reg": "3AC", "bac": "2BAC"}
 #: Columns of a view's frame that show a count, and the count they show.
 SHOWN = {name: name for name in UNKNOWNS} | {"girls": "enrolled"}
 LEVEL_COLUMN = {"school": "school_code", "commune": "commune_code",
@@ -143,6 +151,12 @@ def _readings(frame: pd.DataFrame, year_of, selector_of) -> list[Reading]:
             value = row[column]
             found.append(Reading(year, selector, unknown,
                                  None if pd.isna(value) else float(value)))
+        # a rate shown as "no data" (not as a secret) tells that its denominator is zero
+        for code, denominator in NO_DATA_TELLS.items():
+            if code == "girls_share" and base[5] != ALL:
+                continue  # meaningless under a sex filter, whatever the counts
+            if code in row and pd.isna(row[code]) and not bool(row.get(f"{code}_suppressed")):
+                found.append(Reading(year, base, denominator, 0.0))
     return found
 
 
@@ -243,6 +257,13 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
                 row = np.zeros(size)
                 row[position[unknown] * width + np.flatnonzero(mask)] = 1
                 equations.append(row)
+        for unknown in group:  # no candidates outside the grade that sits the exam
+            exam = unknown.split("_")[0]
+            if exam in EXAM_GRADE:
+                for cell in np.flatnonzero(cells["grade"].to_numpy() != EXAM_GRADE[exam]):
+                    row = np.zeros(size)
+                    row[position[unknown] * width + cell] = 1
+                    equations.append(row)
         if "enrolled" in position:  # every pupil of a finished year promoted, repeating or out
             for cell in np.flatnonzero(cells["undecided"].to_numpy() == 0):
                 row = np.zeros(size)

@@ -123,6 +123,9 @@ def test_schools_of_a_commune_hide_small_counts_and_their_rates(apps):
                               "promotion_rate", "success_rate_REG"}
     assert school["enrollment"] == 4 and school["mean_score"] == pytest.approx(42.5 / 3)
     assert math.isnan(school["dropouts"]) and math.isnan(school["promoted"])
+    # a collège has no CEP candidates, as its cycle tells: a zero everyone knows is shown
+    assert school["cep_candidates"] == 0 and not privacy.is_suppressed(school,
+                                                                         "success_rate_CEP")
     assert math.isnan(school["girls"])
     assert all(math.isnan(school[code]) for code in hidden(school))
     # 10001F: 6 pupils, 3 girls, 3 boys, 1 dropout, 2 repeaters, 3 promoted, 5 averages,
@@ -136,9 +139,14 @@ def test_schools_of_a_commune_hide_small_counts_and_their_rates(apps):
     assert school["enrollment"] == 6 and school["mean_score"] == pytest.approx(60.5 / 5)
     assert math.isnan(school["cep_candidates"]) and math.isnan(school["cep_passed"])
     assert math.isnan(school["girls"]) and math.isnan(school["promoted"])
-    # 10001F has no REG candidates; that zero is hidden too, as the complement of
-    # 10002F's 3 (hidden above) in Anfa's 3.
-    assert math.isnan(school["reg_candidates"])
+    # 10001F is a primary school: its zero REG candidates are known from its cycle, so they
+    # protect nothing and are never a complement; it reads "no data", not a secret. Anfa's 3
+    # REG candidates are then 10002F's (hidden above): the commune's total is hidden instead.
+    assert school["reg_candidates"] == 0
+    assert not privacy.is_suppressed(school, "success_rate_REG")
+    with apps[3].server.app_context():
+        anfa = stats.unit_indicators("commune", ANFA, YEAR, NATIONAL_SCOPE).iloc[1]
+    assert math.isnan(anfa["reg_candidates"]) and privacy.is_suppressed(anfa, "success_rate_REG")
 
 
 def test_a_school_page_hides_what_its_commune_list_hides(apps):
@@ -242,11 +250,28 @@ def test_territorial_units_are_suppressed_only_as_the_rule_requires(apps):
     # (Anfa) and 10003F (the nation's qualifiant, with 10007A), so Anfa with El Maarif; the
     # same holds for every count and for each sex. In 2023 province 141 is region 6, a part
     # only beside region 1, and neither is a school's cell. So their cards and the nation's
-    # regions show every number, as without suppression.
-    for before, after in (*zip(shown["cards"], checked["cards"], strict=True),
-                          (shown["regions"], checked["regions"])):
-        assert not any(hidden(row) for _, row in after.iterrows())
-        assert after[codes].equals(before[codes])
+    # regions show their pupils, outcomes and averages as without suppression.
+    # An exam is sat in one grade (CEP in 6AEP, REG in 3AC, BAC in 2BAC), so a unit whose
+    # only school of that cycle is small shows that school's exam: the zeros of the other
+    # schools are known from their cycles and protect nothing. Rows: 2023, then 2024.
+    # - the nation: in 2023 10002F was its only collège (REG 2 of 1): hidden.
+    # - region 6: CEP is 10001F + 10004F in 2024, but region 1's CEP is 10006A's alone
+    #   (hidden), so the nation's two regions hide theirs together; BAC is 10003F's alone
+    #   (3 candidates); REG is 10002F + 10005F in 2024 (both hidden), 10002F's alone in 2023.
+    # - province 141: one primary school, one collège, one lycée: every exam is a school's.
+    # - the nation's regions (2024): region 1's CEP is 10006A's, its BAC 10007A's; region
+    #   6's as above.
+    exams = {"success_rate_CEP", "success_rate_REG", "success_rate_BAC"}
+    expected = {"cards": [[{"success_rate_REG"}, set()],
+                          [exams, {"success_rate_CEP", "success_rate_BAC"}],
+                          [exams, exams]],
+                "regions": [{"success_rate_CEP", "success_rate_BAC"}] * 2}
+    for card, before, after in zip(expected["cards"], shown["cards"], checked["cards"],
+                                   strict=True):
+        assert [hidden(row) for _, row in after.iterrows()] == card
+        kept = [c for c in codes if c not in exams]  # pupils, outcomes, averages all shown
+        assert after[kept].equals(before[kept])
+    assert [hidden(row) for _, row in checked["regions"].iterrows()] == expected["regions"]
     assert len(checked["regions"]) == 2
     # El Maarif's only school is 10003F: the same rows, one cell, hidden alike each year.
     # In 2024 its 5 pupils are the complement of 10007A's 4 (the nation's qualifiant is
@@ -260,10 +285,10 @@ def test_territorial_units_are_suppressed_only_as_the_rule_requires(apps):
                                       "mean_score"}
     assert hidden(checked["communes"]["141.1.3"]) == hidden(maarif.iloc[1])
     # Anfa is province 141 (shown) minus El Maarif: every count of Anfa is hidden as El
-    # Maarif's complement (its BAC counts are zeros: no rate to hide).
+    # Maarif's complement (it has no lycée: its zero BAC counts are known, no rate to hide).
     anfa = checked["communes"][ANFA]
     assert hidden(anfa) == set(codes) - {"success_rate_BAC"}
-    assert math.isnan(anfa["bac_candidates"])  # its zero too: El Maarif's 3 are hidden
+    assert anfa["bac_candidates"] == 0  # known from its schools' cycles: shown
     assert math.isnan(anfa["enrolled"]) and not privacy.is_small(anfa)  # 10 pupils
     # The nation's 5AEP is 10001F's (2 pupils), hidden alike; its 6AEP (9 pupils of three
     # schools) is a part only of its primaire, where 1AEP, 3AEP, 4AEP and 5AEP (one school's
@@ -317,14 +342,19 @@ def test_api_gives_null_and_lists_what_it_hides(apps):
     assert "enrollment" in commune["previous_year_suppressed"]
     assert commune["previous_year"]["enrollment"] is None
     province = client.get("/api/v1/indicators?level=province&code=141&year=2024").get_json()
-    assert province["suppressed"] == [] and province["indicators"]["enrollment"] == 15
+    # one primary school, one collège, one lycée: each exam of the province is a school's
+    assert province["suppressed"] == ["success_rate_CEP", "success_rate_REG",
+                                      "success_rate_BAC"]
+    assert province["indicators"]["enrollment"] == 15
     children = client.get(f"/api/v1/children?level=commune&code={ANFA}&year=2024").get_json()
     listed = {c["unit"]["code"]: c for c in children["children"]}
     assert listed["10002F"]["suppressed"] == expected
     assert listed["10001F"]["indicators"]["enrollment"] is None  # the complement
     assert "enrollment" in listed["10001F"]["suppressed"]
     regions = client.get("/api/v1/children?level=national&year=2024").get_json()["children"]
-    assert all(region["suppressed"] == [] for region in regions)
+    # a region's exam sat in one small school only is that school's (see the test above)
+    assert all(region["suppressed"] in ([], ["success_rate_CEP", "success_rate_BAC"])
+               for region in regions)
     assert {r["unit"]["code"]: r["indicators"]["enrollment"] for r in regions
             if r["indicators"]["enrollment"]} == {"1": 8, "6": 24}
 
