@@ -193,7 +193,8 @@ def too_many_attempts(error: RateLimitExceeded):
     """Answer a login over the rate limit with the login page, in French, and 429."""
     limit = current_app.extensions[LIMITER_KEY].current_limit
     reset_at = limit.reset_at if limit else time.time() + 60
-    seconds = max(1, math.ceil(reset_at - time.time()))
+    window = limit.limit.get_expiry() if limit else 60  # reset_at is rounded to a second
+    seconds = min(window, max(1, math.ceil(reset_at - time.time())))
     page = _login_page(_(TOO_MANY_ATTEMPTS, seconds=seconds), "danger",
                        _safe_next(request.values.get("next")) or "",
                        (request.form.get("username") or "")[:64])
