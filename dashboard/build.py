@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import multiprocessing
+import os
 from dataclasses import dataclass
 
 import pandas as pd
@@ -143,20 +146,39 @@ DEFAULT_THRESHOLD = 5
 def store_pattern(conn: sa.Connection, stats: sa.Table, target: sa.Table, limit: int) -> int:
     """Decide each school year's suppression pattern from ``stats`` into ``target``.
 
-    Return the number of cells stored.
+    Years are decided side by side, one process per core (each is independent), and
+    written in year order. Return the number of cells stored.
     """
     years = [row[0] for row in conn.execute(
         sa.select(stats.c.school_year).distinct().order_by(stats.c.school_year))]
-    stored = 0
-    for year in years:
-        select = sa.select(*(stats.c[name] for name in suppression.ROW_COLUMNS)).where(
-            stats.c.school_year == year)
-        result = conn.execute(select)
-        rows = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-        hidden = suppression.decide(rows, limit).assign(school_year=year)
-        bulk_load(conn, target, pa.Table.from_pandas(hidden, preserve_index=False))
-        stored += len(hidden)
+    if not years:
+        return 0
+    columns = [stats.c[name] for name in suppression.ROW_COLUMNS]
+    with _deciders(len(years)) as pool:
+        pending = []
+        for year in years:
+            result = conn.execute(sa.select(*columns).where(stats.c.school_year == year))
+            rows = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            pending.append((year, pool.submit(suppression.decide, rows, limit)))
+        stored = 0
+        for year, decided in pending:
+            # in lookup order: a view reads one year, level and a few codes, and the engine
+            # skips every block of rows whose codes cannot match
+            hidden = decided.result().assign(school_year=year).sort_values(
+                ["level", "code"], kind="stable")
+            bulk_load(conn, target, pa.Table.from_pandas(hidden, preserve_index=False))
+            stored += len(hidden)
     return stored
+
+
+def _deciders(years: int) -> concurrent.futures.Executor:
+    """Return a pool of processes that decide patterns: one per core, never more than
+    the years (started afresh, so that no database connection is shared with them)."""
+    workers = min(years, os.cpu_count() or 1)
+    if workers <= 1:
+        return concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:

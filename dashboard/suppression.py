@@ -180,6 +180,16 @@ def _combine(level, code, sector, milieu, grades, sex) -> np.ndarray:
     return ((((level * (1 << 24) + code) * 4 + sector) * 4 + milieu) * 32 + grades) * 4 + sex
 
 
+def cell_keys(keys: pd.DataFrame, codes: pd.Index) -> np.ndarray:
+    """Return one int64 per cell named by ``keys`` (the ``KEY`` columns); ``codes`` numbers
+    the unit codes (a code it does not hold gives -1)."""
+    level = keys["level"].map({name: i for i, name in enumerate(LEVELS)}).to_numpy(np.int64)
+    code = codes.get_indexer(keys["code"]).astype(np.int64)
+    parts = [keys[name].map(table).to_numpy(np.int64) for name, table in
+             (("sector", _SECTOR), ("milieu", _MILIEU), ("grades", _GRADES), ("sex", _SEX))]
+    return np.where(code >= 0, _combine(level, code, *parts), -1)
+
+
 class Relations:
     """Every relation of one year's cells: a total and its parts, as canonical cells."""
 

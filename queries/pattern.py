@@ -16,14 +16,22 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import suppression
+from dashboard.analytics_schema import data_version as data_version_table
 from dashboard.analytics_schema import school_stats as stats
 from dashboard.analytics_schema import suppressed_cell, suppression_threshold
-from dashboard.extensions import cache
-from queries.database import data_version, engine, read
+from queries.database import (
+    REPUBLISHED,
+    VersionChanged,
+    data_version,
+    engine,
+    latest_version,
+    read,
+)
 
 ALL = suppression.ALL
 KEY = suppression.KEY
 MEASURES = suppression.MEASURES
+PUBLISHED = "published_version"
 
 
 def hidden_for(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
@@ -37,53 +45,71 @@ def hidden_for(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
     if limit > 0 and len(keys):
         years = (np.asarray(years).astype(int) if np.ndim(years)
                  else np.full(len(keys), int(years)))
-        rows = list(keys[list(KEY)].itertuples(index=False, name=None))
-        rows = [(level, code, ALL, ALL, *rest) if level == "school" else
-                (level, code, sector, milieu, *rest)
-                for level, code, sector, milieu, *rest in rows]
-        wanted: dict[tuple[int, str], set[str]] = {}
-        for year, (level, code, *_rest) in zip(years, rows, strict=True):
-            wanted.setdefault((int(year), level), set()).add(code)
+        keys = keys[list(KEY)].copy()
+        keys.loc[keys["level"] == "school", ["sector", "milieu"]] = ALL
         version = data_version()
-        found = {group: _hidden_cells(version, group[0], group[1], tuple(sorted(codes)), limit)
-                 for group, codes in wanted.items()}
-        for position, (year, row) in enumerate(zip(years, rows, strict=True)):
-            hidden = found[(int(year), row[0])].get(row)
-            if hidden is not None:
-                flags[position] = hidden
+        for year in np.unique(years):
+            mine = years == year
+            flags[mine] = _year_pattern(id(engine()), version, int(year), limit).lookup(
+                keys[mine])
     return pd.DataFrame(flags, index=keys.index, columns=list(MEASURES))
 
 
-@cache.memoize()
-def _hidden_cells(version: int, year: int, level: str, codes: tuple[str, ...],
-                  limit: int) -> dict[tuple, np.ndarray]:
-    """Return the hidden cells of some units of one level and year, by key."""
-    if limit == _stored_threshold(version):
+class YearPattern:
+    """The hidden cells of one school year, as sorted cell keys and their flags."""
+
+    def __init__(self, cells: pd.DataFrame):
+        self.codes = pd.Index(pd.unique(cells["code"])) if len(cells) else pd.Index([])
+        keys = suppression.cell_keys(cells, self.codes) if len(cells) else np.zeros(0, np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.flags = cells[list(MEASURES)].to_numpy(bool)[order]
+
+    def lookup(self, keys: pd.DataFrame) -> np.ndarray:
+        """Return the flags of each cell ``keys`` names (none for a cell not listed)."""
+        found = np.zeros((len(keys), len(MEASURES)), dtype=bool)
+        if not len(self.keys):
+            return found
+        wanted = suppression.cell_keys(keys, self.codes)
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        hit = (self.keys[at] == wanted) & (wanted >= 0)
+        found[hit] = self.flags[at[hit]]
+        return found
+
+
+@functools.lru_cache(maxsize=16)
+def _year_pattern(engine_id: int, version: int, year: int, limit: int) -> YearPattern:
+    """Read one year's pattern once per build, year and threshold in each worker (reference
+    data like the hierarchy: about 11 MB a year nationally): the stored one, or decided
+    here under a threshold it was not decided under."""
+    if limit == _stored_threshold(engine_id, version):
         table = suppressed_cell.c
-        frame = read(sa.select(*(table[name] for name in (*KEY, *MEASURES))).where(
-            table.school_year == year, table.level == level, table.code.in_(codes)))
-    else:
-        frame = _decided(id(engine()), version, year, limit)
-        frame = frame[(frame["level"] == level) & frame["code"].isin(codes)]
-    flags = frame[list(MEASURES)].to_numpy(bool)
-    keys = frame[list(KEY)].itertuples(index=False, name=None)
-    return {key: flags[position] for position, key in enumerate(keys)}
+        columns = [table[name] for name in (*KEY, *MEASURES)]
+        cells = _same_version(sa.select(*columns).where(table.school_year == year), version)
+        return YearPattern(cells.astype({name: bool for name in MEASURES}))
+    s = stats.c
+    rows = _same_version(sa.select(*(s[name] for name in suppression.ROW_COLUMNS)).where(
+        s.school_year == year), version)
+    return YearPattern(suppression.decide(rows, limit))
 
 
-@cache.memoize()
-def _stored_threshold(version: int) -> int | None:
+def _same_version(select: sa.Select, version: int) -> pd.DataFrame:
+    """Run ``select`` with the published version in the same statement (one snapshot);
+    a version other than ``version`` means a build was published meanwhile."""
+    published = sa.select(sa.func.max(data_version_table.c.version)).scalar_subquery()
+    frame = read(select.add_columns(published.label(PUBLISHED)))
+    if len(frame) and int(frame[PUBLISHED].iloc[0]) != version:
+        raise VersionChanged(REPUBLISHED)
+    if frame.empty and latest_version() != version:
+        raise VersionChanged(REPUBLISHED)
+    return frame.drop(columns=PUBLISHED)
+
+
+@functools.lru_cache(maxsize=4)
+def _stored_threshold(engine_id: int, version: int) -> int | None:
     """Return the threshold of the stored pattern (None for a database built without)."""
     try:
         frame = read(sa.select(suppression_threshold.c.threshold))
     except sa.exc.ProgrammingError:
         return None
     return int(frame["threshold"].iloc[0]) if len(frame) else None
-
-
-@functools.lru_cache(maxsize=16)
-def _decided(engine_id: int, version: int, year: int, limit: int) -> pd.DataFrame:
-    """Decide one year's pattern under a threshold the stored one was not decided under."""
-    s = stats.c
-    rows = read(sa.select(*(s[name] for name in suppression.ROW_COLUMNS)).where(
-        s.school_year == year))
-    return suppression.decide(rows, limit)
