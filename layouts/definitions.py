@@ -63,8 +63,9 @@ def layout() -> html.Div:
                 "province ou "
                 "une région réduite à un seul établissement par un filtre est cet "
                 "établissement et masque ce qu'il masque ; un total peut donc être masqué "
-                "quand un filtre isole peu d'établissements. Aucun filtre, niveau ou "
-                "soustraction entre écrans ne redonne un chiffre masqué.",
+                "quand un filtre isole peu d'établissements. Ni un autre filtre, ni un "
+                "autre niveau, ni la différence d'un total et de ses parties ne redonne un "
+                "chiffre masqué.",
                 n=max(threshold - 1, 0), limit=threshold,
             ), id="small-cell-rule") if threshold > 1 else None,
             html.P(_("Année scolaire : l'année de rentrée (2024 désigne 2024-2025). "
