@@ -51,8 +51,9 @@ def layout() -> html.Div:
             ),
             html.P(_(
                 "Secret statistique (loi 09-08) : aucun chiffre affiché, téléchargé ou "
-                "présenté ne montre, ni ne permet de calculer, un effectif d'établissement "
-                "compris entre 1 et {n} élèves. Un tel effectif s'affiche « < {limit} » et "
+                "présenté ne montre un effectif d'établissement compris entre 1 et {n} "
+                "élèves, et la règle qui suit empêche de le retrouver par soustraction "
+                "entre écrans. Un tel effectif s'affiche « < {limit} » et "
                 "tout taux calculé à partir de lui s'affiche « secret ». La règle est "
                 "décidée une fois par année scolaire pour tous les chiffres que les écrans "
                 "peuvent montrer : un total et ses parties (une unité et celles qu'elle "
