@@ -128,7 +128,6 @@ def _grid_row(record: dict, indicator: indicators.Indicator, threshold: int) -> 
     previous = _none(record.get(f"{indicator.code}_previous"))
     delta = indicators.change(indicator, value if value is not None else math.nan,
                               previous if previous is not None else math.nan)
-    small = privacy.is_small(record)
     hidden = privacy.is_suppressed(record, indicator.code)
     enrollment_hidden = privacy.is_suppressed(record, "enrollment")
     row = {
@@ -141,14 +140,18 @@ def _grid_row(record: dict, indicator: indicators.Indicator, threshold: int) -> 
         "enrollment": None if enrollment_hidden else int(_none(record.get("enrolled")) or 0),
         "change": None if is_missing(delta) else delta,
     }
-    if hidden:
-        row["value_mark"] = format_cell(indicator, None, True, threshold, small)
-        row["value_note"] = secret_note(threshold)
-    if enrollment_hidden:
-        row["enrollment_mark"] = format_cell(indicators.BY_CODE["enrollment"], None, True,
-                                             threshold, small)
-        row["enrollment_note"] = secret_note(threshold)
-    return row
+    return row | _marks(record, indicator, threshold)
+
+
+def _marks(record, indicator: indicators.Indicator, threshold: int) -> dict:
+    """Return the marks (``< 5``, ``secret``) and notes of a row's hidden value and pupils."""
+    small = privacy.is_small(record)
+    marks = {}
+    for field, shown in (("value", indicator), ("enrollment", indicators.BY_CODE["enrollment"])):
+        if privacy.is_suppressed(record, shown.code):
+            marks[f"{field}_mark"] = format_cell(shown, None, True, threshold, small)
+            marks[f"{field}_note"] = secret_note(threshold)
+    return marks
 
 
 def _reference_row(label: str, frame: pd.DataFrame, indicator: indicators.Indicator) -> dict:
@@ -160,16 +163,7 @@ def _reference_row(label: str, frame: pd.DataFrame, indicator: indicators.Indica
     row = {"code": f"reference-{label}", "name": label, "value": value,
            "enrollment": None if pd.isna(current["enrolled"]) else int(current["enrolled"]),
            "change": None if is_missing(delta) else delta, "rank": None}
-    threshold = privacy.threshold()
-    small = privacy.is_small(current)
-    if privacy.is_suppressed(current, indicator.code):
-        row["value_mark"] = format_cell(indicator, None, True, threshold, small)
-        row["value_note"] = secret_note(threshold)
-    if privacy.is_suppressed(current, "enrollment"):
-        row["enrollment_mark"] = format_cell(indicators.BY_CODE["enrollment"], None, True,
-                                             threshold, small)
-        row["enrollment_note"] = secret_note(threshold)
-    return row
+    return row | _marks(current, indicator, privacy.threshold())
 
 
 def _none(value):

@@ -265,16 +265,12 @@ class Relations:
 
     def _segments(self, relations: np.ndarray) -> np.ndarray:
         """Return the incidence positions of ``relations``' members."""
-        starts, ends = self.starts[relations], self.starts[relations + 1]
-        lengths = ends - starts
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        return offsets + np.arange(lengths.sum())
+        return _ranges(self.starts[relations], self.starts[relations + 1])
 
     def _relations_of(self, cells: np.ndarray) -> np.ndarray:
-        starts, ends = self.member_starts[cells], self.member_starts[cells + 1]
-        lengths = ends - starts
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        return self.member_relations[offsets + np.arange(lengths.sum())]
+        """Return the relations of ``cells``, each as often as a cell belongs to it."""
+        return self.member_relations[_ranges(self.member_starts[cells],
+                                             self.member_starts[cells + 1])]
 
     def complete(self, hidden: np.ndarray, values: np.ndarray, counts: np.ndarray,
                  fresh: list[np.ndarray]) -> bool:
@@ -317,6 +313,12 @@ def _add(count: np.ndarray, touched: np.ndarray) -> None:
         count += np.bincount(touched, minlength=len(count)).astype(count.dtype)
     else:
         np.add.at(count, touched, 1)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Return the positions ``starts[i]`` to ``ends[i] - 1`` of every ``i``, end to end."""
+    lengths = ends - starts
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
 
 
 def _complete_measures(hidden: np.ndarray, values: np.ndarray) -> list[np.ndarray]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.auth.audit import ROUTE_UNIT
 from dashboard.urls import (
+    CODE_PATTERN,
     LEVELS,
     MAX_CODE_LENGTH,
     NATIONAL_CODE,
@@ -28,7 +28,6 @@ from queries.scope import OutOfScope
 from queries.stats import available_years
 from queries.units import UnknownUnit
 
-CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
 FILTER_PARAMETERS = ("year", *CHOICES)
 MAX_NAME_SHOWN = 40
 

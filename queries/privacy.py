@@ -1,28 +1,20 @@
-"""Small-cell suppression: no number may single out a few pupils of one school (law 09-08).
+"""Small-cell suppression applied to a view's frame: no number may single out a few pupils.
 
-The rule applies to cells that describe one school or part of one school; territorial
-units (commune and above) aggregate many schools and are never suppressed.
+What is hidden is decided once per school year for every cell a view can show, in
+:mod:`dashboard.suppression` (stored by ``build``, looked up by :mod:`queries.pattern`);
+this module only applies it to a frame of summed measures after
+:func:`dashboard.indicators.compute`:
 
-* Primary suppression: a count above zero but under the threshold (enrolled, girls,
-  dropouts, repeaters, promoted, pupils with an annual average, exam candidates and
-  passes, and the boys and exam failures they imply) is hidden.
-* Complementary suppression: within a set of cells that adds up to a shown total, if
-  exactly one cell is hidden, the next smallest non-zero cell of the set is hidden too,
-  so that the first cannot be recovered by subtraction. The sets are a row's girls and
-  boys, its promoted, repeaters and dropouts, an exam's passes and failures, the schools
-  of a commune, the grades of a school, its sexes, and the grade by sex table (each
-  grade, each sex). Repeated until nothing changes.
-* A total hidden in one table hides its non-zero parts in the tables that split it
-  (``forced``), so no table gives back what another hides.
-* An indicator is hidden when any count it reads is: an enrollment, a rate whose
-  numerator or denominator (or the numerator's complement) is hidden, a mean score whose
-  pupil count is.
+* :func:`hidden_counts` names which counts of each row are hidden (girls and boys are
+  the enrolled pupils of the row's two halves by sex, looked up as cells of their own);
+* :func:`suppress` sets every hidden count to NaN, and every indicator that reads a
+  hidden count (an enrollment; a rate whose numerator, the numerator's complement or
+  denominator is hidden; a mean score whose pupil count is), even one without a value,
+  since "no data" would tell that a hidden count is zero. It adds one boolean column
+  ``<indicator code>_suppressed`` per indicator, and ``enrollment_small``: hidden for
+  being under the threshold (read "< 5"), not to protect another cell.
 
-Functions work on frames of summed measures after :func:`dashboard.indicators.compute`.
-They add one boolean column ``<indicator code>_suppressed`` per indicator (and
-``enrollment_small``: hidden for being under the threshold, not to protect another
-cell) and set every hidden value, indicator or measure, to NaN. A summed measure is
-never NaN otherwise.
+A summed measure is never NaN otherwise.
 """
 
 from __future__ import annotations
@@ -43,10 +35,6 @@ IMPLIED = {"boys": ("enrolled", "girls"), "cep_failed": ("cep_candidates", "cep_
            "bac_failed": ("bac_candidates", "bac_passed")}
 COUNTS = tuple(m for m in indicators.MEASURES if m != "average_sum")
 CELLS = (*COUNTS, *IMPLIED)
-#: Cells of one row that add up to another cell of the row.
-PARTITIONS = (("girls", "boys"), ("promoted", "repeaters", "dropouts"),
-              ("cep_passed", "cep_failed"), ("reg_passed", "reg_failed"),
-              ("bac_passed", "bac_failed"))
 COMPLEMENT = {"girls": "boys", "cep_passed": "cep_failed", "reg_passed": "reg_failed",
               "bac_passed": "bac_failed"}
 #: The cells each indicator reads: hidden if any of them is.

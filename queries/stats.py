@@ -1,9 +1,9 @@
 """Indicator values of a unit, its children, its trend and its breakdowns.
 
-Frames that describe one school (its own rows, or the schools of a commune) go through
-:mod:`queries.privacy` after the cached sums, so the threshold in force applies to every
-page, callback, API answer and export; territorial frames get all-false suppression
-columns.
+Every frame goes through :func:`_suppressed` after the cached sums: each row names its
+cell (unit, filters, and the split value of a breakdown) and reads what the year's
+suppression pattern hides, so the threshold in force applies alike to every page,
+callback, API answer and export, at every level.
 """
 
 from __future__ import annotations
@@ -160,8 +160,8 @@ def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year",), years)
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
-    frame = _with_indicators(frame, filters).assign(code=code)
-    return _suppressed(frame, level, filters, frame["school_year"]).drop(columns="code")
+    return _suppressed(_with_indicators(frame, filters), level, code, filters,
+                       frame["school_year"])
 
 
 @finished
@@ -172,8 +172,7 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year", column), years)
     frame = _with_indicators(frame, filters).rename(columns={column: "code"})
-    frame = _suppressed(frame, child, filters, frame["school_year"])
-    column = "code"
+    frame = _suppressed(frame, child, frame["code"], filters, frame["school_year"])
     current = frame[frame["school_year"] == filters.year]
     previous = frame[frame["school_year"] == filters.year - 1]
     current = current.drop(columns="school_year")
@@ -217,8 +216,8 @@ def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame
     years = available_years()
     frame = _sums(level, code, filters, scope, ("school_year",), tuple(years))
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
-    frame = _with_indicators(frame, filters).assign(code=code)
-    return _suppressed(frame, level, filters, frame["school_year"]).drop(columns="code")
+    return _suppressed(_with_indicators(frame, filters), level, code, filters,
+                       frame["school_year"])
 
 
 @finished
@@ -227,9 +226,8 @@ def breakdown(level: str, code: str, filters: Filters, scope: Scope, by: str) ->
     if by not in BREAKDOWNS:
         raise ValueError(f"cannot break down by {by!r}")
     sums = _sums(level, code, filters, scope, (by,), (filters.year,))
-    frame = _with_indicators(sums, filters).assign(code=code)
-    frame = _suppressed(frame, level, filters, filters.year, **{SPLIT_KEY[by]: by})
-    frame = frame.drop(columns="code")
+    frame = _suppressed(_with_indicators(sums, filters), level, code, filters, filters.year,
+                        **{SPLIT_KEY[by]: by})
     if by == "grade":  # school order, not alphabetical
         return frame.sort_values(by, key=lambda g: g.map(GRADE_ORDER)).reset_index(drop=True)
     return frame.sort_values(by).reset_index(drop=True)
@@ -250,26 +248,26 @@ def _available_years(version: int) -> list[int]:
 def grade_by_sex(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year by grade and sex."""
     sums = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,))
-    frame = _with_indicators(sums, filters).assign(code=code)
-    frame = _suppressed(frame, level, filters, filters.year, grades="grade", sex="sex")
-    return frame.drop(columns="code").sort_values(["grade", "sex"]).reset_index(drop=True)
+    frame = _suppressed(_with_indicators(sums, filters), level, code, filters, filters.year,
+                        grades="grade", sex="sex")
+    return frame.sort_values(["grade", "sex"]).reset_index(drop=True)
 
 
 # --- small-cell suppression: every frame reads the one pattern --------------------------------
 
 
-def _suppressed(frame: pd.DataFrame, level: str, filters: Filters, years,
+def _suppressed(frame: pd.DataFrame, level: str, code, filters: Filters, years,
                 **split: str) -> pd.DataFrame:
     """Suppress a frame's rows with the cells the year's pattern hides.
 
-    Each row is the cell of ``level`` (its code in ``code`` or the view's), the filters
-    and, for a breakdown, the row's own value of the split dimension (``split`` maps a
-    key of the cell, such as ``grades``, to the frame column holding it).
+    Each row is the cell of ``level`` and ``code`` (one code, or one per row), the
+    filters and, for a breakdown, the row's own value of the split dimension (``split``
+    maps a key of the cell, such as ``grades``, to the frame column holding it).
     """
     limit = privacy.threshold()
     keys = pd.DataFrame({
         "level": level,
-        "code": frame.get("code"),
+        "code": code,
         "sector": filters.sector, "milieu": filters.milieu,
         "grades": filters.cycle, "sex": filters.sex,
     }, index=frame.index)
