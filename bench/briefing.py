@@ -24,7 +24,7 @@ import plotly.graph_objects as go  # noqa: E402
 from dashboard import create_app  # noqa: E402
 from dashboard.extensions import cache  # noqa: E402
 from dashboard.urls import View  # noqa: E402
-from exports import briefing, renderer  # noqa: E402
+from exports import briefing, briefing_files, renderer  # noqa: E402
 from exports.briefing_pdf import pdf_document  # noqa: E402
 from queries import NATIONAL_SCOPE, Filters  # noqa: E402
 from queries.stats import available_years  # noqa: E402
@@ -47,8 +47,8 @@ def run(view: View, runs: int) -> dict[str, list[float]]:
         for number in range(1, runs + 1):
             if mode == "cold":
                 cache.clear()
-            pptx_time, pptx = _timed(briefing.build_pptx, view, NATIONAL_SCOPE)
-            pdf_time, pdf = _timed(briefing.build_pdf, view, NATIONAL_SCOPE)
+            pptx_time, pptx = _timed(briefing_files.build_pptx, view, NATIONAL_SCOPE)
+            pdf_time, pdf = _timed(briefing_files.build_pdf, view, NATIONAL_SCOPE)
             totals[mode].append(pptx_time + pdf_time)
             print(f"| {mode} | {number} | {pptx_time:.2f} s | {pdf_time:.2f} s | "
                   f"{pptx_time + pdf_time:.2f} s | {len(pptx) // 1024} KB, "

@@ -1,3 +1,3 @@
-"""Callbacks: inputs in, figures and tables out, through the query layer only."""
+"""Callbacks: inputs in, figures and tables out, through the panels only."""
 
-from callbacks import availability, exports_ui, maps, navigation, school, unit  # noqa: F401
+from callbacks import availability, exports_ui, navigation, panels, unit  # noqa: F401

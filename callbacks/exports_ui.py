@@ -50,7 +50,7 @@ def update_export_links(view_data, page_unit, menus):
 
 
 def _briefing(view_data, page_unit, fmt: str):
-    from exports.briefing import briefing_filename, build_pdf, build_pptx
+    from exports.briefing_files import briefing_filename, build_pdf, build_pptx
     from exports.renderer import RenderError
 
     view = current_view(view_data, page_unit)

@@ -56,7 +56,6 @@ CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES, "suppressed")
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CACHE_CONTROL = "private, max-age=60"
 #: Decimals kept per kind of indicator (counts are whole numbers).
-DECIMALS = {"rate": 6, "score": 4}
 
 
 
@@ -212,7 +211,7 @@ def _indicator_values(row: pd.Series) -> dict[str, int | float | None]:
         elif value is None:
             values[indicator.code] = None
         else:
-            values[indicator.code] = round(float(value), DECIMALS[indicator.unit])
+            values[indicator.code] = round(float(value), indicators.DECIMALS[indicator.unit])
     return values
 
 

@@ -92,6 +92,8 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 CODES = tuple(BY_CODE)
 DEFAULT = "dropout_rate"
+#: Decimals of a value as every answer and file gives it, by unit (counts are whole).
+DECIMALS = {"rate": 6, "score": 4}
 #: Summed analytics columns every indicator draws on.
 MEASURES = (
     "enrolled", "girls", "dropouts", "repeaters", "promoted", "average_sum", "average_count",

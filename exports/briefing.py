@@ -1,10 +1,11 @@
 """The briefing pack of a view: its numbers, map, ranking and trend as slides or PDF pages.
 
-:func:`briefing_content` reads everything through the same ``queries/`` functions as the
-unit page, so a pack carries exactly the numbers of the screen and of the API.
-:func:`build_pptx` lays the content out as an editable 16:9 PowerPoint (tables are real
-tables, charts are images) and :func:`build_pdf` as A4 landscape pages, one per slide,
-in the same order.
+:func:`briefing_content` reads everything through the page's own panels
+(``panels.registry``), so a pack carries exactly the numbers of the screen and of the
+API. :func:`pptx_document` lays the content out as an editable 16:9 PowerPoint (tables
+are real tables, charts are images); ``exports.briefing_pdf`` lays it out as A4
+landscape pages, one per slide, in the same order; ``exports.briefing_files`` makes
+either file of a view.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from callbacks.maps import map_figure
 from dashboard import indicators
 from dashboard.formatting import (
     NO_DATA,
@@ -35,17 +35,14 @@ from dashboard.formatting import (
 from dashboard.i18n import _
 from dashboard.urls import View
 from exports import renderer
-from exports.naming import export_filename
-from layouts import figures
+from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import CHILDREN_LABELS, LEVEL_LABELS
+from panels import registry
+from panels.kpis import tone
+from panels.school import territory
 from queries import NATIONAL_SCOPE, Scope, privacy
-from queries.stats import ranked_children, trend, unit_indicators
-from queries.units import (
-    ancestors,
-    comparison_chain,
-    get_unit,
-)
+from queries.units import ancestors, get_unit
 from queries.version import data_version_info
 
 #: Chart images: CSS pixels of the figure and the device scale (PNG pixels = size x scale).
@@ -57,8 +54,6 @@ CHART_FONT_SIZE = 17
 #: Children listed whole up to this many; beyond it, the five highest and five lowest.
 RANKING_ALL_UP_TO = 10
 RANKING_EACH_END = 5
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 UNIT_TEXTS = {"count": "Nombre ; évolution en %", "rate": "Taux (%) ; évolution en points",
               "score": "Note sur 20 ; évolution en %"}
 
@@ -74,8 +69,6 @@ WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 TONES = {"better": RGBColor(0x1D, 0x6F, 0xA5), "worse": RGBColor(0xC2, 0x54, 0x1D),
          "neutral": INK}
 
-PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-PDF_MIMETYPE = "application/pdf"
 
 
 # --- content ------------------------------------------------------------------------------
@@ -194,7 +187,7 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
     indicator = indicators.BY_CODE[view.indicator]
     unit = get_unit(view.level, view.code, scope)
     filters = view.filters
-    frame = unit_indicators(view.level, view.code, filters, scope)
+    frame = registry.BY_ID["kpis"].rows(view, scope, unit)
     previous, current = frame.iloc[0], frame.iloc[1]
     threshold = privacy.threshold()
     kpis = [_kpi_row(i, current, previous, threshold) for i in indicators.INDICATORS]
@@ -202,7 +195,7 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
     name_ar = unit["name_ar"] if unit["name_ar"] and unit["name_ar"] != unit["name_fr"] else None
     info = data_version_info()
     version, built_at = info["version"], info["built_at"]
-    trend_chart, trend_table = trend_content(view, unit["name_fr"], scope)
+    trend_chart, trend_table = trend_content(view, unit, scope)
     content = Briefing(
         view=view,
         indicator=indicator,
@@ -216,10 +209,10 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
         generated_on=french_date(today or date.today()),
         enrolled=None if pd.isna(current["enrolled"]) else int(current["enrolled"]),
         kpis=kpis,
-        map_figure=None if is_school else map_figure(view, scope),
+        map_figure=None if is_school else go.Figure(registry.draw("map", view, scope)),
         trend_figure=trend_chart,
         trend_table=trend_table,
-        ranking=None if is_school else ranking(view, unit["name_fr"], scope),
+        ranking=None if is_school else ranking(view, unit, scope),
         comparison=comparison(view, scope) if is_school else [],
         definitions=[(_(i.label), _(i.definition), _(UNIT_TEXTS[i.unit]))
                      for i in indicators.INDICATORS],
@@ -259,11 +252,6 @@ def filters_text(view: View) -> str:
 def cover_size(name: str) -> int:
     """Return the cover's type size (points) for a unit name: long school names are smaller."""
     return 40 if len(name) <= 28 else 30
-
-
-def french_date(day: date) -> str:
-    """Return ``29 novembre 2025``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def sources_text(version: int, built_at: datetime, year: int, schools: bool = False) -> str:
@@ -319,13 +307,6 @@ def comparison_note(content: Briefing) -> str:
              "gras.", year=content.school_year)
 
 
-def tone(indicator: indicators.Indicator, delta: float | None) -> str:
-    """Return ``better``, ``worse`` or ``neutral`` for a change, as the page's cards do."""
-    if is_missing(delta) or round(delta, 3) == 0 or indicator.code == "girls_share":
-        return "neutral"
-    return "better" if (delta > 0) == indicator.higher_is_better else "worse"
-
-
 def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
@@ -367,17 +348,17 @@ def _rank_row(rank: int | None, code: str, name: str, indicator: indicators.Indi
                    privacy.is_suppressed(record, indicator.code))
 
 
-def ranking(view: View, unit_name: str, scope: Scope) -> Ranking:
+def ranking(view: View, unit: dict, scope: Scope) -> Ranking:
     """Rank the children as the page's table does: by value, highest first, no data last."""
     indicator = indicators.BY_CODE[view.indicator]
     threshold = privacy.threshold()
+    content = registry.BY_ID["ranking"].rows(view, scope, unit)
     rows = [
         _rank_row(None if pd.isna(r["rank"]) else int(r["rank"]), r["code"], r["name_fr"],
                   indicator, _number(r.get(indicator.code)),
                   _number(r.get(f"{indicator.code}_previous")), _number(r.get("enrolled")),
                   r, threshold)
-        for r in ranked_children(view.level, view.code, view.filters, scope,
-                                 indicator.code).to_dict("records")
+        for r in content["ranked"].to_dict("records")
     ]
     ranked = [r for r in rows if r.raw_value is not None]
     unranked = [r for r in rows if r.raw_value is None]
@@ -387,19 +368,15 @@ def ranking(view: View, unit_name: str, scope: Scope) -> Ranking:
         top, bottom = ranked, []
     else:
         top, bottom = ranked[:RANKING_EACH_END], ranked[-RANKING_EACH_END:]
-    references = [_reference_row(_("Ensemble : {name}", name=unit_name), view.level, view.code,
-                                 view, scope)]
-    if view.level != "national":
-        references.append(_reference_row(_("Maroc (référence)"), "national", "MA", view,
-                                         NATIONAL_SCOPE))
+    references = [_reference_row(label, reference["level"], frame, indicator)
+                  for label, reference, frame in content["references"]]
     secret = sum(row.secret for row in unranked)
     return Ranking(_(CHILDREN_LABELS[view.level]), top, bottom, references, len(rows),
                    len(unranked) - secret, secret)
 
 
-def _reference_row(label: str, level: str, code: str, view: View, scope: Scope) -> RankRow:
-    indicator = indicators.BY_CODE[view.indicator]
-    frame = unit_indicators(level, code, view.filters, scope)
+def _reference_row(label: str, level: str, frame: pd.DataFrame,
+                   indicator: indicators.Indicator) -> RankRow:
     previous, current = frame.iloc[0], frame.iloc[1]
     return _rank_row(None, f"reference-{level}", label, indicator,
                      _number(current[indicator.code]), _number(previous[indicator.code]),
@@ -410,8 +387,7 @@ def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
     """Return the school beside its commune, province, region and the nation (as on screen)."""
     columns = []
     threshold = privacy.threshold()
-    for level, code, name, unit_scope in comparison_chain(view.code, scope):
-        current = unit_indicators(level, code, view.filters, unit_scope).iloc[1]
+    for level, _code, name, current in territory(view, scope):
         raw = {i.code: _number(current[i.code]) for i in indicators.INDICATORS}
         columns.append(ComparisonColumn(
             _(LEVEL_LABELS[level]) if level != "national" else _("Maroc"), name,
@@ -419,27 +395,27 @@ def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
     return columns
 
 
-def trend_content(view: View, unit_name: str,
+def trend_content(view: View, unit: dict,
                   scope: Scope) -> tuple[go.Figure | None, list[list[str]]]:
     """Return the page's trend (the unit and the nation) and its values as table rows.
 
     The first row holds the school years; without any pupil there is neither.
     """
     indicator = indicators.BY_CODE[view.indicator]
-    frame = trend(view.level, view.code, view.filters, scope)
+    panel = registry.BY_ID["trend-chart"]
+    content = panel.rows(view, scope, unit)
+    frame = content["frame"]
     if not privacy.has_pupils(frame):
         return None, []
-    series = [(unit_name, frame)]
-    national = None
-    if view.level != "national":
-        national = trend("national", "MA", view.filters, NATIONAL_SCOPE)
-        series.append((_("Maroc"), national))
+    series = [(unit["name_fr"], frame)]
+    if content["national"] is not None:
+        series.append((_("Maroc"), content["national"]))
     threshold = privacy.threshold()
     rows = [["", *(school_year_label(int(y)) for y in frame["school_year"])]]
     rows += [[name, *(_cell_text(indicator, row, threshold)
                       for row in values.to_dict("records"))]
              for name, values in series]
-    return figures.trend(frame, indicator, unit_name, national), rows
+    return go.Figure(panel.figure(view, content)), rows
 
 
 # --- charts -------------------------------------------------------------------------------
@@ -484,11 +460,6 @@ def _for_print(figure: go.Figure, margin: dict) -> go.Figure:
 # --- files --------------------------------------------------------------------------------
 
 
-def briefing_filename(view: View, ext: str) -> str:
-    """Return an ASCII file name: ``briefing_abandon_region-06_college_2024-2025.pptx``."""
-    return "briefing_" + export_filename("map", view, ext)
-
-
 def cover_lines(content: Briefing) -> list[tuple[str, str]]:
     """Return the cover's lines under the unit's name, each with its kind (lead, body, note)."""
     return [
@@ -497,20 +468,6 @@ def cover_lines(content: Briefing) -> list[tuple[str, str]]:
         (_("Indicateur mis en avant : {label}", label=_(content.indicator.label)), "body"),
         (_("Édité le {day}", day=content.generated_on), "note"),
     ]
-
-
-def build_pptx(view: View, scope: Scope) -> bytes:
-    """Return the briefing of a view as a 16:9 PowerPoint file."""
-    content = briefing_content(view, scope)
-    return pptx_document(content, render_charts(content))
-
-
-def build_pdf(view: View, scope: Scope) -> bytes:
-    """Return the briefing of a view as an A4 landscape PDF, one page per slide."""
-    from exports.briefing_pdf import pdf_document
-
-    content = briefing_content(view, scope)
-    return pdf_document(content, render_charts(content))
 
 
 # --- PowerPoint ---------------------------------------------------------------------------

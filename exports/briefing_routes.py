@@ -15,7 +15,13 @@ from flask import Blueprint, Response, request
 
 from callbacks.access import current_scope
 from dashboard.web_params import JsonError, install_json_errors, json_error, query_params, read_view
-from exports.briefing import PDF_MIMETYPE, PPTX_MIMETYPE, briefing_filename, build_pdf, build_pptx
+from exports.briefing_files import (
+    PDF_MIMETYPE,
+    PPTX_MIMETYPE,
+    briefing_filename,
+    build_pdf,
+    build_pptx,
+)
 from exports.renderer import RenderError
 
 log = logging.getLogger("pilotage.exports")

@@ -13,7 +13,7 @@ import unicodedata
 
 import pytest
 
-import exports.briefing as briefing
+import exports.briefing_files as briefing
 import exports.briefing_routes as briefing_routes
 from dashboard import cli
 from dashboard.auth.audit import recent

@@ -9,8 +9,10 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 
-from callbacks import maps, navigation, unit
+from callbacks import navigation, unit
+from callbacks.panels import DRAW
 from dashboard.formatting import format_count, format_rate
+from panels import registry
 from tests.conftest import query, request_as
 
 PAGE = {"level": "province", "code": "141"}
@@ -139,12 +141,12 @@ def test_drills_keep_the_filters(request_context):
 
 
 def test_map_draws_only_the_units_children_and_stays_small(request_context):
-    figure = call(maps.update_map, view("region", "6"), {"level": "region", "code": "6"})
+    figure = call(DRAW["map"], view("region", "6"), {"level": "region", "code": "6"})
     locations = set(figure.data[0].locations)
     assert "141" in locations and len(locations) == 9
     size = len(figure.to_json())
     assert size < 600_000, size
-    national = call(maps.update_map, view("national", "MA"), {"level": "national", "code": "MA"})
+    national = call(DRAW["map"], view("national", "MA"), {"level": "national", "code": "MA"})
     assert len(national.data[0].locations) == 12
 
 
@@ -156,6 +158,7 @@ def test_map_figure_draws_nothing_outside_the_scope(tiny_app):
     with request_as(tiny_app, "province141"):
         for level, code in [("region", "5"), ("province", "81"), ("region", "6")]:
             with pytest.raises(OutOfScope):
-                maps.map_figure(View(level, code, Filters(2024)), Scope("province", "141"))
-        figure = maps.map_figure(View("province", "141", Filters(2024)), Scope("province", "141"))
+                registry.draw("map", View(level, code, Filters(2024)), Scope("province", "141"))
+        figure = registry.draw("map", View("province", "141", Filters(2024)),
+                               Scope("province", "141"))
         assert all(code.startswith("141.") for code in figure.data[0].locations)

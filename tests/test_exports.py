@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 import exports.renderer as renderer
-from callbacks import maps, school, unit
+from callbacks.panels import DRAW
 from dashboard import indicators
 from dashboard.urls import View
 from exports.charts import SCHOOL_CHARTS, UNIT_CHARTS, chart_export
@@ -159,16 +159,16 @@ def _traces(figure) -> list[dict]:
 
 
 SCREEN = {
-    "map": maps.update_map,
-    "trend-chart": unit.update_trend,
-    "breakdown-grade": unit.update_breakdown_grade,
-    "breakdown-sex": unit.update_breakdown_sex,
-    "breakdown-milieu": unit.update_breakdown_milieu,
-    "breakdown-sector": unit.update_breakdown_sector,
-    "school-enrollment": school.update_school_enrollment,
-    "school-outcomes": school.update_school_outcomes,
-    "school-comparison": school.update_school_comparison,
-    "school-exams": school.update_school_exams,
+    "map": DRAW["map"],
+    "trend-chart": DRAW["trend-chart"],
+    "breakdown-grade": DRAW["breakdown-grade"],
+    "breakdown-sex": DRAW["breakdown-sex"],
+    "breakdown-milieu": DRAW["breakdown-milieu"],
+    "breakdown-sector": DRAW["breakdown-sector"],
+    "school-enrollment": DRAW["school-enrollment"],
+    "school-outcomes": DRAW["school-outcomes"],
+    "school-comparison": DRAW["school-comparison"],
+    "school-exams": DRAW["school-exams"],
 }
 
 

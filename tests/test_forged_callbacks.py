@@ -406,10 +406,10 @@ WRONG_VALUES = ["abc", ["141"], {"level": ["x"]}, 12345, True, [[[]]]]
 def test_wrong_input_types_never_fail_a_callback(app, clients, caplog, monkeypatch):
     """Whatever a forged request puts in any input of any callback, the answer is a
     drawing, nothing, or a 400: never a server error."""
-    import exports.briefing
+    import exports.briefing_files
 
     for build in ("build_pptx", "build_pdf"):  # a click count is valid: skip the rendering
-        monkeypatch.setattr(exports.briefing, build, lambda view, scope: b"pack")
+        monkeypatch.setattr(exports.briefing_files, build, lambda view, scope: b"pack")
     caplog.set_level(logging.INFO)
     base = {VIEW: view_store("province", "141"), PAGE_UNIT: {"level": "province",
                                                             "code": "141"}}

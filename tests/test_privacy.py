@@ -17,7 +17,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from callbacks import maps, school, unit
+from callbacks import unit
+from callbacks.panels import DRAW
 from dashboard import create_app, indicators
 from dashboard.auth.users import add_user
 from dashboard.auth.web import STATE_ENGINE_KEY
@@ -436,7 +437,7 @@ def test_ranking_rows_of_a_commune_keep_hidden_values_empty(apps):
 
 def test_map_points_of_hidden_values_have_no_colour(apps):
     def points(indicator, level="commune", code=ANFA):
-        figure = call(maps.update_map, view(level, code, indicator=indicator),
+        figure = call(DRAW["map"], view(level, code, indicator=indicator),
                       {"level": level, "code": code})
         (found,) = [trace for trace in figure.data if trace.type == "scattergeo"]
         return found
@@ -461,9 +462,9 @@ def test_map_points_of_hidden_values_have_no_colour(apps):
 def test_school_charts_do_not_draw_hidden_bars(apps):
     with request_as(apps[2]):
         # 10003F: TC 1 pupil, 1BAC 1 pupil, 2BAC 3 pupils
-        grades = call(unit.update_breakdown_grade, view("school", "10003F", indicator="enrollment"),
+        grades = call(DRAW["breakdown-grade"], view("school", "10003F", indicator="enrollment"),
                       {"level": "school", "code": "10003F"})
-        pupils = call(school.update_school_enrollment, view("school", "10001F"),
+        pupils = call(DRAW["school-enrollment"], view("school", "10001F"),
                       {"level": "school", "code": "10001F"})
     (bars,) = grades.data
     assert list(bars.x) == ["TC", "1BAC", "2BAC"]

@@ -1,0 +1,54 @@
+"""Every panel of the dashboard, in the order pages and files list them."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from dashboard.urls import View
+from panels.base import NotApplicable, Panel
+from panels.breakdowns import BreakdownPanel
+from panels.kpis import KpiPanel
+from panels.map import MapPanel
+from panels.ranking import RankingPanel
+from panels.school import ComparisonPanel, EnrollmentPanel, ExamsPanel, OutcomesPanel
+from panels.trend import TrendPanel
+from queries import Scope
+from queries.units import get_unit
+
+PANELS: tuple[Panel, ...] = (
+    MapPanel(), TrendPanel(), *(BreakdownPanel(by) for by in ("grade", "sex", "milieu", "sector")),
+    EnrollmentPanel(), OutcomesPanel(), ComparisonPanel(), ExamsPanel(), RankingPanel(),
+    KpiPanel(),
+)
+BY_ID: dict[str, Panel] = {panel.id: panel for panel in PANELS}
+IDS: tuple[str, ...] = tuple(BY_ID)
+#: Panels drawn as a figure on screen (one callback each).
+FIGURES: tuple[Panel, ...] = tuple(panel for panel in PANELS if panel.draws)
+
+
+def on_page(level: str) -> tuple[str, ...]:
+    """Return the ids of the panels a page of ``level`` shows."""
+    return tuple(panel.id for panel in PANELS if level in panel.levels)
+
+
+def panel_for(panel_id: str, level: str) -> Panel:
+    """Return the panel ``panel_id`` of a page of ``level``.
+
+    Raise :class:`NotApplicable` for an unknown panel or one the page does not show.
+    """
+    if panel_id not in BY_ID:
+        raise NotApplicable(f"no chart {panel_id!r}; use one of {', '.join(IDS)}")
+    if level not in BY_ID[panel_id].levels:
+        raise NotApplicable(f"the {level} page has no chart {panel_id!r}; it has "
+                            f"{', '.join(on_page(level))}")
+    return BY_ID[panel_id]
+
+
+def draw(panel_id: str, view: View, scope: Scope) -> go.Figure | dict:
+    """Return a panel's figure for a view, as the screen draws it.
+
+    A unit outside ``scope`` raises :class:`queries.OutOfScope` before anything is read.
+    """
+    panel = BY_ID[panel_id]
+    unit = get_unit(view.level, view.code, scope)
+    return panel.figure(view, panel.rows(view, scope, unit))
