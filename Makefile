@@ -32,12 +32,14 @@ $(DEMO_STAMP): | $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	scripts/services start
 	env $$(scripts/services urls) $(BIN)/python -m pytest; status=$$?; \
 	scripts/services stop; exit $$status
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean-data:
 	rm -rf data

@@ -71,7 +71,7 @@ MAP_TARGET = 600 * 1024
 RSS_TARGET = 1024 * 1024 * 1024
 SECTION = "## National scale: callbacks"
 #: The callbacks whose answers carry a view's numbers (cards, ranking, trend).
-NUMBER_CALLBACKS = ("update_kpis", "update_ranking", "update_trend")
+NUMBER_CALLBACKS = ("update_kpis", "update_ranking", "draw_trend_chart")
 #: Where a callback's own time goes: (bucket, substrings of the profiled file or function).
 #: The first bucket that matches takes the function's own time (cProfile ``tottime``).
 PROFILE_BUCKETS = (
@@ -480,7 +480,7 @@ def _baseline_table(results: dict[str, Any]) -> list[str]:
         "`province` and `exam_result`, no analytics table and no cache "
         f"(`bench/raw_baseline.py`, {results['raw_repetitions']} repetitions after one "
         "unmeasured run, in its own process). **App**: the `update_kpis`, `update_ranking` "
-        "and `update_trend` callbacks, timed as above (figures, tables and JSON included); "
+        "and `draw_trend_chart` callbacks, timed as above (figures, tables and JSON included); "
         "**query layer**: the same numbers from `queries.stats` alone, cold. Speed-up is the "
         "raw p50 over the app's p50.", "",
         "| view | raw p50 | raw p95 | query layer cold p50 | app cold p50 | app cold p95 "

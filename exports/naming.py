@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from dashboard.urls import View
+from panels import registry
 from queries.filters import ALL, CHOICES
 
 INDICATOR_SLUGS = {
@@ -23,22 +24,6 @@ INDICATOR_SLUGS = {
     "success_rate_BAC": "reussite-bac",
     "mean_score": "moyenne",
 }
-CHART_SLUGS = {
-    "map": "",
-    "trend-chart": "tendance",
-    "breakdown-grade": "par-niveau",
-    "breakdown-sex": "par-sexe",
-    "breakdown-milieu": "par-milieu",
-    "breakdown-sector": "par-secteur",
-    "school-enrollment": "effectif-niveau-sexe",
-    "school-outcomes": "resultats-niveau",
-    "school-comparison": "comparaison",
-    "school-exams": "examens",
-    "ranking": "classement",
-    "kpis": "indicateurs",
-}
-#: Charts that show the same thing whatever the selected indicator: no indicator in the name.
-INDICATOR_FREE = frozenset({"school-enrollment", "school-outcomes", "school-exams", "kpis"})
 LEVEL_SLUGS = {"region": "region", "province": "province", "commune": "commune",
                "school": "etablissement"}
 VALUE_SLUGS = {"sex": {"F": "filles", "M": "garcons"}}
@@ -65,7 +50,8 @@ def unit_slug(level: str, code: str) -> str:
 def export_filename(chart: str, view: View, ext: str) -> str:
     """Return the download name of one chart or table of a view."""
     parts = []
-    if chart not in INDICATOR_FREE:
+    panel = registry.BY_ID.get(chart)
+    if panel is None or panel.per_indicator:
         parts.append(INDICATOR_SLUGS.get(view.indicator) or ascii_slug(view.indicator))
     parts.append(unit_slug(view.level, view.code))
     for name in CHOICES:
@@ -74,5 +60,5 @@ def export_filename(chart: str, view: View, ext: str) -> str:
             parts.append(VALUE_SLUGS.get(name, {}).get(value) or ascii_slug(value))
     year = view.filters.year
     parts.append(f"{year}-{year + 1}")
-    parts.append(CHART_SLUGS[chart] if chart in CHART_SLUGS else ascii_slug(chart))
+    parts.append(panel.slug if panel is not None else ascii_slug(chart))
     return "_".join(part for part in parts if part) + "." + (ascii_slug(ext, "A-Za-z0-9") or "bin")

@@ -14,8 +14,8 @@ import logging
 
 from flask import Blueprint, Response
 
-from callbacks.access import current_scope
 from dashboard import indicators
+from dashboard.auth.web import current_scope
 from dashboard.urls import BadParameter, View
 from dashboard.web_params import JsonError, install_json_errors, json_error, query_params, read_view
 from exports import renderer

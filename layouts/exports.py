@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.i18n import _
+from layouts.components import graph, section
 
 IMAGE_FORMATS = (("png", "Image PNG"), ("svg", "Image SVG (vectorielle)"), ("pdf", "PDF"))
 DATA_FORMATS = (("csv", "Données CSV", {}), ("csv", "Données CSV (Excel français, « ; »)",
@@ -43,3 +44,9 @@ def briefing_buttons() -> html.Div:
         ],
         className="briefing-actions no-print",
     )
+
+
+def panel_section(title: str, panel_id: str, height: int, title_id: str | None = None):
+    """Return a titled card holding one panel's graph and its download menu."""
+    return section(title, graph(panel_id, height=height), title_id=title_id,
+                   extra=export_menu(panel_id))

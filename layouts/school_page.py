@@ -6,8 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.i18n import _
-from layouts.components import graph, section
-from layouts.exports import export_menu
+from layouts.components import section
+from layouts.exports import panel_section
 from layouts.unit_page import kpi_row, title_block
 
 CYCLE_NAMES = {"primaire": "Primaire", "college": "Collège", "qualifiant": "Qualifiant"}
@@ -41,30 +41,24 @@ def layout(unit: dict, commune_name: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(section(_("Identité"), identity(unit, commune_name)), lg=4),
-                    dbc.Col(section(_("Localisation"), graph("map", height=300),
-                                    extra=export_menu("map")), lg=4),
-                    dbc.Col(section(_("Comparaison"), graph("school-comparison", height=300),
-                                    extra=export_menu("school-comparison")), lg=4),
+                    dbc.Col(panel_section(_("Localisation"), "map", 300), lg=4),
+                    dbc.Col(panel_section(_("Comparaison"), "school-comparison", 300), lg=4),
                 ],
                 className="g-3 mt-1",
             ),
             dbc.Row(
                 [
-                    dbc.Col(section(_("Effectif par niveau et sexe"),
-                                    graph("school-enrollment", height=320),
-                                    extra=export_menu("school-enrollment")), lg=6),
-                    dbc.Col(section(_("Résultats de fin d'année par niveau"),
-                                    graph("school-outcomes", height=320),
-                                    extra=export_menu("school-outcomes")), lg=6),
+                    dbc.Col(panel_section(_("Effectif par niveau et sexe"), "school-enrollment",
+                                          320), lg=6),
+                    dbc.Col(panel_section(_("Résultats de fin d'année par niveau"),
+                                          "school-outcomes", 320), lg=6),
                 ],
                 className="g-3 mt-1",
             ),
             dbc.Row(
                 [
-                    dbc.Col(section(_("Évolution"), graph("trend-chart", height=300),
-                                    extra=export_menu("trend-chart")), lg=6),
-                    dbc.Col(section(_("Examens"), graph("school-exams", height=300),
-                                    extra=export_menu("school-exams")), lg=6),
+                    dbc.Col(panel_section(_("Évolution"), "trend-chart", 300), lg=6),
+                    dbc.Col(panel_section(_("Examens"), "school-exams", 300), lg=6),
                 ],
                 className="g-3 mt-1",
             ),

@@ -8,8 +8,8 @@ from dash import html
 
 from dashboard import indicators
 from dashboard.i18n import _
-from layouts.components import graph, kpi_card, loading, section
-from layouts.exports import briefing_buttons, export_menu
+from layouts.components import kpi_card, loading, section
+from layouts.exports import briefing_buttons, export_menu, panel_section
 
 LEVEL_LABELS = {
     "national": "Royaume du Maroc",
@@ -103,9 +103,8 @@ def layout(unit: dict) -> html.Div:
             kpi_row(),
             dbc.Row(
                 [
-                    dbc.Col(section(_("Carte : {children}", children=children_label.lower()),
-                                    graph("map", height=430), title_id="map-title",
-                                    extra=export_menu("map")), lg=6),
+                    dbc.Col(panel_section(_("Carte : {children}", children=children_label.lower()),
+                                          "map", 430, title_id="map-title"), lg=6),
                     dbc.Col(section(_("Classement : {children}", children=children_label.lower()),
                                     children_grid(level), title_id="table-title",
                                     extra=export_menu("ranking", images=False)),
@@ -115,22 +114,17 @@ def layout(unit: dict) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(section(_("Évolution"), graph("trend-chart", height=320),
-                                    title_id="trend-title", extra=export_menu("trend-chart")),
-                            lg=6),
-                    dbc.Col(section(_("Par niveau"), graph("breakdown-grade", height=320),
-                                    extra=export_menu("breakdown-grade")), lg=6),
+                    dbc.Col(panel_section(_("Évolution"), "trend-chart", 320,
+                                          title_id="trend-title"), lg=6),
+                    dbc.Col(panel_section(_("Par niveau"), "breakdown-grade", 320), lg=6),
                 ],
                 className="g-3 mt-1",
             ),
             dbc.Row(
                 [
-                    dbc.Col(section(_("Filles et garçons"), graph("breakdown-sex", height=260),
-                                    extra=export_menu("breakdown-sex")), md=4),
-                    dbc.Col(section(_("Urbain et rural"), graph("breakdown-milieu", height=260),
-                                    extra=export_menu("breakdown-milieu")), md=4),
-                    dbc.Col(section(_("Public et privé"), graph("breakdown-sector", height=260),
-                                    extra=export_menu("breakdown-sector")), md=4),
+                    dbc.Col(panel_section(_("Filles et garçons"), "breakdown-sex", 260), md=4),
+                    dbc.Col(panel_section(_("Urbain et rural"), "breakdown-milieu", 260), md=4),
+                    dbc.Col(panel_section(_("Public et privé"), "breakdown-sector", 260), md=4),
                 ],
                 className="g-3 mt-1",
             ),

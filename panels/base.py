@@ -56,6 +56,10 @@ class Panel:
 
     #: The id of its graph on screen, of its file (``/export/chart/<id>.csv``) and in URLs.
     id: str = ""
+    #: The last word of its files' names (``..._2024-2025_tendance.csv``); none for the map.
+    slug: str = ""
+    #: Whether it shows the selected indicator (and so names it in its files' names).
+    per_indicator: bool = True
     #: The levels whose page shows it.
     levels: tuple[str, ...] = LEVELS
     #: The levels its screen callback draws for (a breakdown also answers a school's view).

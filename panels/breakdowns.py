@@ -14,6 +14,8 @@ from queries.stats import breakdown
 
 TITLES = {"grade": "par niveau", "sex": "par sexe", "milieu": "par milieu",
           "sector": "par secteur"}
+SLUGS = {"grade": "par-niveau", "sex": "par-sexe", "milieu": "par-milieu",
+         "sector": "par-secteur"}
 HEADERS = {"grade": "Niveau", "sex": "Sexe", "milieu": "Milieu", "sector": "Secteur"}
 
 
@@ -26,6 +28,7 @@ class BreakdownPanel(Panel):
     def __init__(self, by: str):
         self.by = by
         self.id = f"breakdown-{by}"
+        self.slug = SLUGS[by]
 
     def applies(self, view: View) -> bool:
         """Return whether the split means something: girls' share has no split by sex."""

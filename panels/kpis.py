@@ -32,6 +32,8 @@ class KpiPanel(Panel):
     """One card per indicator; ``rows`` holds last year and this year of the unit."""
 
     id = "kpis"
+    slug = "indicateurs"
+    per_indicator = False
     draws = False
 
     def title(self, view: View, unit: dict) -> str:

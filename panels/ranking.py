@@ -40,6 +40,7 @@ class RankingPanel(Panel):
     """
 
     id = "ranking"
+    slug = "classement"
     levels = tuple(CHILD_LEVEL)
     draws = False
     school_rows = True

@@ -66,6 +66,8 @@ class EnrollmentPanel(SchoolPanel):
     """The school's pupils by grade, girls and boys side by side."""
 
     id = "school-enrollment"
+    slug = "effectif-niveau-sexe"
+    per_indicator = False
 
     def title(self, view: View, unit: dict) -> str:
         return f"{_('Effectif par niveau et sexe')} — {place_name(unit)}"
@@ -101,6 +103,8 @@ class OutcomesPanel(SchoolPanel):
     """End-of-year outcomes by grade: promoted, repeating, dropped out."""
 
     id = "school-outcomes"
+    slug = "resultats-niveau"
+    per_indicator = False
 
     def title(self, view: View, unit: dict) -> str:
         heading = _("Résultats de fin d'année par niveau")
@@ -137,6 +141,7 @@ class ComparisonPanel(SchoolPanel):
     """The school's indicator against its commune, province, region and the nation."""
 
     id = "school-comparison"
+    slug = "comparaison"
 
     def title(self, view: View, unit: dict) -> str:
         return f"{_(self.indicator(view).label)} comparé au territoire — {place_name(unit)}"
@@ -174,6 +179,8 @@ class ExamsPanel(SchoolPanel):
     """The exam success rates of the school and of its territory."""
 
     id = "school-exams"
+    slug = "examens"
+    per_indicator = False
 
     def title(self, view: View, unit: dict) -> str:
         return f"{_('Réussite aux examens')} — {place_name(unit)}"

@@ -18,6 +18,7 @@ class TrendPanel(Panel):
     """The selected indicator by school year, with the nation as a reference line."""
 
     id = "trend-chart"
+    slug = "tendance"
 
     def title(self, view: View, unit: dict) -> str:
         return f"{_(self.indicator(view).label)} par année scolaire — {place_name(unit)}"

@@ -179,7 +179,7 @@ def test_a_cached_answer_never_reaches_another_scope(tiny_app, tiny_engine):
 
 
 def test_a_repeated_view_callback_is_answered_without_running_it(tiny_app, monkeypatch):
-    from callbacks import unit
+    from panels import kpis
 
     client = client_as(tiny_app, "national")
     first = forged_kpis(client, "province", "81")
@@ -188,7 +188,7 @@ def test_a_repeated_view_callback_is_answered_without_running_it(tiny_app, monke
     def refuse(*args, **kwargs):
         raise AssertionError("the callback ran again")
 
-    monkeypatch.setattr(unit, "unit_indicators", refuse)
+    monkeypatch.setattr(kpis, "unit_indicators", refuse)
     again = forged_kpis(client, "province", "81")
     assert again.status_code == 200 and again.data == first.data
 

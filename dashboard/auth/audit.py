@@ -34,6 +34,7 @@ from flask_login import current_user
 from sqlalchemy.engine import Engine
 
 from dashboard.auth.schema import audit_log
+from dashboard.auth.state import current_username, state_engine
 
 log = logging.getLogger("pilotage.audit")
 
@@ -162,8 +163,6 @@ def describe(response: Response) -> Entry | None:
 
 
 def _write(entry: Entry) -> None:
-    from dashboard.auth.web import current_username, state_engine
-
     record(state_engine(), entry.event, current_username(), unit=entry.unit,
            detail=entry.detail, address=request.remote_addr)
 
@@ -299,7 +298,6 @@ def _shown(value) -> str:
 
 def _first_read_of(unit: str, view: dict) -> bool:
     """Return whether this user has not read this view within the window (and start it)."""
-    from dashboard.auth.web import current_username
     from dashboard.extensions import cache
 
     material = json.dumps([current_username(), unit, view], sort_keys=True)

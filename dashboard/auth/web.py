@@ -26,12 +26,12 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from dashboard.auth import audit
 from dashboard.auth.rate_limit import make_limiter
+from dashboard.auth.state import STATE_ENGINE_KEY, state_engine
 from dashboard.auth.users import Account, authenticate, get_account, revoke_sessions
 from dashboard.extensions import login_manager
 from dashboard.i18n import _
 from queries.scope import NATIONAL_SCOPE, Scope
 
-STATE_ENGINE_KEY = "pilotage.state_engine"
 LIMITER_KEY = "pilotage.login_limiter"
 #: The session's copy of the user's session generation, checked on every request.
 GENERATION_KEY = "pilotage_generation"
@@ -62,11 +62,6 @@ class User(UserMixin):
         return Scope(self.account.role, self.account.scope_code)
 
 
-def state_engine():
-    """Return the engine of the application's state database."""
-    return current_app.extensions[STATE_ENGINE_KEY]
-
-
 @login_manager.user_loader
 def load_user(username: str) -> User | None:
     """Reload the user of a session; a disabled or deleted user is logged out, and so is
@@ -82,11 +77,6 @@ def current_scope() -> Scope:
     if current_user and current_user.is_authenticated:
         return current_user.scope
     return NOBODY
-
-
-def current_username() -> str | None:
-    """Return the logged-in user's name, if any."""
-    return current_user.account.username if current_user.is_authenticated else None
 
 
 def landing_path(user: User) -> str:
