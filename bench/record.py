@@ -124,9 +124,7 @@ class Recorder:
 
 def callback_name(app, output: str) -> str:
     """Return the name of the Python function behind a callback's output key."""
-    from dash import _callback
-
-    entry = app.callback_map.get(output) or _callback.GLOBAL_CALLBACK_MAP.get(output) or {}
+    entry = app.callback_map.get(output) or {}
     return getattr(entry.get("callback"), "__name__", output)
 
 

@@ -1,3 +1,15 @@
-"""Callbacks: inputs in, figures and tables out, through the panels only."""
+"""Callbacks: inputs in, figures and tables out, through the panels only.
 
-from callbacks import availability, exports_ui, navigation, panels, unit  # noqa: F401
+Importing a module declares its callbacks; :func:`register` gives them all to an app.
+"""
+
+from __future__ import annotations
+
+import dash
+
+from callbacks import availability, exports_ui, navigation, panels, unit, wiring  # noqa: F401
+
+
+def register(app: dash.Dash) -> None:
+    """Add every callback of the dashboard to ``app``."""
+    wiring.register(app)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, callback, no_update, set_props
+from dash import Input, Output, State, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import count_input
+from callbacks.wiring import callback
 from layouts.shell import RETRY_MILLISECONDS
 from queries.database import DataNotReady, DataUnavailable, ViewOutdated, latest_version
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc
+from dash import ALL, Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from callbacks.common import current_view
+from callbacks.wiring import callback, clientside_callback
 from dashboard.auth import audit
 from dashboard.i18n import _
 from dashboard.urls import export_url

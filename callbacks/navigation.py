@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from callbacks.availability import show_unavailable
 from callbacks.common import WITH_CHILDREN, plain_input, read_view, text_input
+from callbacks.wiring import callback, clientside_callback
 from dashboard.callback_guard import CallbackRefused
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _

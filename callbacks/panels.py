@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dash import Input, Output, callback
+from dash import Input, Output
 
 from callbacks.access import current_scope
 from callbacks.common import current_view
+from callbacks.wiring import callback
 from panels import registry
 from panels.base import Panel
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dash import Output, callback, dcc, html
+from dash import Output, dcc, html
 
 from callbacks.access import current_scope
 from callbacks.common import WITH_CHILDREN, current_view
 from callbacks.panels import VIEW_INPUTS
+from callbacks.wiring import callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import drill_url

@@ -7,7 +7,6 @@ import hashlib
 import logging
 
 import dash
-from dash import _callback as dash_callback
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,25 +62,20 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         serve_locally=True,
         on_error=on_callback_error,
     )
-    import callbacks  # noqa: F401  (registers every callback through dash.callback)
+    import callbacks
     from layouts import shell
 
-    _give_callbacks(app)
+    callbacks.register(app)
     callback_guard.init_app(app)  # malformed callback requests answer 400
 
     app.layout = shell.layout
     # Dash learns which script files it may serve while rendering its index page. Render
     # it once now, so that every gunicorn worker serves them, not only the one that
     # happened to answer the first page.
-    # Rendering also moves the clientside functions registered through dash.callback
-    # into this app; put them back so that the next app of the process (a gunicorn
-    # worker after `serve` checked the configuration, a test's app) gets them too.
-    pending = list(dash_callback.GLOBAL_INLINE_SCRIPTS)
     with server.test_request_context("/"):
         app.index()
         # The only inline scripts a page may run: Dash's own, listed by their hashes.
         server.extensions["pilotage.csp"] = app.csp_hashes()
-    dash_callback.GLOBAL_INLINE_SCRIPTS.extend(pending)
     _load_hierarchy(server)
     # Everything loaded so far (libraries, layout, hierarchy) lives as long as the process:
     # keep it out of the garbage collector's full passes, which otherwise stall a request
@@ -110,27 +104,6 @@ def _log_to_stderr() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-#: Every callback registered through ``dash.callback``, kept for each app of the process.
-_registered: tuple[dict, list] | None = None
-
-
-def _give_callbacks(app: dash.Dash) -> None:
-    """Give ``app`` its own copy of every callback.
-
-    Dash hands the callbacks registered through ``dash.callback`` to the first app that
-    serves a request and leaves none for the next; a process may hold several apps (the
-    configuration check of ``serve``, tests), so each gets them from a kept copy.
-    """
-    global _registered
-    if _registered is None:
-        _registered = (dict(dash_callback.GLOBAL_CALLBACK_MAP),
-                       list(dash_callback.GLOBAL_CALLBACK_LIST))
-    dash_callback.GLOBAL_CALLBACK_MAP.clear()
-    dash_callback.GLOBAL_CALLBACK_LIST.clear()
-    app.callback_map.update(_registered[0])
-    app._callback_list.extend(_registered[1])
 
 
 def _state_engine(config: Config):

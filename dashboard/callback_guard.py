@@ -14,7 +14,6 @@ import json
 import logging
 
 import dash
-from dash._utils import stringify_id
 from flask import Flask, Response, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -205,7 +204,7 @@ def _changed_ids_known(body: dict) -> bool:
     known = set()
     for item in body["inputs"]:
         for entry in item if isinstance(item, list) else [item]:
-            known.add(f"{stringify_id(entry['id'])}.{entry['property']}")
+            known.add(f"{_component_id(entry['id'])}.{entry['property']}")
     return set(changed) <= known
 
 
@@ -218,7 +217,7 @@ def _patterns_agree(pairs: list[tuple[object, dict]]) -> bool:
     seen: dict[str, list[str]] = {}
     for item, declared in pairs:
         if isinstance(item, list):
-            ids = [stringify_id(entry["id"]) for entry in item]
+            ids = [_component_id(entry["id"]) for entry in item]
             if seen.setdefault(declared["id"], ids) != ids:
                 return False
     return True
@@ -236,3 +235,14 @@ def _depth(value: object) -> int:
             children = current.values() if isinstance(current, dict) else current
             stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _component_id(component_id) -> str:
+    """Return a component id as the callback map spells it (a pattern id as sorted JSON)."""
+    def value(part) -> str:  # a wildcard (ALL, MATCH) writes itself
+        return part.to_json() if hasattr(part, "to_json") else json.dumps(part)
+
+    if isinstance(component_id, dict):
+        return "{" + ",".join(f"{json.dumps(key)}:{value(component_id[key])}"
+                              for key in sorted(component_id)) + "}"
+    return component_id
