@@ -15,11 +15,12 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from dashboard.callback_guard import CallbackRefused
-from dashboard.urls import LEVELS, BadParameter, View, from_store, unit_from_store
+from dashboard.levels import CHILD_LEVEL, LEVELS
+from dashboard.urls import BadParameter, View, from_store, unit_from_store
 from queries.database import pin_version
 from queries.scope import OutOfScope
 from queries.stats import available_years
-from queries.units import CHILD_LEVEL, UnknownUnit, get_unit
+from queries.units import UnknownUnit, get_unit
 
 #: Levels whose page lists child units (a ranking, a drill), and the level of school pages.
 WITH_CHILDREN: tuple[str, ...] = tuple(CHILD_LEVEL)

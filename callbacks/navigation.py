@@ -14,6 +14,7 @@ from callbacks.wiring import callback, clientside_callback
 from dashboard.callback_guard import CallbackRefused
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
+from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import (
     FILTER_NAMES,
     as_store,
@@ -28,7 +29,7 @@ from layouts.components import empty_state, notice
 from queries.database import DataNotReady, DataUnavailable, refresh_version
 from queries.scope import NATIONAL_SCOPE, OutOfScope
 from queries.stats import available_years
-from queries.units import CHILD_LEVEL, UnknownUnit, get_unit
+from queries.units import UnknownUnit, get_unit
 
 FILTER_INPUTS = [Input(f"filter-{name}", "value") for name in FILTER_NAMES]
 FILTER_OUTPUTS = [Output(f"filter-{name}", "value") for name in FILTER_NAMES]

@@ -27,6 +27,7 @@ from flask import Blueprint, Response, request
 
 from dashboard import indicators
 from dashboard.auth.web import current_scope
+from dashboard.levels import CHILD_LEVEL, PARENT_LEVEL
 from dashboard.urls import BadParameter
 from dashboard.web_params import (
     FILTER_PARAMETERS,
@@ -43,7 +44,7 @@ from queries import privacy
 from queries.database import data_version
 from queries.filters import Filters
 from queries.stats import children_indicators, unit_indicators
-from queries.units import CHILD_LEVEL, PARENT_LEVEL, UnknownUnit, children, get_unit, units
+from queries.units import UnknownUnit, children, get_unit, units
 
 log = logging.getLogger(__name__)
 

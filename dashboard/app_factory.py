@@ -18,6 +18,7 @@ from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.config import Config, ConfigError, load_config, session_secret
 from dashboard.db import make_engine
 from dashboard.extensions import cache
+from dashboard.levels import NATIONAL_CODE
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _load_hierarchy(server: Flask) -> None:
 
     with server.app_context():
         try:
-            get_unit("national", "MA", NATIONAL_SCOPE)
+            get_unit("national", NATIONAL_CODE, NATIONAL_SCOPE)
         except DataNotReady:  # not built yet, or the database is away: the first page reads it
             log.info("unit hierarchy not loaded at start: the database is not ready")
 

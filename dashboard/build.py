@@ -22,8 +22,8 @@ from dashboard.analytics_schema import (
     unit_table,
 )
 from dashboard.dialect import bulk_load, index_for_lookups, replace_table
+from dashboard.levels import NATIONAL_CODE
 
-NATIONAL_CODE = "MA"
 NATIONAL_NAMES = ("Maroc", "المغرب")
 
 

@@ -19,10 +19,11 @@ from dashboard.auth.users import (
 )
 from dashboard.config import load_config
 from dashboard.db import make_engine
+from dashboard.levels import NATIONAL_CODE
 
 #: One demonstration account per role, created by `make run` on the demo database only.
 DEMO_ACCOUNTS = (
-    ("national", "national", "MA", "demo-national-2024"),
+    ("national", "national", NATIONAL_CODE, "demo-national-2024"),
     ("casablanca", "region", "6", "demo-region-2024"),
     ("prefecture-casablanca", "province", "141", "demo-province-2024"),
     ("ecole", "school", "", "demo-school-2024"),
@@ -61,7 +62,7 @@ def run_users(args: argparse.Namespace) -> None:
                 raise UsersCommandError(f"--scope is required for the role {args.role}")
             _check_scope(args.role, args.scope)
             account = add_user(engine, args.username, _password(args), args.role,
-                               args.scope or "MA")
+                               args.scope or NATIONAL_CODE)
             print(f"added {account.username} ({account.role} {account.scope_code})")
         elif args.action == "list":
             for a in list_users(engine):

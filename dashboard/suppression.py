@@ -29,12 +29,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard import levels
+from dashboard.levels import NATIONAL_CODE
 from dashboard.schema import CYCLES, EXAMS, GRADES, GRADES_BY_CYCLE, SECTORS, SEXES
 
 ALL = "all"
-NATIONAL_CODE = "MA"
 KEY = ("level", "code", "sector", "milieu", "grades", "sex")
-LEVELS = ("school", "commune", "province", "region", "national")
+#: From one school up to the nation.
+LEVELS = tuple(reversed(levels.LEVELS))
 #: Counts of a cell; ``*_failed`` are implied (candidates minus passes).
 MEASURES = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
             *(f"{exam.lower()}_{part}" for exam in EXAMS

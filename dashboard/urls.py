@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from dashboard import indicators
+from dashboard.levels import LEVELS, NATIONAL_CODE
 from queries.filters import ALL, CHOICES, Filters
 
-LEVELS = ("national", "region", "province", "commune", "school")
-NATIONAL_CODE = "MA"
 FILTER_NAMES = ("year", "cycle", "sector", "milieu", "sex", "indicator")
 MAX_CODE_LENGTH = 20
 #: What a unit code may hold: letters, digits and dots (``141.1.1``, ``10001F``).

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dashboard import indicators
+from dashboard.levels import NATIONAL_CODE
 from queries.filters import Filters
 from queries.scope import NATIONAL_SCOPE
 from queries.stats import (
@@ -35,7 +36,7 @@ class WarmSummary:
 
 def territorial_units() -> list[tuple[str, str]]:
     """Return the nation, then every region and province, as (level, code)."""
-    chosen = [("national", "MA")]
+    chosen = [("national", NATIONAL_CODE)]
     for level in ("region", "province"):
         codes = units(level, None, NATIONAL_SCOPE)["code"]
         chosen += [(level, str(code)) for code in codes]

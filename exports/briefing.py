@@ -33,11 +33,11 @@ from dashboard.formatting import (
     school_year_label,
 )
 from dashboard.i18n import _
+from dashboard.levels import CHILDREN_LABELS, LEVEL_LABELS
 from dashboard.urls import View
 from exports import renderer
 from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
-from layouts.unit_page import CHILDREN_LABELS, LEVEL_LABELS
 from panels import registry
 from panels.kpis import tone
 from panels.school import territory

@@ -21,11 +21,11 @@ import plotly.graph_objects as go
 
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
+from dashboard.levels import LEVEL_NAMES
 from dashboard.urls import View
 from layouts.shell import CHOICE_LABELS
 from panels import registry
 from panels.base import HIDDEN, Column, NotApplicable
-from panels.school import LEVEL_NAMES
 from queries import Scope
 from queries.units import get_unit
 from queries.version import data_version_info

@@ -8,22 +8,9 @@ from dash import html
 
 from dashboard import indicators
 from dashboard.i18n import _
+from dashboard.levels import CHILDREN_LABELS, LEVEL_LABELS
 from layouts.components import kpi_card, loading, section
 from layouts.exports import briefing_buttons, export_menu, panel_section
-
-LEVEL_LABELS = {
-    "national": "Royaume du Maroc",
-    "region": "Région",
-    "province": "Province / préfecture",
-    "commune": "Commune",
-    "school": "Établissement",
-}
-CHILDREN_LABELS = {
-    "national": "Régions",
-    "region": "Provinces et préfectures",
-    "province": "Communes",
-    "commune": "Établissements",
-}
 
 
 def title_block(unit: dict) -> html.Div:

@@ -24,13 +24,13 @@ import plotly.graph_objects as go
 from dashboard import indicators
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
-from dashboard.urls import LEVELS, View
+from dashboard.levels import LEVELS, PLACE_LABELS
+from dashboard.urls import View
 from layouts.components import empty_figure
 from queries import Scope
 
 #: A table row's key listing the keys of its hidden cells.
 HIDDEN = "_hidden"
-PLACE_LABELS = {"region": "Région", "province": "Province", "commune": "Commune"}
 
 
 class NotApplicable(LookupError):

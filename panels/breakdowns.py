@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dashboard.i18n import _
-from dashboard.urls import LEVELS, View
+from dashboard.levels import LEVELS
+from dashboard.urls import View
 from layouts import figures
 from layouts.components import no_data_label
 from panels.base import Column, Panel, hide, message_figure, place_name, rounded, value_column

@@ -8,6 +8,7 @@ from flask import current_app
 
 from dashboard.geography import boundaries
 from dashboard.i18n import _
+from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import View
 from layouts import figures
 from panels.base import (
@@ -20,7 +21,7 @@ from panels.base import (
 )
 from queries import Scope, privacy
 from queries.stats import children_indicators
-from queries.units import CHILD_LEVEL, children, schools_under
+from queries.units import children, schools_under
 
 CONFIG_KEY = "pilotage.config"
 EDGE = 24

@@ -10,7 +10,8 @@ from dashboard import indicators
 from dashboard.formatting import format_cell, is_missing, secret_note
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
-from dashboard.urls import NATIONAL_CODE, View
+from dashboard.levels import CHILD_LEVEL, CHILD_NAMES, NATIONAL_CODE
+from dashboard.urls import View
 from panels.base import (
     Column,
     Panel,
@@ -25,10 +26,7 @@ from panels.base import (
 )
 from queries import NATIONAL_SCOPE, Scope, privacy
 from queries.stats import ranked_children, unit_indicators
-from queries.units import CHILD_LEVEL, get_unit
-
-CHILD_NAMES = {"region": "régions", "province": "provinces et préfectures",
-               "commune": "communes", "school": "établissements"}
+from queries.units import get_unit
 
 
 class RankingPanel(Panel):

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from dashboard import indicators
 from dashboard.formatting import format_cell
 from dashboard.i18n import _
+from dashboard.levels import LEVEL_NAMES
 from dashboard.schema import GRADES
 from dashboard.urls import View
 from layouts import figures
@@ -28,8 +29,6 @@ from queries.stats import breakdown, grade_by_sex, unit_indicators
 from queries.units import comparison_chain
 
 OUTCOME_COLOURS = {"promoted": "#2a6f97", "repeaters": "#e0a33b", "dropouts": "#b23a48"}
-LEVEL_NAMES = {"national": "National", "region": "Région", "province": "Province / préfecture",
-               "commune": "Commune", "school": "Établissement"}
 EDGE = 24
 
 

@@ -6,7 +6,8 @@ import plotly.graph_objects as go
 
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
-from dashboard.urls import NATIONAL_CODE, View
+from dashboard.levels import NATIONAL_CODE
+from dashboard.urls import View
 from layouts import figures
 from layouts.components import no_data_label
 from panels.base import Column, Panel, hide, message_figure, place_name, rounded, value_column

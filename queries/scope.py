@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard.levels import NATIONAL_CODE
+
 LEVEL_COLUMN = {
     "region": "region_code",
     "province": "province_code",
@@ -23,7 +25,7 @@ class Scope:
     """A root unit; everything under it is visible, nothing else is."""
 
     level: str = "national"
-    code: str = "MA"
+    code: str = NATIONAL_CODE
 
     def clause(self, table: sa.Table, column: str | None = None) -> sa.ColumnElement | None:
         """Return the WHERE clause that keeps a table's rows inside the scope."""

@@ -19,6 +19,7 @@ from dashboard import indicators
 from dashboard.analytics_schema import data_version as data_version_table
 from dashboard.analytics_schema import school_stats as stats
 from dashboard.extensions import cache
+from dashboard.levels import CHILD_LEVEL
 from dashboard.schema import GRADES
 from queries import privacy
 from queries.database import (
@@ -33,7 +34,7 @@ from queries.database import (
 )
 from queries.filters import ALL, Filters
 from queries.scope import LEVEL_COLUMN, Scope
-from queries.units import CHILD_LEVEL, children
+from queries.units import children
 
 PUBLISHED = "published_version"
 #: The dimensions of one year's breakdowns, read together.

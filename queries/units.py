@@ -10,13 +10,10 @@ import sqlalchemy as sa
 
 from dashboard.analytics_schema import unit as unit_table
 from dashboard.extensions import cache
+from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE
 from queries.database import data_version, engine, read
 from queries.scope import NATIONAL_SCOPE, OutOfScope, Scope
 
-LEVELS = ("national", "region", "province", "commune", "school")
-CHILD_LEVEL = {"national": "region", "region": "province", "province": "commune",
-               "commune": "school"}
-PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 ANCESTOR_COLUMNS = ("region_code", "province_code", "commune_code")
 
 
@@ -97,7 +94,7 @@ def _units(level: str, parent: str | None, scope: Scope, version: int) -> pd.Dat
 
 def ancestors(row: dict) -> list[tuple[str, str]]:
     """Return (level, code) of every ancestor of a unit row, from the nation down."""
-    chain = [("national", "MA")]
+    chain = [("national", NATIONAL_CODE)]
     for level, column in zip(("region", "province", "commune"), ANCESTOR_COLUMNS, strict=True):
         if row.get(column) and row["level"] != level:
             chain.append((level, row[column]))
@@ -148,6 +145,6 @@ def comparison_chain(school_code: str, scope: Scope) -> list[tuple[str, str, str
         if row is not None and scope.contains({**row, "school_code": school_code
                                                if level == "school" else None}):
             result.append((level, code, row["name_fr"], scope))
-    national = _unit_row("national", "MA", data_version())
-    result.append(("national", "MA", national["name_fr"], NATIONAL_SCOPE))
+    national = _unit_row("national", NATIONAL_CODE, data_version())
+    result.append(("national", NATIONAL_CODE, national["name_fr"], NATIONAL_SCOPE))
     return result

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.levels import CHILD_LEVEL
 from dashboard.schema import GRADES_BY_CYCLE, SEXES
 from queries import NATIONAL_SCOPE, Filters
 from queries import stats as views
-from queries.units import CHILD_LEVEL
 
 ALL = "all"
 #: Counts per finest cell the attacker solves for.

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.auth.schema import ROLES, unknown_logins, upsert, users
+from dashboard.levels import NATIONAL_CODE
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -62,7 +63,7 @@ def add_user(engine: Engine, username: str, password: str, role: str, scope_code
             "-", "").replace("_", "").isalnum():
         raise UserError("username: letters, digits, '.', '-' and '_' only, 64 at most")
     _check_password(password)
-    scope_code = "MA" if role == "national" else scope_code
+    scope_code = NATIONAL_CODE if role == "national" else scope_code
     with engine.begin() as conn:
         if conn.execute(sa.select(users.c.username).where(users.c.username == username)).first():
             raise UserError(f"user {username!r} already exists")
