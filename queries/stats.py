@@ -33,6 +33,7 @@ from queries.database import (
     reading_version,
 )
 from queries.filters import ALL, Filters
+from queries.flight import SingleFlight
 from queries.scope import LEVEL_COLUMN, Scope
 from queries.units import children
 
@@ -92,6 +93,9 @@ def _sums(
     return _versioned_sums(level, code, filters, scope, group_by, years, version)
 
 
+_flights = SingleFlight()
+
+
 def finished(query: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
     """Cache ``query``'s finished frame under the data version and the privacy threshold.
 
@@ -108,16 +112,21 @@ def finished(query: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
     cached = cache.memoize()(computed)
     signature = inspect.signature(query)
 
+    def once(version: int, threshold: int, args: tuple) -> pd.DataFrame:
+        """Compute or read the frame; callers of the same view wait for one computation."""
+        return _flights.run((computed.__qualname__, version, threshold, args),
+                            lambda: cached(version, threshold, *args))
+
     @functools.wraps(query)
     def versioned(*given, **named) -> pd.DataFrame:
         args = signature.bind(*given, **named).args  # one cache key however it is called
         try:
-            return cached(data_version(), privacy.threshold(), *args)
+            return once(data_version(), privacy.threshold(), args)
         except VersionChanged:
             if pinned_version() is not None:
                 raise ViewOutdated(REPUBLISHED) from None
         forget_version()
-        return cached(data_version(), privacy.threshold(), *args)
+        return once(data_version(), privacy.threshold(), args)
 
     versioned.uncached = query
     return versioned
