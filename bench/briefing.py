@@ -24,7 +24,7 @@ import plotly.graph_objects as go  # noqa: E402
 from dashboard import create_app  # noqa: E402
 from dashboard.extensions import cache  # noqa: E402
 from dashboard.urls import View  # noqa: E402
-from exports import briefing, briefing_files, renderer  # noqa: E402
+from exports import briefing, briefing_charts, briefing_files, briefing_pptx, renderer  # noqa: E402
 from exports.briefing_pdf import pdf_document  # noqa: E402
 from queries import NATIONAL_SCOPE, Filters  # noqa: E402
 from queries.stats import available_years  # noqa: E402
@@ -62,8 +62,8 @@ def breakdown(view: View) -> None:
     steps = {}
     steps["content (queries, figures)"], content = _timed(
         briefing.briefing_content, view, NATIONAL_SCOPE)
-    steps["charts (render map and trend)"], charts = _timed(briefing.render_charts, content)
-    steps["PowerPoint layout"], _pptx = _timed(briefing.pptx_document, content, charts)
+    steps["charts (render map and trend)"], charts = _timed(briefing_charts.render_charts, content)
+    steps["PowerPoint layout"], _pptx = _timed(briefing_pptx.pptx_document, content, charts)
     steps["PDF layout"], _pdf = _timed(pdf_document, content, charts)
     for step, seconds in steps.items():
         print(f"  {step}: {seconds:.2f} s")

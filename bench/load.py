@@ -126,8 +126,10 @@ def _groups(requests: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 async def user(number: int, base: str, views: list[dict[str, Any]], stats: Stats,
-               deadline: float, think: tuple[float, float], seed: int) -> None:
-    """One user: log in, then walk the journey from a random view until the deadline."""
+               deadline: float, think: tuple[float, float], seed: int,
+               arrival: float) -> None:
+    """One user: arrive within ``arrival`` seconds, log in, then walk the journey from a
+    random view until the deadline."""
     import httpx
 
     rng = random.Random(seed * 1000 + number)
@@ -136,7 +138,7 @@ async def user(number: int, base: str, views: list[dict[str, Any]], stats: Stats
     timeout = httpx.Timeout(REQUEST_TIMEOUT)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout,
                                  follow_redirects=False) as client:
-        await asyncio.sleep(rng.uniform(0, think[1]))
+        await asyncio.sleep(rng.uniform(0, arrival))
         await _request(client, stats, "GET /login", "GET", "/login")
         await _request(client, stats, "POST /login", "POST", "/login", ok=(302,),
                        data={"username": BENCH_USER, "password": BENCH_PASSWORD})
@@ -314,11 +316,13 @@ def windows(timeline: list[tuple[float, float]], width: float) -> list[dict[str,
 
 
 async def run_users(base: str, views: list[dict[str, Any]], users: int, duration: float,
-                    think: tuple[float, float], max_requests: int, seed: int) -> Stats:
+                    think: tuple[float, float], max_requests: int, seed: int,
+                    arrival: float = 30.0) -> Stats:
     """Run every user concurrently until the deadline; return the collected figures."""
     stats = Stats(max_requests)
     deadline = time.monotonic() + duration
-    tasks = [user(n, base, views, stats, deadline, think, seed) for n in range(users)]
+    tasks = [user(n, base, views, stats, deadline, think, seed, min(arrival, duration))
+             for n in range(users)]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 2 * REQUEST_TIMEOUT)
     return stats
 
@@ -357,7 +361,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         client_before = time.process_time()
         stats = asyncio.run(run_users(base, views, args.users, args.duration,
                                       (args.think_min, args.think_max), args.max_requests,
-                                      args.seed))
+                                      args.seed, args.arrival))
         elapsed = time.monotonic() - started
         client_cpu = time.process_time() - client_before
         memory = worker_memory(process.pid) if process else []
@@ -376,7 +380,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "machine": machine(), "database": info, "server": server,
         "users": args.users, "duration_s": args.duration, "elapsed_s": elapsed,
-        "think_s": [args.think_min, args.think_max], "max_requests": args.max_requests,
+        "think_s": [args.think_min, args.think_max],
+        "arrival_s": min(args.arrival, args.duration), "max_requests": args.max_requests,
         "requests": stats.count, "errors": sum(stats.errors.values()),
         "p50": percentile(every, 50), "p95": percentile(every, 95),
         "max": max(every) if every else float("nan"), "by_type": kinds,
@@ -402,7 +407,8 @@ def report(results: dict[str, Any]) -> str:
         "and the default (10 per minute per address) would refuse most of them.",
         "",
         f"{results['users']} users for {results['duration_s']:.0f} s (the run took "
-        f"{results['elapsed_s']:.0f} s, letting requests under way finish). Each logs in "
+        f"{results['elapsed_s']:.0f} s, letting requests under way finish), arriving at "
+        f"random over the first {results.get('arrival_s', 0):.0f} s. Each logs in "
         "through the /login form, then walks the recorded journey from a random view: the "
         "page, Dash's layout and dependencies, then the callback requests of each "
         "interaction (load or drill, filter, indicator, year; the requests the browser sent "
@@ -476,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", metavar="URL",
                         help="serve with this Redis as the shared cache, warmed by warm-cache "
                         "first (the production set-up); default: each worker's own cache")
+    parser.add_argument("--arrival", type=float, default=30.0,
+                        help="seconds over which users arrive and log in (default: 30)")
     parser.add_argument("--think-min", type=float, default=1.0,
                         help="shortest pause between interactions, s (default: 1)")
     parser.add_argument("--think-max", type=float, default=3.0,

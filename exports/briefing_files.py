@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dashboard.urls import View
-from exports.briefing import briefing_content, pptx_document, render_charts
+from exports.briefing import briefing_content
+from exports.briefing_charts import render_charts
 from exports.briefing_pdf import pdf_document
+from exports.briefing_pptx import pptx_document
 from exports.naming import export_filename
 from queries import Scope
 

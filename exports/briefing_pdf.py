@@ -40,7 +40,6 @@ from dashboard import indicators
 from dashboard.i18n import _
 from exports.briefing import (
     Briefing,
-    Charts,
     Section,
     comparison_header,
     comparison_note,
@@ -54,6 +53,7 @@ from exports.briefing import (
     ranking_rows,
     typeset,
 )
+from exports.briefing_charts import Charts
 
 log = logging.getLogger(__name__)
 

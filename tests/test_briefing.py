@@ -22,7 +22,8 @@ from dashboard import indicators, web_params
 from dashboard.formatting import format_change, format_count, format_value
 from dashboard.urls import View
 from exports import renderer
-from exports.briefing import IMAGE_SCALE, MAP_SIZE, TREND_SIZE, briefing_content
+from exports.briefing import briefing_content
+from exports.briefing_charts import IMAGE_SCALE, MAP_SIZE, TREND_SIZE
 from exports.briefing_files import PPTX_MIMETYPE, briefing_filename
 from queries import NATIONAL_SCOPE, Filters, Scope
 from queries.database import NOT_BUILT, DataNotReady

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from queries.flight import SingleFlight
 
 
@@ -60,8 +62,6 @@ def test_a_failed_computation_lets_the_next_caller_try_again():
     def broken():
         raise RuntimeError("database away")
 
-    try:
+    with pytest.raises(RuntimeError):
         flights.run("k", broken)
-    except RuntimeError:
-        pass
     assert flights.run("k", lambda: "back") == "back" and len(flights) == 0
