@@ -11,10 +11,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import callback_guard, response_cache, shared_cache
+from dashboard.app_state import AppState, state_of
 from dashboard.auth import web
 from dashboard.auth.schema import create_tables as create_state_tables
 from dashboard.auth.users import list_users
-from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.config import Config, ConfigError, load_config, session_secret
 from dashboard.db import make_engine
 from dashboard.extensions import cache
@@ -22,8 +22,6 @@ from dashboard.levels import NATIONAL_CODE
 
 log = logging.getLogger(__name__)
 
-ENGINE_KEY = "pilotage.engine"
-CONFIG_KEY = "pilotage.config"
 
 
 def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
@@ -35,9 +33,8 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config.proxy_count,
                                    x_proto=config.proxy_count)
     server.config.update(SECRET_KEY=session_secret(config), MAX_CONTENT_LENGTH=1_000_000)
-    server.extensions[CONFIG_KEY] = config
-    server.extensions[ENGINE_KEY] = make_engine(config.database_url, read_only=True)
-    server.extensions[STATE_ENGINE_KEY] = _state_engine(config)
+    AppState(config, make_engine(config.database_url, read_only=True),
+             _state_engine(config)).init_app(server)
     cache.init_app(server, config=_cache_settings(config))
     web.init_app(server, config.session_minutes, secure_cookies=config.production)
     response_cache.init_app(server)
@@ -76,7 +73,7 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     with server.test_request_context("/"):
         app.index()
         # The only inline scripts a page may run: Dash's own, listed by their hashes.
-        server.extensions["pilotage.csp"] = app.csp_hashes()
+        state_of(server).csp_hashes = app.csp_hashes()
     _load_hierarchy(server)
     # Everything loaded so far (libraries, layout, hierarchy) lives as long as the process:
     # keep it out of the garbage collector's full passes, which otherwise stall a request

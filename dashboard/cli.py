@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
+from dashboard.app_state import state_of
 from dashboard.cli_users import UsersCommandError
 from dashboard.config import ConfigError, load_config
 from dashboard.db import DatabaseError, make_engine
@@ -83,7 +84,7 @@ def _serve(args: argparse.Namespace) -> None:
     if args.debug:
         app.run(host=args.host, port=args.port, debug=True)
         return
-    app.server.extensions["pilotage.engine"].dispose()
+    state_of(app.server).engine.dispose()
     serve(args.host, args.port, args.workers)
 
 
@@ -109,7 +110,7 @@ def _warm_cache(args: argparse.Namespace) -> None:
     except DataNotReady as error:
         raise CommandError(str(error)) from None
     finally:
-        app.server.extensions["pilotage.engine"].dispose()
+        state_of(app.server).engine.dispose()
     print(f"warmed {summary.views} views (nation, regions, provinces) of "
           f"{summary.year}-{summary.year + 1} in {summary.seconds:.1f} s")
 

@@ -8,17 +8,39 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, make_dataclass
 from pathlib import Path
+from typing import Any
+
+
+def _text(name: str, raw: str, resolved: dict) -> str:
+    return raw
+
+
+def _path(name: str, raw: str, resolved: dict) -> Path:
+    return Path(raw)
+
+
+def _count(name: str, raw: str, resolved: dict) -> int:
+    return _positive_int(name, raw)
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One configuration key with its default and documentation."""
+    """One configuration key: its default, its documentation, the ``Config`` field it fills
+    and how its text is read (``read(name, raw, fields resolved so far)``)."""
 
     name: str
     default: str
     help: str
+    field: str = ""
+    read: Callable[[str, str, dict], Any] = _text
+
+    @property
+    def key(self) -> str:
+        """Return the ``Config`` field: the name without its prefix, in lower case."""
+        return self.field or self.name.removeprefix("PILOTAGE_").lower()
 
 
 #: The signing key of earlier versions, public in their sources: never accepted in production.
@@ -37,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
         "PILOTAGE_DATA_DIR",
         "data",
         "Folder for the embedded database, cached boundaries and other generated files.",
+        read=_path,
     ),
     Setting(
         "PILOTAGE_SECRET_KEY",
@@ -53,6 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
         "PILOTAGE_CACHE_TIMEOUT",
         "3600",
         "Seconds a cached query result is kept (results also expire on every rebuild).",
+        read=_count,
     ),
     Setting(
         "PILOTAGE_CACHE_REDIS_URL",
@@ -69,23 +93,29 @@ SETTINGS: tuple[Setting, ...] = (
         "PILOTAGE_CACHE_DIR",
         "",
         "Folder for FileSystemCache (default: <data dir>/cache).",
+        read=lambda name, raw, resolved: Path(raw) if raw else resolved["data_dir"] / "cache",
     ),
     Setting(
         "PILOTAGE_STATE_DATABASE_URL",
         "",
         "SQLAlchemy URL of the read-write database of users and the audit log "
         "(default: an SQLite file, <data dir>/pilotage-state.sqlite).",
+        read=lambda name, raw, resolved: raw
+        or f"sqlite:///{resolved['data_dir'] / 'pilotage-state.sqlite'}",
     ),
     Setting(
         "PILOTAGE_ENV",
         "development",
         "development or production; production requires PILOTAGE_SECRET_KEY, refuses demo "
         "accounts and cookies without the Secure flag.",
+        field="environment",
+        read=lambda name, raw, resolved: _environment(raw),
     ),
     Setting(
         "PILOTAGE_SESSION_MINUTES",
         "120",
         "Minutes of inactivity after which a session expires.",
+        read=lambda name, raw, resolved: _positive_int(name, raw) or 1,
     ),
     Setting(
         "PILOTAGE_LOGIN_RATE_LIMIT",
@@ -98,40 +128,30 @@ SETTINGS: tuple[Setting, ...] = (
         "0",
         "Reverse proxies (nginx, load balancer) in front of the app whose X-Forwarded-For "
         "and X-Forwarded-Proto headers are trusted; 0 trusts none.",
+        read=_count,
     ),
     Setting(
         "PILOTAGE_SMALL_CELL_THRESHOLD",
         "5",
         "Counts below this value at school level are suppressed (shown as '< 5').",
+        read=_count,
     ),
 )
 
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
-@dataclass(frozen=True)
-class Config:
-    """Resolved configuration of one app or command."""
+def _production(config) -> bool:
+    """Return whether the app runs as a production service."""
+    return config.environment == "production"
 
-    database_url: str
-    data_dir: Path
-    secret_key: str
-    cache_type: str
-    cache_timeout: int
-    cache_redis_url: str
-    cache_namespace: str
-    cache_dir: Path
-    small_cell_threshold: int
-    state_database_url: str
-    environment: str
-    session_minutes: int
-    login_rate_limit: str
-    proxy_count: int
 
-    @property
-    def production(self) -> bool:
-        """Return whether the app runs as a production service."""
-        return self.environment == "production"
+#: Resolved configuration of one app or command: one field per setting (``Setting.key``).
+Config = make_dataclass(
+    "Config", [(setting.key, Any) for setting in SETTINGS], frozen=True,
+    namespace={"production": property(_production),
+               "__doc__": "Resolved configuration of one app or command."},
+)
 
 
 def load_config(overrides: dict[str, str] | None = None) -> Config:
@@ -143,28 +163,10 @@ def load_config(overrides: dict[str, str] | None = None) -> Config:
             return str(overrides[name])
         return os.environ.get(name, SETTINGS_BY_NAME[name].default)
 
-    data_dir = Path(value("PILOTAGE_DATA_DIR"))
-    cache_dir = value("PILOTAGE_CACHE_DIR")
-    return Config(
-        database_url=value("PILOTAGE_DATABASE_URL"),
-        data_dir=data_dir,
-        secret_key=value("PILOTAGE_SECRET_KEY"),
-        cache_type=value("PILOTAGE_CACHE_TYPE"),
-        cache_timeout=_positive_int("PILOTAGE_CACHE_TIMEOUT", value("PILOTAGE_CACHE_TIMEOUT")),
-        cache_redis_url=value("PILOTAGE_CACHE_REDIS_URL"),
-        cache_namespace=value("PILOTAGE_CACHE_NAMESPACE"),
-        cache_dir=Path(cache_dir) if cache_dir else data_dir / "cache",
-        small_cell_threshold=_positive_int(
-            "PILOTAGE_SMALL_CELL_THRESHOLD", value("PILOTAGE_SMALL_CELL_THRESHOLD")
-        ),
-        state_database_url=value("PILOTAGE_STATE_DATABASE_URL")
-        or f"sqlite:///{data_dir / 'pilotage-state.sqlite'}",
-        environment=_environment(value("PILOTAGE_ENV")),
-        session_minutes=_positive_int("PILOTAGE_SESSION_MINUTES",
-                                      value("PILOTAGE_SESSION_MINUTES")) or 1,
-        login_rate_limit=value("PILOTAGE_LOGIN_RATE_LIMIT"),
-        proxy_count=_positive_int("PILOTAGE_PROXY_COUNT", value("PILOTAGE_PROXY_COUNT")),
-    )
+    resolved: dict[str, Any] = {}
+    for setting in SETTINGS:  # in order: a default may use a field resolved before it
+        resolved[setting.key] = setting.read(setting.name, value(setting.name), resolved)
+    return Config(**resolved)
 
 
 def _environment(raw: str) -> str:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import html
-from flask import current_app
 
 from dashboard import indicators
+from dashboard.app_state import app_state
 from dashboard.i18n import _
 
-CONFIG_KEY = "pilotage.config"
 UNIT_NAMES = {"count": "Nombre", "rate": "Pourcentage", "score": "Note sur 20"}
 
 
 def layout() -> html.Div:
     """Return the table of indicator definitions and the small-cell rule in force."""
-    threshold = current_app.extensions[CONFIG_KEY].small_cell_threshold
+    threshold = app_state().config.small_cell_threshold
     rows = [
         html.Tr(
             [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from flask import current_app
 
+from dashboard.app_state import app_state
 from dashboard.geography import boundaries
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL
@@ -23,7 +23,6 @@ from queries import Scope, privacy
 from queries.stats import children_indicators
 from queries.units import children, schools_under
 
-CONFIG_KEY = "pilotage.config"
 EDGE = 24
 SCHOOL_COLUMNS = (("code", "Code", "text"), ("name_fr", "Nom", "text"),
                   ("name_ar", "Nom (arabe)", "text"), ("commune_code", "Commune", "text"),
@@ -31,8 +30,7 @@ SCHOOL_COLUMNS = (("code", "Code", "text"), ("name_fr", "Nom", "text"),
 
 
 def _boundaries(level: str, parent: str | None = None) -> dict:
-    config = current_app.extensions[CONFIG_KEY]
-    return boundaries(level, config.data_dir, parent)
+    return boundaries(level, app_state().config.data_dir, parent)
 
 
 def _only(geojson: dict, codes: set[str]) -> dict:

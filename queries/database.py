@@ -10,12 +10,12 @@ from contextvars import ContextVar
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy.engine import Engine
 
 from dashboard.analytics_schema import data_version as data_version_table
+from dashboard.app_state import app_state
 
-ENGINE_KEY = "pilotage.engine"
 VERSION_TTL_SECONDS = 2.0
 NOT_BUILT = "the analytics tables are not built: run `python -m dashboard build`"
 UNREACHABLE = "the schooling database cannot be reached for the moment; try again shortly"
@@ -44,7 +44,7 @@ REPUBLISHED = "a new version of the data was just published; try again"
 
 def engine() -> Engine:
     """Return the engine of the running app."""
-    return current_app.extensions[ENGINE_KEY]
+    return app_state().engine
 
 
 @contextmanager

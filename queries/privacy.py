@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from flask import current_app
 
 from dashboard import indicators
+from dashboard.app_state import app_state
 from queries import pattern
 
-CONFIG_KEY = "pilotage.config"
 SUFFIX = "_suppressed"
 SMALL = "enrollment_small"
 #: Counts a reader could subtract from a total: each measure, then those they imply.
@@ -47,7 +46,7 @@ INDICATOR_CELLS = {
 
 def threshold() -> int:
     """Return the running app's threshold (``PILOTAGE_SMALL_CELL_THRESHOLD``; 0 disables)."""
-    return current_app.extensions[CONFIG_KEY].small_cell_threshold
+    return app_state().config.small_cell_threshold
 
 
 def flag(code: str) -> str:

@@ -81,8 +81,8 @@ ACCOUNTS = (
 def make_app(url: str, data_dir: Path, backend: Backend,
              accounts: tuple[tuple[str, str, str], ...] = ACCOUNTS, **settings: str):
     """Create an app on ``url`` with its own state database, ``accounts`` and settings."""
+    from dashboard.app_state import state_of
     from dashboard.auth.users import add_user
-    from dashboard.auth.web import STATE_ENGINE_KEY
 
     app = create_app({
         "PILOTAGE_DATABASE_URL": url,
@@ -92,7 +92,7 @@ def make_app(url: str, data_dir: Path, backend: Backend,
         **backend.app_settings(),
         **settings,
     })
-    state = app.server.extensions[STATE_ENGINE_KEY]
+    state = state_of(app.server).state_engine
     for username, role, scope in accounts:
         add_user(state, username, PASSWORD, role, scope)
     return app
@@ -138,10 +138,11 @@ def request_as(app, username: str = "national"):
     """Open a request context in which ``username`` is logged in (to call callbacks)."""
     from flask_login import login_user
 
+    from dashboard.app_state import state_of
     from dashboard.auth.users import get_account
-    from dashboard.auth.web import STATE_ENGINE_KEY, User
+    from dashboard.auth.web import User
 
     with app.server.test_request_context("/"):
-        state = app.server.extensions[STATE_ENGINE_KEY]
+        state = state_of(app.server).state_engine
         login_user(User(get_account(state, username)))
         yield

@@ -16,8 +16,8 @@ import pytest
 
 import dashboard.api as api_module
 from dashboard import create_app, indicators
+from dashboard.app_state import state_of
 from dashboard.auth.users import add_user
-from dashboard.auth.web import STATE_ENGINE_KEY
 from queries import Scope
 from tests.conftest import PASSWORD, log_in, query
 
@@ -472,7 +472,7 @@ def test_unbuilt_database_answers_503(tmp_path):
     duckdb.connect(str(path)).close()
     app = create_app({"PILOTAGE_DATABASE_URL": f"duckdb:///{path}",
                       "PILOTAGE_DATA_DIR": str(tmp_path / "data")})
-    add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
+    add_user(state_of(app.server).state_engine, "national", PASSWORD, "national", "MA")
     client = app.server.test_client()
     log_in(client)
     response = client.get("/api/v1/indicators?level=national")

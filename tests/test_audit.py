@@ -16,8 +16,8 @@ import pytest
 import exports.briefing_files as briefing
 import exports.briefing_routes as briefing_routes
 from dashboard import cli
+from dashboard.app_state import state_of
 from dashboard.auth.audit import recent
-from dashboard.auth.web import STATE_ENGINE_KEY
 from exports import renderer
 from exports.renderer import RenderError
 from tests.conftest import client_as, log_in, make_app
@@ -47,7 +47,7 @@ def app(tiny_url, backend, tmp_path_factory):
 
 @pytest.fixture()
 def state(app):
-    return app.server.extensions[STATE_ENGINE_KEY]
+    return state_of(app.server).state_engine
 
 
 @pytest.fixture()

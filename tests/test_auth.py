@@ -15,8 +15,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from dashboard import create_app
+from dashboard.app_state import state_of
 from dashboard.auth.users import add_user, list_users
-from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.config import ConfigError
 from tests.conftest import PASSWORD, client_as, log_in, query
 
@@ -116,7 +116,7 @@ def test_wrong_password_is_refused_and_logged(tiny_app):
     assert client.get("/api/v1/indicators?level=national").status_code == 401
     from dashboard.auth.audit import recent
 
-    events = recent(tiny_app.server.extensions[STATE_ENGINE_KEY], 5)
+    events = recent(state_of(tiny_app.server).state_engine, 5)
     assert any(e["event"] == "login_failed" and e["username"] == "region1" for e in events)
 
 
@@ -208,7 +208,7 @@ def test_a_school_user_sees_their_school_page_and_nothing_around_it(tiny_app, ti
     (school, commune), = query(tiny_engine, """
         SELECT s.code, s.commune_code FROM school s JOIN commune c ON c.code = s.commune_code
         WHERE c.province_code = '141' ORDER BY s.code LIMIT 1""")
-    state = tiny_app.server.extensions[STATE_ENGINE_KEY]
+    state = state_of(tiny_app.server).state_engine
     if not any(a.username == "head" for a in list_users(state)):
         add_user(state, "head", PASSWORD, "school", school)
     client = client_as(tiny_app, "head")
@@ -275,7 +275,7 @@ def own_app(tiny_url, backend, tmp_path):
         "PILOTAGE_DATABASE_URL": tiny_url, "PILOTAGE_DATA_DIR": str(tmp_path),
         "PILOTAGE_LOGIN_RATE_LIMIT": "8 per minute", **backend.app_settings(),
     })
-    add_user(app.server.extensions[STATE_ENGINE_KEY], "agent", PASSWORD, "region", "6")
+    add_user(state_of(app.server).state_engine, "agent", PASSWORD, "region", "6")
     return app
 
 
@@ -332,7 +332,7 @@ def test_production_refuses_the_default_key_and_demo_accounts(tiny_url, tmp_path
     key = {"PILOTAGE_SECRET_KEY": "k" * 40}
     app = create_app({**settings, **key})
     assert app.server.config["SESSION_COOKIE_SECURE"] is True
-    add_user(app.server.extensions[STATE_ENGINE_KEY], "demo", PASSWORD, "national", "MA",
+    add_user(state_of(app.server).state_engine, "demo", PASSWORD, "national", "MA",
              demo=True)
     with pytest.raises(ConfigError, match="demo accounts"):
         create_app({**settings, **key})
@@ -381,6 +381,6 @@ def test_client_address_behind_a_trusted_proxy(tiny_url, tmp_path, proxies, expe
     client = app.server.test_client()
     client.post("/login", data={"username": "nobody", "password": "wrong-password-x"},
                 headers={"X-Forwarded-For": "203.0.113.7"})
-    state = app.server.extensions[STATE_ENGINE_KEY]
+    state = state_of(app.server).state_engine
     rows = query(state, "SELECT address FROM audit_log WHERE event = 'login_failed'")
     assert rows == [(expected,)]

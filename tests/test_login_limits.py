@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 import pytest
 
 from dashboard import create_app
+from dashboard.app_state import state_of
 from dashboard.auth.users import add_user, disable_user
-from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.db import make_engine
 from tests.conftest import PASSWORD, log_in, query
 
@@ -182,7 +182,7 @@ def door(tiny_url, tmp_path):
     """An app without a practical rate limit, with accounts to guess at."""
     app = create_app({"PILOTAGE_DATABASE_URL": tiny_url, "PILOTAGE_DATA_DIR": str(tmp_path),
                       "PILOTAGE_LOGIN_RATE_LIMIT": "10000 per minute"})
-    state = app.server.extensions[STATE_ENGINE_KEY]
+    state = state_of(app.server).state_engine
     for n in range(6):
         add_user(state, f"agent{n}", PASSWORD, "region", "6")
     add_user(state, "retired", PASSWORD, "region", "6")
@@ -234,7 +234,7 @@ def test_a_locked_name_stays_locked_even_with_the_right_password(door):
 def test_a_new_account_does_not_inherit_the_failures_of_its_name(door):
     client = door.server.test_client()
     _answers(client, "newcomer")
-    add_user(door.server.extensions[STATE_ENGINE_KEY], "newcomer", PASSWORD, "region", "6")
+    add_user(state_of(door.server).state_engine, "newcomer", PASSWORD, "region", "6")
     assert log_in(client, "newcomer").status_code == 302
 
 

@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from callbacks import unit
 from callbacks.panels import DRAW
 from dashboard import create_app, indicators
+from dashboard.app_state import state_of
 from dashboard.auth.users import add_user
-from dashboard.auth.web import STATE_ENGINE_KEY
 from dashboard.formatting import SECRET, format_cell, format_value
 from layouts import definitions, figures
 from queries import NATIONAL_SCOPE, privacy, stats
@@ -55,11 +55,11 @@ def apps(tmp_path_factory, backend) -> dict:
             "PILOTAGE_SMALL_CELL_THRESHOLD": str(threshold),
             **backend.app_settings(),
         })
-        add_user(app.server.extensions[STATE_ENGINE_KEY], "national", PASSWORD, "national", "MA")
+        add_user(state_of(app.server).state_engine, "national", PASSWORD, "national", "MA")
         result[threshold] = app
     yield result
     for app in result.values():
-        app.server.extensions["pilotage.engine"].dispose()
+        state_of(app.server).engine.dispose()
 
 
 def client_of(app):

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard import create_app
+from dashboard.app_state import state_of
 from dashboard.extensions import cache
 from queries import stats, units
 from queries.database import VersionChanged, data_version
@@ -38,7 +39,7 @@ def app(tmp_path_factory, backend):
                            "PILOTAGE_SMALL_CELL_THRESHOLD": "0", **backend.app_settings()})
     with dash_app.server.app_context():
         yield dash_app
-    dash_app.server.extensions["pilotage.engine"].dispose()
+    state_of(dash_app.server).engine.dispose()
 
 
 def check(row: pd.Series | dict, expected: dict[str, float]) -> None:

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from dashboard import create_app
+from dashboard.app_state import state_of
 from dashboard.auth.schema import metadata as state_metadata
 from dashboard.auth.users import list_users, set_password
-from dashboard.auth.web import GENERATION_KEY, STATE_ENGINE_KEY
+from dashboard.auth.web import GENERATION_KEY
 from dashboard.cli import main
 from dashboard.config import DEFAULT_SECRET_KEY, SECRET_KEY_FILE, ConfigError
 from dashboard.db import make_engine
@@ -30,7 +31,7 @@ def app(tiny_url, backend, tmp_path_factory):
 
 
 def state(app):
-    return app.server.extensions[STATE_ENGINE_KEY]
+    return state_of(app.server).state_engine
 
 
 def cookie_of(client) -> str:

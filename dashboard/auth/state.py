@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_login import current_user
 
-STATE_ENGINE_KEY = "pilotage.state_engine"
+from dashboard.app_state import app_state
 
 
 def state_engine() -> sa.Engine:
     """Return the engine of the application's state database."""
-    return current_app.extensions[STATE_ENGINE_KEY]
+    return app_state().state_engine
 
 
 def current_username() -> str | None:

@@ -24,9 +24,10 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import UserMixin, current_user, login_user, logout_user
 
+from dashboard.app_state import app_state, state_of
 from dashboard.auth import audit
 from dashboard.auth.rate_limit import make_limiter
-from dashboard.auth.state import STATE_ENGINE_KEY, state_engine
+from dashboard.auth.state import state_engine
 from dashboard.auth.users import Account, authenticate, get_account, revoke_sessions
 from dashboard.extensions import login_manager
 from dashboard.i18n import _
@@ -227,7 +228,7 @@ def guard():
 
 def security_headers(response):
     """Add the headers that keep pages out of frames and scripts to our own."""
-    hashes = " ".join(g.get("csp_hashes", current_app.extensions.get("pilotage.csp", [])))
+    hashes = " ".join(g.get("csp_hashes", app_state().csp_hashes))
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'unsafe-eval' {hashes}; "
@@ -242,7 +243,7 @@ def security_headers(response):
 
 
 def _login_rate() -> str:
-    return current_app.extensions["pilotage.config"].login_rate_limit
+    return app_state().config.login_rate_limit
 
 
 def _auth_blueprint(limiter: Limiter) -> Blueprint:
@@ -269,8 +270,8 @@ def init_app(server: Flask, session_minutes: int, secure_cookies: bool) -> None:
     )
     login_manager.init_app(server)
     login_manager.session_protection = "basic"
-    limiter = make_limiter(server.extensions["pilotage.config"],
-                           server.extensions[STATE_ENGINE_KEY])
+    limiter = make_limiter(state_of(server).config,
+                           state_of(server).state_engine)
     limiter.init_app(server)
     server.extensions[LIMITER_KEY] = limiter
     server.register_blueprint(_auth_blueprint(limiter))
