@@ -134,6 +134,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             page.fill("input[name=password]", BENCH_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url(lambda url: "/login" not in url)
+            page.wait_for_function("() => (document.querySelector("
+                                   "'#filter-year .dash-dropdown-value') || {}).textContent",
+                                   timeout=STEP_TIMEOUT * 1000)
             year = page.locator("#filter-year .dash-dropdown-value").inner_text()
             first = int(year.split("-")[0])
             year_label = f"{first - 1}-{first}"
@@ -161,7 +164,11 @@ def report(results: dict[str, Any]) -> str:
         f"{results['journeys']} journeys drills into another region (cold: views the "
         "server never computed), then is walked again (warm). Time from the click to the "
         "view drawn: no callback pending for 250 ms (not counted), nothing loading, the "
-        "next frame painted. Targets: under 700 ms cold, 300 ms warm.",
+        "next frame painted. Targets: under 700 ms cold, 300 ms warm. The national page "
+        "is a full navigation (HTML, scripts, layout, then the callbacks); the first one "
+        "of the run is also each worker's first request after it started, and the later "
+        "journeys find the nation already computed, so only the first national page is "
+        "truly cold.",
         "",
         "| step | cache | p50 | p95 | max | target |",
         "|---|---|---|---|---|---|",

@@ -96,6 +96,26 @@ def _load_hierarchy(server: Flask) -> None:
             log.info("unit hierarchy not loaded at start: the database is not ready")
 
 
+def load_patterns(server: Flask) -> None:
+    """Read every school year's suppression pattern now, before the worker serves.
+
+    Every view looks its cells up in them; read on a first request, they would keep
+    that request (and every thread asking at once) waiting for seconds a year at
+    national scale. Nothing is read while the database is not ready.
+    """
+    from queries import pattern, privacy
+    from queries.database import DataNotReady, data_version
+    from queries.stats import available_years
+
+    with server.app_context():
+        try:
+            version, limit = data_version(), privacy.threshold()
+            for year in available_years():
+                pattern.year_pattern(version, year, limit)
+        except DataNotReady:
+            log.info("suppression patterns not loaded at start: the database is not ready")
+
+
 def _log_to_stderr() -> None:
     """Send the app's warnings and notices to stderr (journald, gunicorn's log) with their
     level, unless the process configured logging itself."""

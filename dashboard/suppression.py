@@ -185,11 +185,22 @@ def _combine(level, code, sector, milieu, grades, sex) -> np.ndarray:
 def cell_keys(keys: pd.DataFrame, codes: pd.Index) -> np.ndarray:
     """Return one int64 per cell named by ``keys`` (the ``KEY`` columns); ``codes`` numbers
     the unit codes (a code it does not hold gives -1)."""
-    level = keys["level"].map({name: i for i, name in enumerate(LEVELS)}).to_numpy(np.int64)
+    level = _numbered(keys["level"], {name: i for i, name in enumerate(LEVELS)})
     code = codes.get_indexer(keys["code"]).astype(np.int64)
-    parts = [keys[name].map(table).to_numpy(np.int64) for name, table in
+    parts = [_numbered(keys[name], table) for name, table in
              (("sector", _SECTOR), ("milieu", _MILIEU), ("grades", _GRADES), ("sex", _SEX))]
     return np.where(code >= 0, _combine(level, code, *parts), -1)
+
+
+def _numbered(column: pd.Series, table: dict[str, int]) -> np.ndarray:
+    """Return the number ``table`` gives each value (through a categorical: a hash per
+    distinct value, not a Python call per row)."""
+    names = list(table)
+    positions = pd.Categorical(column, categories=names).codes
+    if (positions < 0).any():
+        raise ValueError(f"unknown values in {column.name}: "
+                         f"{sorted(set(column[positions < 0]))[:5]}")
+    return np.array([table[name] for name in names], np.int64)[positions]
 
 
 class Relations:

@@ -27,6 +27,7 @@ from queries.database import (
     latest_version,
     read,
 )
+from queries.flight import SingleFlight
 
 ALL = suppression.ALL
 KEY = suppression.KEY
@@ -50,8 +51,7 @@ def hidden_for(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
         version = data_version()
         for year in np.unique(years):
             mine = years == year
-            flags[mine] = _year_pattern(id(engine()), version, int(year), limit).lookup(
-                keys[mine])
+            flags[mine] = year_pattern(version, int(year), limit).lookup(keys[mine])
     return pd.DataFrame(flags, index=keys.index, columns=list(MEASURES))
 
 
@@ -75,6 +75,17 @@ class YearPattern:
         hit = (self.keys[at] == wanted) & (wanted >= 0)
         found[hit] = self.flags[at[hit]]
         return found
+
+
+def year_pattern(version: int, year: int, limit: int) -> YearPattern:
+    """Return one year's pattern; the threads of a worker asking for it at once wait for
+    one read."""
+    engine_id = id(engine())
+    return _loading.run((engine_id, version, year, limit),
+                        lambda: _year_pattern(engine_id, version, year, limit))
+
+
+_loading = SingleFlight()
 
 
 @functools.lru_cache(maxsize=16)
