@@ -64,9 +64,9 @@ from bench.benchlib import (  # noqa: E402
     write_json,
 )
 
-COLD_TARGET = 0.050
+COLD_TARGET = 0.030
 WARM_TARGET = 0.010
-VIEW_TARGET = 0.250
+VIEW_TARGET = 0.150
 MAP_TARGET = 600 * 1024
 RSS_TARGET = 1024 * 1024 * 1024
 SECTION = "## National scale: callbacks"
@@ -392,14 +392,14 @@ def report(results: dict[str, Any]) -> str:
         "right after. Sizes are the uncompressed JSON response bodies. \"(no update)\" marks "
         "the requests Dash sends while a drill swaps the page, answered 204.",
         "",
-        "Targets: every callback p95 under 50 ms cold and 10 ms warm; every map response "
-        "under 600 KB; all the callbacks of one view together under 250 ms cold; a worker "
+        "Targets: every callback p95 under 30 ms cold and 10 ms warm; every map response "
+        "under 600 KB; all the callbacks of one view together under 150 ms cold; a worker "
         "under 1 GB resident.",
         "",
         "### Per view",
         "",
-        "| view | slowest callback, cold p95 | < 50 ms | slowest callback, warm p95 | < 10 ms "
-        "| all callbacks of the view, cold p95 (worst interaction) | < 250 ms "
+        "| view | slowest callback, cold p95 | < 30 ms | slowest callback, warm p95 | < 10 ms "
+        "| all callbacks of the view, cold p95 (worst interaction) | < 150 ms "
         "| largest map response | < 600 KB |",
         "|---|---|---|---|---|---|---|---|---|",
     ]

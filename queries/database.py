@@ -57,16 +57,22 @@ def _connection() -> Iterator[sa.Connection]:
         raise DataUnavailable(UNREACHABLE) from error
 
 
+#: Rows from which a result is handed to pandas as plain tuples.
+LARGE_RESULT = 5000
+
+
 def read(select: sa.Select) -> pd.DataFrame:
     """Run a select with bound parameters and return its rows as a DataFrame."""
     with _connection() as conn:
         result = conn.execute(select)
         columns = list(result.keys())
-        # plain tuples: pandas asks every Row whether it is a named tuple, and a Row
-        # answers through SQLAlchemy's slow path for unknown attributes (seconds for
-        # the half a million rows of a year's suppression pattern)
-        rows = [tuple(row) for row in result.fetchall()]
-        return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
+        rows = result.fetchall()
+        if len(rows) > LARGE_RESULT:
+            # plain tuples: pandas asks every Row whether it is a named tuple, and a Row
+            # answers through SQLAlchemy's slow path for unknown attributes (seconds for
+            # the half a million rows of a year's suppression pattern)
+            rows = [tuple(row) for row in rows]
+        return pd.DataFrame(rows, columns=columns)
 
 
 _version_lock = threading.Lock()
