@@ -6,6 +6,7 @@ Numbers follow French conventions (``separators``) and each indicator's colour s
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -70,12 +71,15 @@ def _value(value) -> float | None:
 def choropleth(
     geojson: dict, frame: pd.DataFrame, indicator: Indicator, schools: pd.DataFrame | None = None,
     threshold: int = 0,
-) -> go.Figure:
-    """Return a map of units coloured by ``indicator`` (frame: code, name_fr, value).
+) -> dict:
+    """Return a map of units coloured by ``indicator`` (frame: code, name_fr, value), as
+    a plain figure dict.
 
     Units without data are drawn in light grey. Each shape carries its code, so a
     click drills into it; school points (if given) carry theirs too (see
-    :func:`school_points`, which ``threshold`` is for).
+    :func:`school_points`, which ``threshold`` is for). The boundaries are put into the
+    finished dict: Plotly's validation would copy every coordinate of them once per
+    trace (a third of a cold national map's time).
     """
     codes = [feature["id"] for feature in geojson["features"]]
     values = frame.set_index("code")["value"] if len(frame) else pd.Series(dtype=float)
@@ -85,7 +89,7 @@ def choropleth(
     has_data = [c for c in codes if _value(values.get(c)) is not None]
     figure = go.Figure()
     figure.add_trace(go.Choropleth(
-        geojson=geojson, featureidkey="id", locations=codes,
+        featureidkey="id", locations=codes,
         z=[0] * len(codes), colorscale=[[0, NO_DATA_FILL], [1, NO_DATA_FILL]], showscale=False,
         marker={"line": {"color": "white", "width": 0.8}}, hoverinfo="text", text=texts,
         customdata=codes, name="", hovertemplate="%{text}<extra></extra>",
@@ -96,7 +100,7 @@ def choropleth(
         if high == low:  # one value: a scale from zero, not one centred on it
             low, high = (0.0, high * 1.25) if high > 0 else (0.0, 1.0)
         figure.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="id", locations=has_data, z=z, zmin=low, zmax=high,
+            featureidkey="id", locations=has_data, z=z, zmin=low, zmax=high,
             colorscale=indicator.colorscale,
             colorbar={"thickness": 12, "len": 0.8, "x": 1.0, "outlinewidth": 0,
                       "tickformat": ".1%" if indicator.is_rate else _axis_format(
@@ -111,7 +115,11 @@ def choropleth(
                        bgcolor="rgba(0,0,0,0)")
     figure.update_layout(base_layout(dragmode=False, showlegend=False,
                                      clickmode="event"))
-    return figure
+    drawn = json.loads(figure.to_json())
+    for trace in drawn["data"]:
+        if trace["type"] == "choropleth":
+            trace["geojson"] = geojson
+    return drawn
 
 
 def school_points(schools: pd.DataFrame, indicator: Indicator, threshold: int = 0

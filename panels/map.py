@@ -82,7 +82,7 @@ class MapPanel(Panel):
                       "value": child_value(r["value"], indicator)},
                      value=privacy.is_set(r["suppressed"])) for r in merged.to_dict("records")]
 
-    def figure(self, view: View, rows: dict) -> go.Figure:
+    def figure(self, view: View, rows: dict) -> dict:
         indicator = self.indicator(view)
         unit = rows["unit"]
         no_shapes = pd.DataFrame(columns=["code", "value"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextvars import copy_context
 
+import plotly.graph_objects as go
 import pytest
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
@@ -141,12 +142,13 @@ def test_drills_keep_the_filters(request_context):
 
 
 def test_map_draws_only_the_units_children_and_stays_small(request_context):
-    figure = call(DRAW["map"], view("region", "6"), {"level": "region", "code": "6"})
+    figure = go.Figure(call(DRAW["map"], view("region", "6"), {"level": "region", "code": "6"}))
     locations = set(figure.data[0].locations)
     assert "141" in locations and len(locations) == 9
     size = len(figure.to_json())
     assert size < 600_000, size
-    national = call(DRAW["map"], view("national", "MA"), {"level": "national", "code": "MA"})
+    national = go.Figure(call(DRAW["map"], view("national", "MA"),
+                              {"level": "national", "code": "MA"}))
     assert len(national.data[0].locations) == 12
 
 
@@ -159,6 +161,6 @@ def test_map_figure_draws_nothing_outside_the_scope(tiny_app):
         for level, code in [("region", "5"), ("province", "81"), ("region", "6")]:
             with pytest.raises(OutOfScope):
                 registry.draw("map", View(level, code, Filters(2024)), Scope("province", "141"))
-        figure = registry.draw("map", View("province", "141", Filters(2024)),
-                               Scope("province", "141"))
+        figure = go.Figure(registry.draw("map", View("province", "141", Filters(2024)),
+                                         Scope("province", "141")))
         assert all(code.startswith("141.") for code in figure.data[0].locations)

@@ -14,6 +14,7 @@ import math
 import re
 import zipfile
 
+import plotly.graph_objects as go
 import pytest
 from openpyxl import load_workbook
 
@@ -437,8 +438,8 @@ def test_ranking_rows_of_a_commune_keep_hidden_values_empty(apps):
 
 def test_map_points_of_hidden_values_have_no_colour(apps):
     def points(indicator, level="commune", code=ANFA):
-        figure = call(DRAW["map"], view(level, code, indicator=indicator),
-                      {"level": level, "code": code})
+        figure = go.Figure(call(DRAW["map"], view(level, code, indicator=indicator),
+                                {"level": level, "code": code}))
         (found,) = [trace for trace in figure.data if trace.type == "scattergeo"]
         return found
 
