@@ -53,9 +53,7 @@ def update_heading(view_data, page_unit):
 def update_kpis(view_data, page_unit):
     """Fill one card per indicator with its value and change against last year."""
     view = current_view(view_data, page_unit)
-    scope = current_scope()
-    panel = registry.BY_ID["kpis"]
-    return panel.cards(view, panel.rows(view, scope, get_unit(view.level, view.code, scope)))
+    return registry.BY_ID["kpis"].cards(view, registry.rows_of("kpis", view, current_scope()))
 
 
 @callback(
@@ -67,6 +65,5 @@ def update_kpis(view_data, page_unit):
 def update_ranking(view_data, page_unit):
     """Rank the unit's children by the selected indicator, with reference rows below."""
     view = current_view(view_data, page_unit, WITH_CHILDREN)
-    scope = current_scope()
-    panel = registry.BY_ID["ranking"]
-    return panel.grid(view, panel.rows(view, scope, get_unit(view.level, view.code, scope)))
+    return registry.BY_ID["ranking"].grid(view, registry.rows_of("ranking", view,
+                                                                  current_scope()))

@@ -32,6 +32,7 @@ from dashboard.urls import View
 from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
 from panels import registry
+from panels.base import present
 from panels.kpis import tone
 from panels.school import territory
 from queries import NATIONAL_SCOPE, Scope, privacy
@@ -282,20 +283,16 @@ def comparison_note(content: Briefing) -> str:
              "gras.", year=content.school_year)
 
 
-def _number(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def _cell_text(indicator: indicators.Indicator, row: pd.Series | dict, threshold: int) -> str:
     """Return one value of a query row as shown: formatted, or its secret mark."""
-    return format_cell(indicator, _number(row.get(indicator.code)),
+    return format_cell(indicator, present(row.get(indicator.code)),
                        privacy.is_suppressed(row, indicator.code), threshold,
                        privacy.is_small(row))
 
 
 def _kpi_row(indicator: indicators.Indicator, current: pd.Series, previous: pd.Series,
              threshold: int) -> KpiRow:
-    value, before = _number(current[indicator.code]), _number(previous[indicator.code])
+    value, before = present(current[indicator.code]), present(previous[indicator.code])
     delta = indicators.change(indicator, math.nan if value is None else value,
                               math.nan if before is None else before)
     delta = None if is_missing(delta) else delta
@@ -330,8 +327,8 @@ def ranking(view: View, unit: dict, scope: Scope) -> Ranking:
     content = registry.BY_ID["ranking"].rows(view, scope, unit)
     rows = [
         _rank_row(None if pd.isna(r["rank"]) else int(r["rank"]), r["code"], r["name_fr"],
-                  indicator, _number(r.get(indicator.code)),
-                  _number(r.get(f"{indicator.code}_previous")), _number(r.get("enrolled")),
+                  indicator, present(r.get(indicator.code)),
+                  present(r.get(f"{indicator.code}_previous")), present(r.get("enrolled")),
                   r, threshold)
         for r in content["ranked"].to_dict("records")
     ]
@@ -354,8 +351,8 @@ def _reference_row(label: str, level: str, frame: pd.DataFrame,
                    indicator: indicators.Indicator) -> RankRow:
     previous, current = frame.iloc[0], frame.iloc[1]
     return _rank_row(None, f"reference-{level}", label, indicator,
-                     _number(current[indicator.code]), _number(previous[indicator.code]),
-                     _number(current["enrolled"]))
+                     present(current[indicator.code]), present(previous[indicator.code]),
+                     present(current["enrolled"]))
 
 
 def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
@@ -363,7 +360,7 @@ def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
     columns = []
     threshold = privacy.threshold()
     for level, _code, name, current in territory(view, scope):
-        raw = {i.code: _number(current[i.code]) for i in indicators.INDICATORS}
+        raw = {i.code: present(current[i.code]) for i in indicators.INDICATORS}
         columns.append(ComparisonColumn(
             _(LEVEL_LABELS[level]) if level != "national" else _("Maroc"), name,
             {i.code: _cell_text(i, current, threshold) for i in indicators.INDICATORS}, raw))

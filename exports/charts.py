@@ -78,8 +78,7 @@ def chart_export(chart: str, view: View, scope: Scope, with_figure: bool = True,
     Raise :class:`NotApplicable` for an unknown chart or one that the unit's page does not
     show; an unknown or hidden unit raises as :func:`queries.units.get_unit` does.
     """
-    if chart not in registry.BY_ID:
-        registry.panel_for(chart, view.level)  # names the charts there are
+    registry.known(chart)  # an unknown chart is refused before the unit is read
     unit = get_unit(view.level, view.code, scope)
     panel = registry.panel_for(chart, view.level)
     rows = panel.rows(view, scope, unit)

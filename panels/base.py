@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +52,9 @@ class Column:
     kind: str
 
 
-class Panel:
-    """One chart or table of a page. Subclasses set the class attributes and methods."""
+class Panel(ABC):
+    """One chart or table of a page. Subclasses set the class attributes and write the
+    abstract methods."""
 
     #: The id of its graph on screen, of its file (``/export/chart/<id>.csv``) and in URLs.
     id: str = ""
@@ -69,25 +71,25 @@ class Panel:
     #: Whether, on a commune's page, its rows are schools (so its file names hidden cells).
     school_rows: bool = False
 
+    @abstractmethod
     def title(self, view: View, unit: dict) -> str:
         """Return the panel's title for a view of ``unit``, as a file or a slide shows it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rows(self, view: View, scope: Scope, unit: dict) -> Any:
         """Return what the panel shows of a view, read through ``queries/``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def columns(self, view: View, rows: Any) -> tuple[Column, ...]:
         """Return the columns of the panel's table."""
-        raise NotImplementedError
 
+    @abstractmethod
     def table(self, view: View, rows: Any) -> list[dict]:
         """Return the panel's table: one dict per row, keyed by its columns."""
-        raise NotImplementedError
 
+    @abstractmethod
     def figure(self, view: View, rows: Any) -> go.Figure | dict:
         """Return the figure the screen draws (and images and the briefing dress)."""
-        raise NotImplementedError
 
     def margin(self, view: View, rows: Any, figure: go.Figure) -> dict:
         """Return the margins an image of the figure needs beyond the usual ones."""
@@ -128,6 +130,11 @@ def missing(value) -> bool:
 def number(value) -> float:
     """Return a value as a float, NaN when absent."""
     return float("nan") if missing(value) else float(value)
+
+
+def present(value) -> float | None:
+    """Return a value as a float, None when absent."""
+    return None if missing(value) else float(value)
 
 
 def rounded(value, unit: str) -> int | float | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from dashboard import indicators
@@ -20,7 +18,9 @@ from panels.base import (
     child_value,
     hide,
     missing,
+    number,
     place_name,
+    present,
     rounded,
     value_column,
 )
@@ -110,10 +110,9 @@ class RankingPanel(Panel):
 
 def _grid_row(record: dict, indicator: Indicator, threshold: int) -> dict:
     """Return one child's row; a hidden value is None with its mark (``< 5``, ``secret``)."""
-    value = _none(record.get(indicator.code))
-    previous = _none(record.get(f"{indicator.code}_previous"))
-    delta = indicators.change(indicator, value if value is not None else math.nan,
-                              previous if previous is not None else math.nan)
+    value = present(record.get(indicator.code))
+    delta = indicators.change(indicator, number(record.get(indicator.code)),
+                              number(record.get(f"{indicator.code}_previous")))
     enrollment_hidden = privacy.is_suppressed(record, "enrollment")
     row = {
         "code": record["code"],
@@ -122,7 +121,7 @@ def _grid_row(record: dict, indicator: Indicator, threshold: int) -> dict:
         "name_ar": record["name_ar"],
         "value": value,
         "suppressed": privacy.is_suppressed(record, indicator.code),
-        "enrollment": None if enrollment_hidden else int(_none(record.get("enrolled")) or 0),
+        "enrollment": None if enrollment_hidden else int(present(record.get("enrolled")) or 0),
         "change": None if is_missing(delta) else delta,
     }
     return row | marks(record, indicator, threshold)
@@ -143,21 +142,13 @@ def _reference_row(label: str, frame: pd.DataFrame, indicator: Indicator,
                    threshold: int) -> dict:
     """Return a reference row (the unit itself, Maroc); a hidden value carries its mark."""
     previous, current = frame.iloc[0], frame.iloc[1]
-    value = _none(current[indicator.code])
-    delta = indicators.change(indicator, _clean(current[indicator.code]),
-                              _clean(previous[indicator.code]))
+    value = present(current[indicator.code])
+    delta = indicators.change(indicator, number(current[indicator.code]),
+                              number(previous[indicator.code]))
     row = {"code": f"reference-{label}", "name": label, "value": value,
            "enrollment": None if pd.isna(current["enrolled"]) else int(current["enrolled"]),
            "change": None if is_missing(delta) else delta, "rank": None}
     return row | marks(current, indicator, threshold)
-
-
-def _none(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _clean(value) -> float:
-    return float("nan") if value is None or pd.isna(value) else float(value)
 
 
 def column_defs(indicator: Indicator) -> list[dict]:

@@ -31,24 +31,32 @@ def on_page(level: str) -> tuple[str, ...]:
     return tuple(panel.id for panel in PANELS if level in panel.levels)
 
 
+def known(panel_id: str) -> Panel:
+    """Return the panel ``panel_id``; raise :class:`NotApplicable` naming the panels there are."""
+    if panel_id not in BY_ID:
+        raise NotApplicable(f"no chart {panel_id!r}; use one of {', '.join(IDS)}")
+    return BY_ID[panel_id]
+
+
 def panel_for(panel_id: str, level: str) -> Panel:
     """Return the panel ``panel_id`` of a page of ``level``.
 
     Raise :class:`NotApplicable` for an unknown panel or one the page does not show.
     """
-    if panel_id not in BY_ID:
-        raise NotApplicable(f"no chart {panel_id!r}; use one of {', '.join(IDS)}")
-    if level not in BY_ID[panel_id].levels:
+    if level not in known(panel_id).levels:
         raise NotApplicable(f"the {level} page has no chart {panel_id!r}; it has "
                             f"{', '.join(on_page(level))}")
     return BY_ID[panel_id]
 
 
-def draw(panel_id: str, view: View, scope: Scope) -> go.Figure | dict:
-    """Return a panel's figure for a view, as the screen draws it.
+def rows_of(panel_id: str, view: View, scope: Scope):
+    """Return a panel's rows for a view.
 
     A unit outside ``scope`` raises :class:`queries.OutOfScope` before anything is read.
     """
-    panel = BY_ID[panel_id]
-    unit = get_unit(view.level, view.code, scope)
-    return panel.figure(view, panel.rows(view, scope, unit))
+    return BY_ID[panel_id].rows(view, scope, get_unit(view.level, view.code, scope))
+
+
+def draw(panel_id: str, view: View, scope: Scope) -> go.Figure | dict:
+    """Return a panel's figure for a view, as the screen draws it (scope as ``rows_of``)."""
+    return BY_ID[panel_id].figure(view, rows_of(panel_id, view, scope))
