@@ -20,6 +20,10 @@ parts) gives back a hidden count:
   Repeated until no relation has exactly one. A zero everyone can tell (the exam counts
   of a cell without the grade that sits the exam, known from the schools' cycles)
   protects nothing and is never picked.
+* Chains: a longer chain of relations can still give a count back, so the whole system
+  of shown counts is solved exactly (:mod:`dashboard.suppression_audit`); each count it
+  gives back gets one more hidden (more when it comes back), relations are completed
+  again, and so on until it gives nothing back.
 
 The functions here are pure: ``build`` stores the pattern, queries look it up.
 """
@@ -30,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import levels
+from dashboard import suppression_audit as audit
 from dashboard.levels import NATIONAL_CODE
 from dashboard.schema import CYCLES, EXAMS, GRADES, GRADES_BY_CYCLE, SECTORS, SEXES
 
@@ -63,6 +68,13 @@ _GRADES = {ALL: 0, **{c: i + 1 for i, c in enumerate(CYCLES)},
            **{g: i + 1 + len(CYCLES) for i, g in enumerate(GRADES)}}
 _SEX = {ALL: 0, **{s: i + 1 for i, s in enumerate(SEXES)}}
 _CYCLE_OF = {_GRADES[g]: _GRADES[c] for c, grades in GRADES_BY_CYCLE.items() for g in grades}
+#: Counts linked within a cell, each with its relations (total, parts), by measure number.
+_GROUPS = [tuple((tuple(MEASURES.index(n) for n in names),
+                  [(MEASURES.index(t), tuple(MEASURES.index(p) for p in parts))
+                   for t, parts in MEASURE_RELATIONS if t in names]))
+           for names in (("enrolled", "dropouts", "repeaters", "promoted"), ("average_count",),
+                         *((f"{e.lower()}_candidates", f"{e.lower()}_passed",
+                            f"{e.lower()}_failed") for e in EXAMS))]
 _PART = 1e12  # scores of the candidate complements: a visible count, a zero part, the total
 _TOTAL = 2e12
 
@@ -88,13 +100,61 @@ def decide(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     network = Relations.of(frame, same)
     counts = np.zeros((network.count, len(MEASURES)), np.int32)
     fresh = [np.flatnonzero(hidden[:, column]) for column in range(len(MEASURES))]
-    while any(len(cells) for cells in fresh):
-        network.complete(hidden, values, counts, fresh)
-        fresh = _complete_measures(hidden, values)
+    numbers, memo, repeats = _numbers(frame), {}, {}
+    while True:
+        while any(len(cells) for cells in fresh):
+            network.complete(hidden, values, counts, fresh)
+            fresh = _complete_measures(hidden, values)
+        given = audit.given_back(numbers, same, hidden, ~np.isfinite(values), _GROUPS,
+                                 len(LEVELS), memo)
+        if given.empty:
+            break
+        fresh = _protect(network, hidden, values, given, repeats)
+        if not any(len(cells) for cells in fresh):
+            raise RuntimeError(f"{len(given)} hidden counts cannot be protected")
     wanted = np.flatnonzero(hidden[same].any(axis=1))
     result = frame.iloc[wanted][list(KEY)].reset_index(drop=True)
     flags = pd.DataFrame(hidden[same[wanted]], columns=list(MEASURES))
     return pd.concat([result, flags], axis=1)
+
+
+def given_back(rows: pd.DataFrame, pattern: pd.DataFrame) -> pd.DataFrame:
+    """Return the hidden counts of ``pattern`` (as :func:`decide` gives it) that the shown
+    counts of ``rows`` give back, whatever the chain: the ``KEY`` columns and ``measure``.
+    """
+    frame = cells(rows)
+    same = frame.groupby(["tag_lo", "tag_hi", "rows"], sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(frame))).groupby(same).first().to_numpy()
+    codes = pd.Index(pd.unique(frame["code"]))
+    hidden = YearLookup(pattern, codes).flags(frame)
+    canonical = np.zeros((len(first), len(MEASURES)), bool)
+    np.logical_or.at(canonical, same, hidden)
+    known = _structural(frame)[first]
+    found = audit.given_back(_numbers(frame), same, canonical & ~known, known, _GROUPS,
+                             len(LEVELS))
+    named = frame.iloc[first[found["cell"].to_numpy()]][list(KEY)].reset_index(drop=True)
+    return named.assign(measure=[MEASURES[m] for m in found["measure"]])
+
+
+class YearLookup:
+    """The hidden counts of a pattern, found by cell key."""
+
+    def __init__(self, pattern: pd.DataFrame, codes: pd.Index):
+        self.codes = codes
+        keys = cell_keys(pattern, codes)
+        order = np.argsort(keys)
+        self.keys, self.flags_ = keys[order], pattern[list(MEASURES)].to_numpy(bool)[order]
+
+    def flags(self, keys: pd.DataFrame) -> np.ndarray:
+        """Return the hidden flags of each cell ``keys`` names."""
+        found = np.zeros((len(keys), len(MEASURES)), bool)
+        if not len(self.keys):
+            return found
+        wanted = cell_keys(keys, self.codes)
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        hit = self.keys[at] == wanted
+        found[hit] = self.flags_[at[hit]]
+        return found
 
 
 def _structural(frame: pd.DataFrame) -> np.ndarray:
@@ -356,3 +416,102 @@ def _complete_measures(hidden: np.ndarray, values: np.ndarray) -> list[np.ndarra
         for column in np.unique(picked):
             fresh[column] = np.concatenate([fresh[column], rows[picked == column]])
     return fresh
+
+
+# --- chains of relations --------------------------------------------------------------------
+
+
+def _numbers(frame: pd.DataFrame) -> audit.Cells:
+    """Return ``frame``'s cells as the numbers the audit works on."""
+    codes = pd.Index(pd.unique(frame["code"]))
+    level = frame["level"].map({name: i for i, name in enumerate(LEVELS)}).to_numpy(np.int64)
+    parent = np.full(len(frame), -1, np.int64)
+    for child, up in _PARENT.items():
+        mine = level == LEVELS.index(child)
+        column = _UNIT_COLUMN[up]
+        parent[mine] = (codes.get_indexer(frame.loc[mine, column]) if column
+                        else codes.get_loc(NATIONAL_CODE))
+    cycle_of = np.zeros(max(_GRADES.values()) + 1, np.int64)
+    for grade, cycle in _CYCLE_OF.items():
+        cycle_of[grade] = cycle
+    return audit.Cells(
+        level=level, unit=codes.get_indexer(frame["code"]).astype(np.int64), parent=parent,
+        **{name: _numbered(frame[name], table) for name, table in
+           (("sector", _SECTOR), ("milieu", _MILIEU), ("grades", _GRADES), ("sex", _SEX))},
+        own_sector=frame["own_sector"].map(_SECTOR).fillna(0).to_numpy(np.int64),
+        own_milieu=frame["own_milieu"].map(_MILIEU).fillna(0).to_numpy(np.int64),
+        cycle_of=cycle_of)
+
+
+def _protect(network: Relations, hidden: np.ndarray, values: np.ndarray,
+             given: pd.DataFrame, repeats: dict[int, int]) -> list[np.ndarray]:
+    """Hide more counts for each hidden count a chain of relations gives back: the
+    smallest shown count the chain uses; for a count given back again, also the smallest
+    shown one in a relation with it; from the third time, every shown count the chain
+    uses. ``repeats`` counts the times each count was given back.
+
+    Return the counts newly hidden, per measure.
+    """
+    fresh = [[] for _ in MEASURES]
+    for cell, measure, used in given.itertuples(index=False):
+        times = repeats[cell * len(MEASURES) + measure] = repeats.get(
+            cell * len(MEASURES) + measure, 0) + 1
+        picked = _culprits(hidden, values, used, every=times >= 3)
+        if times >= 2 or not picked:
+            near = _next_to(network, hidden, values, int(cell), int(measure))
+            picked += [near] if near is not None else []
+        for at in picked:
+            hidden[at] = True
+            fresh[at[1]].append(at[0])
+    return [np.unique(np.array(cells, np.int64)) for cells in fresh]
+
+
+def _culprits(hidden: np.ndarray, values: np.ndarray, used: np.ndarray,
+              every: bool) -> list[tuple[int, int]]:
+    """Return the smallest shown count among ``used`` (ids: cell * measures + measure),
+    or ``every`` shown one."""
+    cells, measures = used // len(MEASURES), used % len(MEASURES)
+    shown = ~hidden[cells, measures] & np.isfinite(values[cells, measures])
+    cells, measures = cells[shown], measures[shown]
+    if not len(cells):
+        return []
+    if every:
+        return list(zip(cells.tolist(), measures.tolist(), strict=True))
+    score = values[cells, measures]
+    best = int(np.argmin(np.where(score > 0, score, _PART)))
+    return [(int(cells[best]), int(measures[best]))]
+
+
+def _next_to(network: Relations, hidden: np.ndarray, values: np.ndarray, cell: int,
+             measure: int) -> tuple[int, int] | None:
+    """Return the (cell, measure) to hide next to a given-back count, nearest first."""
+    reached, frontier = {(cell, measure)}, [(cell, measure)]
+    for _ in range(4):
+        candidates = []
+        for at, m in frontier:
+            relations = network._relations_of(np.array([at]))
+            positions = network._segments(np.unique(relations))
+            for member, total in zip(network.members[positions], network.is_total[positions],
+                                     strict=True):
+                candidates.append((int(member), m, bool(total)))
+            for total, parts in MEASURE_RELATIONS:
+                names = (total, *parts)
+                if MEASURES[m] in names:
+                    candidates += [(at, MEASURES.index(n), n == total) for n in names]
+        best, best_score = None, np.inf
+        following = []
+        for member, m, total in candidates:
+            if (member, m) in reached:
+                continue
+            reached.add((member, m))
+            if hidden[member, m]:
+                following.append((member, m))
+                continue
+            value = values[member, m]
+            score = _TOTAL if total else (value if value > 0 else _PART)
+            if np.isfinite(value) and score < best_score:
+                best, best_score = (member, m), score
+        if best is not None:
+            return best
+        frontier = following
+    return None

@@ -63,8 +63,12 @@ def layout() -> html.Div:
                 "province ou "
                 "une région réduite à un seul établissement par un filtre est cet "
                 "établissement et masque ce qu'il masque ; un total peut donc être masqué "
-                "quand un filtre isole peu d'établissements. Ni un autre filtre, ni un "
-                "autre niveau, ni la différence d'un total et de ses parties ne redonne un "
+                "quand un filtre isole peu d'établissements. Enfin, chaque année, tout le "
+                "système que forment les chiffres affichés est résolu comme le ferait un "
+                "attaquant, par chaînes de soustractions de toute longueur : une case qu'il "
+                "redonne fait masquer une case de plus, jusqu'à ce qu'il n'en redonne "
+                "aucune. Ni un autre filtre, ni un autre niveau, ni la différence d'un total "
+                "et de ses parties, ni aucune combinaison de ces calculs ne redonne un "
                 "chiffre masqué.",
                 n=max(threshold - 1, 0), limit=threshold,
             ), id="small-cell-rule") if threshold > 1 else None,
