@@ -105,7 +105,8 @@ def decide(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
         while any(len(cells) for cells in fresh):
             network.complete(hidden, values, counts, fresh)
             fresh = _complete_measures(hidden, values)
-        given = audit.given_back(numbers, same, hidden, ~np.isfinite(values), _GROUPS,
+        known = ~np.isfinite(values)  # a zero anyone can tell is no secret to give back
+        given = audit.given_back(numbers, same, hidden & ~known, known, _GROUPS,
                                  len(LEVELS), memo)
         if given.empty:
             break
@@ -183,8 +184,8 @@ def cells(rows: pd.DataFrame) -> pd.DataFrame:
     for exam in EXAMS:
         prefix = exam.lower()
         rows[f"{prefix}_failed"] = rows[f"{prefix}_candidates"] - rows[f"{prefix}_passed"]
-    tag = pd.util.hash_pandas_object(rows[["school_code", "grade", "sex"]], index=False)
-    tag = tag.to_numpy(np.uint64)
+    tag = _mixed(pd.util.hash_pandas_object(rows[["school_code", "grade", "sex"]],
+                                             index=False).to_numpy(np.uint64))
     rows["tag_lo"] = (tag & np.uint64(0xFFFFFFFF)).astype(np.int64)
     rows["tag_hi"] = (tag >> np.uint64(32)).astype(np.int64)
     rows["rows"] = 1
@@ -198,6 +199,20 @@ def cells(rows: pd.DataFrame) -> pd.DataFrame:
                         as_index=False, observed=True)[sums].sum()
     frames += [_level_cells(fine, level, sums) for level in LEVELS[1:]]
     return pd.concat(frames, ignore_index=True)
+
+
+def _mixed(tags: np.ndarray) -> np.ndarray:
+    """Return each tag through splitmix64's finaliser: pandas combines a row's column
+    hashes so that rows differing in one column (a school's girls and boys) sum to the
+    same on the bits where that column's hashes differ, and two schools' grades could
+    then pass for the same rows; mixed, sums of different rows collide about once in
+    2**64."""
+    with np.errstate(over="ignore"):
+        tags = tags ^ (tags >> np.uint64(30))
+        tags = tags * np.uint64(0xBF58476D1CE4E5B9)
+        tags = tags ^ (tags >> np.uint64(27))
+        tags = tags * np.uint64(0x94D049BB133111EB)
+        return tags ^ (tags >> np.uint64(31))
 
 
 def _level_cells(rows: pd.DataFrame, level: str, sums: list[str]) -> pd.DataFrame:
@@ -448,7 +463,8 @@ def _protect(network: Relations, hidden: np.ndarray, values: np.ndarray,
     """Hide more counts for each hidden count a chain of relations gives back: the
     smallest shown count the chain uses; for a count given back again, also the smallest
     shown one in a relation with it; from the third time, every shown count the chain
-    uses. ``repeats`` counts the times each count was given back.
+    uses, and from the fourth every shown one in a relation with it. ``repeats`` counts
+    the times each count was given back.
 
     Return the counts newly hidden, per measure.
     """
@@ -458,8 +474,8 @@ def _protect(network: Relations, hidden: np.ndarray, values: np.ndarray,
             cell * len(MEASURES) + measure, 0) + 1
         picked = _culprits(hidden, values, used, every=times >= 3)
         if times >= 2 or not picked:
-            near = _next_to(network, hidden, values, int(cell), int(measure))
-            picked += [near] if near is not None else []
+            picked += _next_to(network, hidden, values, int(cell), int(measure),
+                               every=times >= 4)
         for at in picked:
             hidden[at] = True
             fresh[at[1]].append(at[0])
@@ -483,8 +499,10 @@ def _culprits(hidden: np.ndarray, values: np.ndarray, used: np.ndarray,
 
 
 def _next_to(network: Relations, hidden: np.ndarray, values: np.ndarray, cell: int,
-             measure: int) -> tuple[int, int] | None:
-    """Return the (cell, measure) to hide next to a given-back count, nearest first."""
+             measure: int, every: bool = False) -> list[tuple[int, int]]:
+    """Return the (cell, measure) to hide next to a given-back count: the smallest shown
+    one in a relation with it (or with the hidden counts next to it), or ``every`` shown
+    one at that distance."""
     reached, frontier = {(cell, measure)}, [(cell, measure)]
     for _ in range(4):
         candidates = []
@@ -498,7 +516,7 @@ def _next_to(network: Relations, hidden: np.ndarray, values: np.ndarray, cell: i
                 names = (total, *parts)
                 if MEASURES[m] in names:
                     candidates += [(at, MEASURES.index(n), n == total) for n in names]
-        best, best_score = None, np.inf
+        best, best_score, shown = None, np.inf, []
         following = []
         for member, m, total in candidates:
             if (member, m) in reached:
@@ -509,9 +527,11 @@ def _next_to(network: Relations, hidden: np.ndarray, values: np.ndarray, cell: i
                 continue
             value = values[member, m]
             score = _TOTAL if total else (value if value > 0 else _PART)
-            if np.isfinite(value) and score < best_score:
-                best, best_score = (member, m), score
+            if np.isfinite(value):
+                shown.append((member, m))
+                if score < best_score:
+                    best, best_score = (member, m), score
         if best is not None:
-            return best
+            return shown if every else [best]
         frontier = following
-    return None
+    return []

@@ -434,7 +434,12 @@ def _unit_spaces(cells: Cells, rows: np.ndarray, canonical: np.ndarray, flags: n
         for position, target_ids, wanted in lacking:
             found.append((target_ids, [_siblings(cells, family_rows, canonical, unit,
                                                  kids[position], key, measures)
+                                       if len(family_rows) else np.zeros(0, np.int64)
                                        for key in wanted]))
+            for at, key in enumerate(wanted):
+                if not len(found[-1][1][at]):  # an only child: its parent's siblings
+                    found[-1][1][at] = _relatives(cells, canonical, level, unit, key,
+                                                  measures)
         spaces[unit] = (space, 0, 0, signature)
         memo[unit] = (signature, spaces[unit], found[mark:])
     return spaces
@@ -457,3 +462,23 @@ def _siblings(cells: Cells, rows: np.ndarray, canonical: np.ndarray, parent: int
         if alike.any():
             mine = mine[alike]
     return (canonical[mine] * measures + measure).astype(np.int64)
+
+
+def _relatives(cells: Cells, canonical: np.ndarray, level: int, unit: int, key: int,
+               measures: int) -> np.ndarray:
+    """Return the counts (ids) of ``key`` in the nearest units with the same parent as
+    ``unit`` (of ``level``) or as one of its ancestors."""
+    measure = key % 16
+    while level < cells.level.max():
+        rows = np.flatnonzero(cells.level == level)
+        at = rows[cells.unit[rows] == unit]
+        if not len(at):
+            break
+        parent = cells.parent[at[0]]
+        mine = rows[(cells.parent[rows] == parent) & (cells.unit[rows] != unit)]
+        mine = mine[count_key(cells.sector[mine], cells.milieu[mine], cells.grades[mine],
+                              cells.sex[mine], measure) == key]
+        if len(mine):
+            return (canonical[mine] * measures + measure).astype(np.int64)
+        level, unit = level + 1, int(parent)
+    return np.zeros(0, np.int64)

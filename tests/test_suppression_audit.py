@@ -117,7 +117,7 @@ def attack(rows: pd.DataFrame, pattern: pd.DataFrame) -> set[tuple[tuple, str]]:
             if np.abs(target - basis.T @ (basis @ target)).max() < 1e-6}
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("threshold", [3, 5])
 def test_the_pattern_gives_nothing_back_to_an_attacker_solving_every_count(seed, threshold):
     rows = random_rows(seed)
@@ -126,7 +126,7 @@ def test_the_pattern_gives_nothing_back_to_an_attacker_solving_every_count(seed,
     assert attack(rows, pattern) == set()
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(3))
 def test_the_audit_finds_exactly_what_the_attacker_gives_back(seed):
     rows = random_rows(100 + seed)
     rng = np.random.default_rng(seed)
