@@ -33,15 +33,18 @@ def backend(request) -> Backend:
 
 
 def make_database(folder: Path, scale: str, years: list[int], seed: int = 7,
-                  backend: Backend | None = None, name: str = "pilotage") -> str:
+                  backend: Backend | None = None, name: str = "pilotage",
+                  threshold: int | None = None) -> str:
     """Generate and build a database of ``scale``; return its URL.
 
-    DuckDB databases are files in ``folder``; PostgreSQL ones are created afresh.
+    DuckDB databases are files in ``folder``; PostgreSQL ones are created afresh. A
+    ``threshold`` other than the default decides the stored suppression pattern under it
+    (0 stores none, for tests that read only the raw tables).
     """
     url = (backend or Backend(DUCKDB)).database_url(folder, name)
     engine = make_engine(url)
     generate(engine, scale, years, seed)
-    build(engine)
+    build(engine) if threshold is None else build(engine, threshold)
     engine.dispose()
     return url
 
