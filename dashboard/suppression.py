@@ -90,8 +90,7 @@ def decide(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     if limit <= 0 or rows.empty:
         return empty
     frame = cells(rows)
-    same = frame.groupby(["tag_lo", "tag_hi", "rows"], sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(frame))).groupby(same).first().to_numpy()
+    same, first = _canonical(frame)
     values = frame[list(MEASURES)].to_numpy(float)[first]
     values[_structural(frame)[first]] = np.inf  # never picked as a complement
     of_school = np.zeros(len(first), bool)
@@ -124,10 +123,8 @@ def given_back(rows: pd.DataFrame, pattern: pd.DataFrame) -> pd.DataFrame:
     counts of ``rows`` give back, whatever the chain: the ``KEY`` columns and ``measure``.
     """
     frame = cells(rows)
-    same = frame.groupby(["tag_lo", "tag_hi", "rows"], sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(frame))).groupby(same).first().to_numpy()
-    codes = pd.Index(pd.unique(frame["code"]))
-    hidden = YearLookup(pattern, codes).flags(frame)
+    same, first = _canonical(frame)
+    hidden = Lookup(pattern).lookup(frame)
     canonical = np.zeros((len(first), len(MEASURES)), bool)
     np.logical_or.at(canonical, same, hidden)
     known = _structural(frame)[first]
@@ -137,25 +134,33 @@ def given_back(rows: pd.DataFrame, pattern: pd.DataFrame) -> pd.DataFrame:
     return named.assign(measure=[MEASURES[m] for m in found["measure"]])
 
 
-class YearLookup:
-    """The hidden counts of a pattern, found by cell key."""
+class Lookup:
+    """The hidden counts of a pattern (as :func:`decide` gives it), found by cell key."""
 
-    def __init__(self, pattern: pd.DataFrame, codes: pd.Index):
-        self.codes = codes
-        keys = cell_keys(pattern, codes)
-        order = np.argsort(keys)
-        self.keys, self.flags_ = keys[order], pattern[list(MEASURES)].to_numpy(bool)[order]
+    def __init__(self, pattern: pd.DataFrame):
+        self.codes = pd.Index(pd.unique(pattern["code"])) if len(pattern) else pd.Index([])
+        keys = cell_keys(pattern, self.codes) if len(pattern) else np.zeros(0, np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.flags = pattern[list(MEASURES)].to_numpy(bool)[order]
 
-    def flags(self, keys: pd.DataFrame) -> np.ndarray:
-        """Return the hidden flags of each cell ``keys`` names."""
-        found = np.zeros((len(keys), len(MEASURES)), bool)
+    def lookup(self, keys: pd.DataFrame) -> np.ndarray:
+        """Return the flags of each cell ``keys`` names (none for a cell not listed)."""
+        found = np.zeros((len(keys), len(MEASURES)), dtype=bool)
         if not len(self.keys):
             return found
         wanted = cell_keys(keys, self.codes)
         at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
-        hit = self.keys[at] == wanted
-        found[hit] = self.flags_[at[hit]]
+        hit = (self.keys[at] == wanted) & (wanted >= 0)
+        found[hit] = self.flags[at[hit]]
         return found
+
+
+def _canonical(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return each cell's canonical id (cells of the same rows share one) and the first
+    cell of each canonical id."""
+    same = frame.groupby(["tag_lo", "tag_hi", "rows"], sort=False).ngroup().to_numpy()
+    return same, pd.Series(np.arange(len(frame))).groupby(same).first().to_numpy()
 
 
 def _structural(frame: pd.DataFrame) -> np.ndarray:
@@ -470,8 +475,8 @@ def _protect(network: Relations, hidden: np.ndarray, values: np.ndarray,
     """
     fresh = [[] for _ in MEASURES]
     for cell, measure, used in given.itertuples(index=False):
-        times = repeats[cell * len(MEASURES) + measure] = repeats.get(
-            cell * len(MEASURES) + measure, 0) + 1
+        count = cell * len(MEASURES) + measure
+        times = repeats[count] = repeats.get(count, 0) + 1
         picked = _culprits(hidden, values, used, every=times >= 3)
         if times >= 2 or not picked:
             picked += _next_to(network, hidden, values, int(cell), int(measure),

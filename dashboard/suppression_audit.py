@@ -60,10 +60,9 @@ def null_space(matrix: np.ndarray, width: int) -> np.ndarray:
     try:
         _, values, vh = np.linalg.svd(matrix, full_matrices=True)
     except np.linalg.LinAlgError:  # LAPACK's divide and conquer seldom fails; the
-        values, vectors = np.linalg.eigh(matrix.T @ matrix)  # Gram matrix never does
-        return vectors[:, values <= _RANK * max(values.max(initial=0), 1.0)]
-    rank = int((values > _RANK * max(values.max(initial=0), 1.0)).sum())
-    return vh[rank:].T
+        squares, vectors = np.linalg.eigh(matrix.T @ matrix)  # Gram matrix never does
+        return vectors[:, squares <= _GRAM * max(squares.max(initial=0), 1.0)]
+    return vh[_rank(values):].T
 
 
 def row_space(matrix: np.ndarray) -> np.ndarray:
@@ -82,46 +81,15 @@ def _svd(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return left.T, values, right.T
 
 
-def reduce(images: np.ndarray, keys: np.ndarray, targets: np.ndarray,
-           target_ids: np.ndarray, given_back: list[np.ndarray]) -> Space:
-    """Return the space of a unit whose hidden cells change by ``images`` (one row per
-    hidden cell, one column per free coordinate).
-
-    ``targets`` are open hidden counts as functions of the same coordinates: those the
-    unit's shown cells force to zero go to ``given_back``; those a change invisible
-    above moves are safe; the rest stay open, as functions of the new coordinates.
-    """
-    norms = np.linalg.norm(targets, axis=1) if len(targets) else np.zeros(0)
-    forced = norms < _EXACT
-    if forced.any():
-        given_back.append((target_ids[forced], [np.zeros(0, np.int64)] * int(forced.sum())))
-    targets, target_ids = targets[~forced], target_ids[~forced]
-    if not len(images) or not images.shape[1]:
-        width = 0
-        left, values, right = np.zeros((len(images), 0)), np.zeros(0), np.zeros((0, 0))
-    else:
-        left, values, right = _svd(images)
-        width = int((values > _RANK * max(values.max(initial=0), 1.0)).sum())
-        left, values, right = left[:, :width], values[:width], right[:width].T
-    if len(targets):
-        seen = targets @ right if width else np.zeros((len(targets), 0))
-        hidden_move = np.linalg.norm(targets - seen @ right.T, axis=1) if width else \
-            np.linalg.norm(targets, axis=1)
-        still = hidden_move <= _EXACT * np.maximum(np.linalg.norm(targets, axis=1), 1.0)
-        targets, target_ids = seen[still] / values, target_ids[still]
-    else:
-        targets = np.zeros((0, width))
-    return Space(left, keys, targets, target_ids)
-
-
-def merge(children: list[Space], contributions: list[np.ndarray], parent_keys: np.ndarray,
+def merge(children: list[Space], contributions: list[tuple[np.ndarray, np.ndarray]],
+          parent_keys: np.ndarray,
           parent_hidden: np.ndarray, parent_ids: np.ndarray, given_back: list,
           lacking: list) -> Space:
     """Return the space of a unit from its children's.
 
-    ``contributions[i][j]`` is the position in ``parent_keys`` of the cell that child
-    ``i``'s hidden cell ``j`` is part of (several per hidden cell are given by repeating
-    it: ``contributions[i]`` is then ``(rows, positions)``). ``parent_hidden`` says which
+    ``contributions[i]`` is ``(rows, positions)``: child ``i``'s hidden cell ``rows[j]``
+    is part of the unit's cell ``positions[j]`` in ``parent_keys`` (a hidden cell part of
+    several is repeated in ``rows``). ``parent_hidden`` says which
     of the unit's cells are hidden, ``parent_ids`` names them as targets. A child's target
     the unit's shown cells give back goes to ``lacking`` as (child, target ids, the key of
     the child's cell it hangs on most): a sibling's cell of that key, hidden, frees it.
@@ -185,19 +153,25 @@ def culprits(shown: np.ndarray, names: np.ndarray | list, targets: np.ndarray) -
                            or [np.zeros(0, np.int64)]).astype(np.int64) for c in coefficients]
 
 
-def _thin(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _thin(matrix: np.ndarray, gram: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the thin decomposition of ``matrix`` without its zero singular values:
-    ``left`` (rows x rank), ``values``, ``right`` (columns x rank)."""
+    ``left`` (rows x rank), ``values``, ``right`` (columns x rank). A tall matrix goes
+    through its much smaller Gram matrix, unless ``gram`` is false."""
     if not matrix.size:
         return np.zeros((len(matrix), 0)), np.zeros(0), np.zeros((matrix.shape[1], 0))
-    if len(matrix) > 2 * matrix.shape[1]:  # tall: the Gram matrix is much smaller
+    if gram and len(matrix) > 2 * matrix.shape[1]:
         squares, right = np.linalg.eigh(matrix.T @ matrix)
         keep = squares > _GRAM * max(squares.max(initial=0), 1.0)
         values, right = np.sqrt(squares[keep]), right[:, keep]
         return (matrix @ right) / values, values, right
     left, values, right = _svd(matrix)
-    rank = int((values > _RANK * max(values.max(initial=0), 1.0)).sum())
+    rank = _rank(values)
     return left[:, :rank], values[:rank], right[:rank].T
+
+
+def _rank(values: np.ndarray) -> int:
+    """Return how many singular values (largest first) are not zero."""
+    return int((values > _RANK * max(values.max(initial=0), 1.0)).sum())
 
 
 def school_space(membership: np.ndarray, hidden: np.ndarray, variable: np.ndarray,
@@ -253,7 +227,9 @@ def school_space(membership: np.ndarray, hidden: np.ndarray, variable: np.ndarra
     forced = np.linalg.norm(images, axis=1) < _EXACT
     if forced.any():
         given_back.append((targets[forced], culprits(shown, names, sums[forced])))
-    return reduce(images, counts, images[~forced], targets[~forced], given_back)
+    # every open target is one of the school's hidden cells: a row of the image basis
+    left, values, right = _thin(images, gram=False)
+    return Space(left, counts, (images[~forced] @ right) / values, targets[~forced])
 
 
 def as_frame(found: list, measures: int) -> pd.DataFrame:
@@ -275,8 +251,8 @@ def as_frame(found: list, measures: int) -> pd.DataFrame:
 class Cells:
     """One year's cells as numbers: ``level`` (0 for a school up to 4 for the nation),
     ``unit`` and ``parent`` (unit numbers), the key parts (``sector``, ``milieu``,
-    ``grades``, ``sex``; 0 is "all"), the school's own sector and milieu, and ``finest``
-    (a school cell of one grade and one sex)."""
+    ``grades``, ``sex``; 0 is "all"), the school's own sector and milieu, and
+    ``cycle_of``, the cycle number of each grade number."""
 
     level: np.ndarray
     unit: np.ndarray
@@ -287,21 +263,17 @@ class Cells:
     sex: np.ndarray
     own_sector: np.ndarray
     own_milieu: np.ndarray
-    cycle_of: np.ndarray  # the cycle number of each grade number (0 for "all" and cycles)
+    cycle_of: np.ndarray  # 0 for "all" and the cycles themselves
 
 
-#: Key of a count as its parent sees it.
 def count_key(sector, milieu, grades, sex, measure):
-    """Return one int per count of a cell (sector, milieu, grades, sex, measure)."""
+    """Return one int per count of a cell (sector, milieu, grades, sex, measure): its key
+    as the cell's parent sees it."""
     return (((np.asarray(sector) * 4 + milieu) * 64 + grades) * 4 + sex) * 16 + measure
 
 
-def _sector_step() -> int:
-    return int(count_key(1, 0, 0, 0, 0))
-
-
-def _milieu_step() -> int:
-    return int(count_key(0, 1, 0, 0, 0))
+_SECTOR_STEP = int(count_key(1, 0, 0, 0, 0))
+_MILIEU_STEP = int(count_key(0, 1, 0, 0, 0))
 
 
 def given_back(cells: Cells, canonical: np.ndarray, hidden: np.ndarray, known: np.ndarray,
@@ -320,7 +292,7 @@ def given_back(cells: Cells, canonical: np.ndarray, hidden: np.ndarray, known: n
     memo = {} if memo is None else memo
     measures = hidden.shape[1]
     flags, structural = hidden[canonical], known[canonical]
-    found: list[np.ndarray] = []
+    found: list[tuple] = []  # (target ids, the shown counts each one's chain uses)
     by_level = [np.flatnonzero(cells.level == level) for level in range(levels)]
     for number, (group, relations) in enumerate(groups):
         local = {m: i for i, m in enumerate(group)}
@@ -345,7 +317,7 @@ def _segments(units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _school_spaces(cells: Cells, rows: np.ndarray, canonical: np.ndarray, flags: np.ndarray,
                    structural: np.ndarray, group: tuple[int, ...], relations, measures: int,
-                   found: list[np.ndarray], memo: dict) -> dict[int, tuple]:
+                   found: list[tuple], memo: dict) -> dict[int, tuple]:
     """Return each school's space, with its own sector and milieu and a signature of
     its hidden counts, for one group."""
     order, starts, ends = _segments(cells.unit[rows])
@@ -381,7 +353,7 @@ def _school_spaces(cells: Cells, rows: np.ndarray, canonical: np.ndarray, flags:
 
 def _unit_spaces(cells: Cells, rows: np.ndarray, canonical: np.ndarray, flags: np.ndarray,
                  group: tuple[int, ...], children: dict, level: int, measures: int,
-                 found: list[np.ndarray], memo: dict) -> dict[int, tuple]:
+                 found: list[tuple], memo: dict) -> dict[int, tuple]:
     """Return the space of each unit of ``level`` from its children's, for one group."""
     group = np.array(group)
     child_rows = np.flatnonzero(cells.level == level - 1)
@@ -418,8 +390,8 @@ def _unit_spaces(cells: Cells, rows: np.ndarray, canonical: np.ndarray, flags: n
             space, sector, milieu, _ = children[kid]
             wanted = space.keys
             if level == 1:  # a school counts in its commune's cells for its sector and milieu
-                steps = np.array([0, sector * _sector_step(), milieu * _milieu_step(),
-                                  sector * _sector_step() + milieu * _milieu_step()])
+                steps = np.array([0, sector * _SECTOR_STEP, milieu * _MILIEU_STEP,
+                                  sector * _SECTOR_STEP + milieu * _MILIEU_STEP])
                 wanted = (space.keys[:, None] + steps[None, :]).ravel()
                 child_rows_of = np.repeat(np.arange(len(space.keys)), 4)
             else:
@@ -432,17 +404,22 @@ def _unit_spaces(cells: Cells, rows: np.ndarray, canonical: np.ndarray, flags: n
         a, b = first_rows.get(unit, (0, 0))
         family_rows = child_rows[by_parent[a:b]]
         for position, target_ids, wanted in lacking:
-            found.append((target_ids, [_siblings(cells, family_rows, canonical, unit,
-                                                 kids[position], key, measures)
-                                       if len(family_rows) else np.zeros(0, np.int64)
-                                       for key in wanted]))
-            for at, key in enumerate(wanted):
-                if not len(found[-1][1][at]):  # an only child: its parent's siblings
-                    found[-1][1][at] = _relatives(cells, canonical, level, unit, key,
-                                                  measures)
+            found.append((target_ids, [
+                _complements(cells, family_rows, canonical, level, unit, kids[position], key,
+                             measures) for key in wanted]))
         spaces[unit] = (space, 0, 0, signature)
         memo[unit] = (signature, spaces[unit], found[mark:])
     return spaces
+
+
+def _complements(cells: Cells, rows: np.ndarray, canonical: np.ndarray, level: int,
+                 parent: int, child: int, key: int, measures: int) -> np.ndarray:
+    """Return the counts (ids) whose hiding would let ``child``'s count ``key`` change in
+    ``parent`` (of ``level``; ``rows`` are its children's cells): its siblings', else, for
+    an only child, those of its parent's siblings or the nearest ancestor's."""
+    found = (_siblings(cells, rows, canonical, parent, child, key, measures) if len(rows)
+             else np.zeros(0, np.int64))
+    return found if len(found) else _relatives(cells, canonical, level, parent, key, measures)
 
 
 def _siblings(cells: Cells, rows: np.ndarray, canonical: np.ndarray, parent: int, child: int,

@@ -55,26 +55,8 @@ def hidden_for(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
     return pd.DataFrame(flags, index=keys.index, columns=list(MEASURES))
 
 
-class YearPattern:
-    """The hidden cells of one school year, as sorted cell keys and their flags."""
-
-    def __init__(self, cells: pd.DataFrame):
-        self.codes = pd.Index(pd.unique(cells["code"])) if len(cells) else pd.Index([])
-        keys = suppression.cell_keys(cells, self.codes) if len(cells) else np.zeros(0, np.int64)
-        order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        self.flags = cells[list(MEASURES)].to_numpy(bool)[order]
-
-    def lookup(self, keys: pd.DataFrame) -> np.ndarray:
-        """Return the flags of each cell ``keys`` names (none for a cell not listed)."""
-        found = np.zeros((len(keys), len(MEASURES)), dtype=bool)
-        if not len(self.keys):
-            return found
-        wanted = suppression.cell_keys(keys, self.codes)
-        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
-        hit = (self.keys[at] == wanted) & (wanted >= 0)
-        found[hit] = self.flags[at[hit]]
-        return found
+#: One school year's hidden cells, looked up by cell key.
+YearPattern = suppression.Lookup
 
 
 def year_pattern(version: int, year: int, limit: int) -> YearPattern:

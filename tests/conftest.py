@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import create_app
-from dashboard.build import build
+from dashboard.build import DEFAULT_THRESHOLD, build
 from dashboard.db import make_engine
 from dashboard.generate import generate
 from tests.backends import BACKENDS, DUCKDB, POSTGRES, SERVER_SUITES, Backend
@@ -34,17 +34,17 @@ def backend(request) -> Backend:
 
 def make_database(folder: Path, scale: str, years: list[int], seed: int = 7,
                   backend: Backend | None = None, name: str = "pilotage",
-                  threshold: int | None = None) -> str:
+                  threshold: int = DEFAULT_THRESHOLD) -> str:
     """Generate and build a database of ``scale``; return its URL.
 
-    DuckDB databases are files in ``folder``; PostgreSQL ones are created afresh. A
-    ``threshold`` other than the default decides the stored suppression pattern under it
-    (0 stores none, for tests that read only the raw tables).
+    DuckDB databases are files in ``folder``; PostgreSQL ones are created afresh. The
+    stored suppression pattern is decided under ``threshold`` (0 stores none, for tests
+    that read only the raw tables).
     """
     url = (backend or Backend(DUCKDB)).database_url(folder, name)
     engine = make_engine(url)
     generate(engine, scale, years, seed)
-    build(engine) if threshold is None else build(engine, threshold)
+    build(engine, threshold)
     engine.dispose()
     return url
 

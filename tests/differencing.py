@@ -271,7 +271,7 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
                 for part in ("dropouts", "repeaters", "promoted"):
                     row[position[part] * width + cell] = -1
                 equations.append(row)
-        basis = _row_space(np.array(equations)) if equations else np.zeros((0, size))
+        basis = row_space(np.array(equations)) if equations else np.zeros((0, size))
         for (selector, unknown), mask in hidden_rows.items():
             if unknown not in position or (selector, unknown) in shown_rows:
                 continue  # the same count shown by another view is not hidden
@@ -284,7 +284,7 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
     return Attack(hidden, recovered, wrong)
 
 
-def _row_space(matrix: np.ndarray) -> np.ndarray:
+def row_space(matrix: np.ndarray) -> np.ndarray:
     """Return an orthonormal basis of the rows' span."""
     matrix = np.unique(matrix, axis=0)
     gram = matrix.T @ matrix

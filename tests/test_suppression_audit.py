@@ -17,9 +17,9 @@ import pytest
 
 from dashboard import suppression
 from dashboard.schema import GRADES_BY_CYCLE
+from tests.differencing import EXAM_GRADE, row_space
 
 MEASURES = suppression.MEASURES
-EXAM_GRADE = {"cep": "6AEP", "reg": "3AC", "bac": "2BAC"}
 #: Within a finest cell: a total equals the sum of its parts.
 RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts")),
              *((f"{e}_candidates", (f"{e}_passed", f"{e}_failed")) for e in EXAM_GRADE))
@@ -110,9 +110,7 @@ def attack(rows: pd.DataFrame, pattern: pd.DataFrame) -> set[tuple[tuple, str]]:
             for part in parts:
                 vector[column[part] + i] = -1
             equations.append((None, vector))
-    matrix = np.unique(np.array([v for _, v in equations]), axis=0)
-    _, values, vh = np.linalg.svd(matrix, full_matrices=False)
-    basis = vh[values > 1e-9 * values.max()]
+    basis = row_space(np.array([v for _, v in equations]))
     return {name for name, target in targets
             if np.abs(target - basis.T @ (basis @ target)).max() < 1e-6}
 
