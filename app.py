@@ -1,7 +1,7 @@
 """WSGI entry point: ``gunicorn app:server``."""
 
 from dashboard import create_app
-from dashboard.app_factory import load_patterns
+from dashboard.web.app_factory import load_patterns
 
 app = create_app()
 server = app.server

@@ -135,9 +135,9 @@ def database_info(folder: Path) -> dict[str, Any]:
 
 def ensure_account(folder: Path) -> None:
     """Create (or reset) the benchmark's national account in the folder's users database."""
-    from dashboard.auth.schema import metadata
-    from dashboard.auth.users import UserError, add_user, get_account, set_password
     from dashboard.db import make_engine
+    from dashboard.web.auth.schema import metadata
+    from dashboard.web.auth.users import UserError, add_user, get_account, set_password
 
     engine = make_engine(app_environment(folder)["PILOTAGE_STATE_DATABASE_URL"])
     try:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dashboard.auth.web import current_scope
+from dashboard.web.auth.web import current_scope
 
 __all__ = ["current_scope"]

@@ -14,9 +14,9 @@ from collections.abc import Collection
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
-from dashboard.callback_guard import CallbackRefused
 from dashboard.levels import CHILD_LEVEL, LEVELS
 from dashboard.urls import BadParameter, View, from_store, unit_from_store
+from dashboard.web.callback_guard import CallbackRefused
 from queries.database import pin_version
 from queries.scope import OutOfScope
 from queries.stats import available_years

@@ -11,9 +11,9 @@ from dash.exceptions import PreventUpdate
 from callbacks.access import current_scope
 from callbacks.common import current_view
 from callbacks.wiring import callback, clientside_callback
-from dashboard.auth import audit
 from dashboard.i18n import _
 from dashboard.urls import export_url
+from dashboard.web.auth import audit
 from layouts.exports import DATA_FORMATS, IMAGE_FORMATS
 
 log = logging.getLogger("pilotage.exports")

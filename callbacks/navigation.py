@@ -11,7 +11,6 @@ from callbacks.access import current_scope
 from callbacks.availability import show_unavailable
 from callbacks.common import WITH_CHILDREN, plain_input, read_view, text_input
 from callbacks.wiring import callback, clientside_callback
-from dashboard.callback_guard import CallbackRefused
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL
@@ -24,6 +23,7 @@ from dashboard.urls import (
     split_path,
     view_url,
 )
+from dashboard.web.callback_guard import CallbackRefused
 from layouts import definitions, not_found, school_page, unit_page
 from layouts.components import empty_state, notice
 from queries.database import DataNotReady, DataUnavailable, refresh_version

@@ -24,7 +24,7 @@ class CommandError(Exception):
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from dashboard.generate import GenerateError, generate, parse_years
+    from dashboard.data.generate import GenerateError, generate, parse_years
 
     try:
         years = parse_years(args.years)
@@ -43,7 +43,7 @@ def _generate(args: argparse.Namespace) -> None:
 
 
 def _build(args: argparse.Namespace) -> None:
-    from dashboard.build import BuildError, build
+    from dashboard.data.build import BuildError, build
 
     try:
         config = load_config()
@@ -69,7 +69,7 @@ def _build(args: argparse.Namespace) -> None:
 
 def _serve(args: argparse.Namespace) -> None:
     from dashboard import create_app
-    from dashboard.server import serve
+    from dashboard.web.server import serve
     from queries.database import DataNotReady, DataUnavailable, data_version
 
     try:
@@ -90,7 +90,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 def _warm_cache(args: argparse.Namespace) -> None:
     from dashboard import create_app
-    from dashboard.warm import SHARED_CACHES, territorial_units, warm_views
+    from dashboard.web.warm import SHARED_CACHES, territorial_units, warm_views
     from queries.database import DataNotReady
 
     config = load_config()
@@ -135,7 +135,7 @@ def _port(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """Describe every command and its options."""
-    from dashboard.calibration import SCALES
+    from dashboard.data.calibration import SCALES
 
     top = argparse.ArgumentParser(
         prog="python -m dashboard",

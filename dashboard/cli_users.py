@@ -6,10 +6,13 @@ import argparse
 import getpass
 import os
 
-from dashboard.auth import audit
-from dashboard.auth.schema import ROLES
-from dashboard.auth.schema import create_tables as create_state_tables
-from dashboard.auth.users import (
+from dashboard.config import load_config
+from dashboard.db import make_engine
+from dashboard.levels import NATIONAL_CODE
+from dashboard.web.auth import audit
+from dashboard.web.auth.schema import ROLES
+from dashboard.web.auth.schema import create_tables as create_state_tables
+from dashboard.web.auth.users import (
     UserError,
     add_user,
     delete_user,
@@ -17,9 +20,6 @@ from dashboard.auth.users import (
     list_users,
     set_password,
 )
-from dashboard.config import load_config
-from dashboard.db import make_engine
-from dashboard.levels import NATIONAL_CODE
 
 #: One demonstration account per role, created by `make run` on the demo database only.
 DEMO_ACCOUNTS = (
@@ -111,7 +111,7 @@ def _first_unit(level: str, **columns: str | None) -> str | None:
     """Return the first code of a published unit of ``level`` matching ``columns``."""
     import sqlalchemy as sa
 
-    from dashboard.analytics_schema import unit
+    from dashboard.data.analytics_schema import unit
 
     engine = make_engine(load_config().database_url, read_only=True)
     select = sa.select(unit.c.code).where(

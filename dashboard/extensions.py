@@ -7,5 +7,5 @@ from flask_login import LoginManager
 cache = Cache()
 #: Sessions of logged-in users.
 login_manager = LoginManager()
-# The login rate limiter is made per app (dashboard.auth.rate_limit): its counters live in
+# The login rate limiter is made per app (dashboard.web.auth.rate_limit): its counters live in
 # the storage that app's configuration names.

@@ -13,8 +13,14 @@ import time
 
 from flask import Blueprint, Response, request
 
-from dashboard.auth.web import current_scope
-from dashboard.web_params import JsonError, install_json_errors, json_error, query_params, read_view
+from dashboard.web.auth.web import current_scope
+from dashboard.web.web_params import (
+    JsonError,
+    install_json_errors,
+    json_error,
+    query_params,
+    read_view,
+)
 from exports.briefing_files import (
     PDF_MIMETYPE,
     PPTX_MIMETYPE,

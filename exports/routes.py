@@ -15,9 +15,15 @@ import logging
 from flask import Blueprint, Response
 
 from dashboard import indicators
-from dashboard.auth.web import current_scope
 from dashboard.urls import BadParameter, View
-from dashboard.web_params import JsonError, install_json_errors, json_error, query_params, read_view
+from dashboard.web.auth.web import current_scope
+from dashboard.web.web_params import (
+    JsonError,
+    install_json_errors,
+    json_error,
+    query_params,
+    read_view,
+)
 from exports import renderer
 from exports.charts import CHARTS, DATA_ONLY, NotApplicable, chart_export
 from exports.naming import export_filename

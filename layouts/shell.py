@@ -78,20 +78,11 @@ def user_menu() -> list:
     ]
 
 
-def home_path() -> str:
-    """Return the root of the logged-in user's scope (the nation for national users)."""
-    from flask_login import current_user
+def header(home: str) -> dbc.Navbar:
+    """Return the top bar with the product name, the main links and the user.
 
-    from dashboard.auth.web import landing_path
-
-    if current_user and current_user.is_authenticated:
-        return landing_path(current_user)
-    return "/"
-
-
-def header() -> dbc.Navbar:
-    """Return the top bar with the product name, the main links and the user."""
-    home = home_path()
+    ``home`` is the root of the logged-in user's scope (the nation for national users).
+    """
     return dbc.Navbar(
         dbc.Container(
             [
@@ -135,8 +126,11 @@ def unavailable_banner() -> html.Div:
     )
 
 
-def layout() -> html.Div:
-    """Return the app's outer layout (called per request, so texts follow the language)."""
+def layout(home: str = "/") -> html.Div:
+    """Return the app's outer layout (built per request, so texts follow the language).
+
+    ``home`` is where the product name and the first link lead: the root of the user's scope.
+    """
     return html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),
@@ -144,7 +138,7 @@ def layout() -> html.Div:
             dcc.Store(id="title-sink"),
             dcc.Store(id="data-epoch", data=0),
             dcc.Interval(id="data-retry", interval=RETRY_MILLISECONDS, disabled=True),
-            header(),
+            header(home),
             unavailable_banner(),
             filter_bar(),
             dbc.Container(

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.app_state import app_state
-from dashboard.geography import boundaries
+from dashboard.data.geography import boundaries
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import View

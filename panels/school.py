@@ -7,10 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import indicators
+from dashboard.data.schema import GRADES
 from dashboard.formatting import format_cell
 from dashboard.i18n import _
 from dashboard.levels import LEVEL_NAMES
-from dashboard.schema import GRADES
 from dashboard.urls import View
 from layouts import figures
 from layouts.components import no_data_label, secret_label

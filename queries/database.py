@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 from sqlalchemy.engine import Engine
 
-from dashboard.analytics_schema import data_version as data_version_table
 from dashboard.app_state import app_state
+from dashboard.data.analytics_schema import data_version as data_version_table
 
 VERSION_TTL_SECONDS = 2.0
 NOT_BUILT = "the analytics tables are not built: run `python -m dashboard build`"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from dashboard.schema import CYCLES, MILIEUX, SECTORS, SEXES
+from dashboard.data.schema import CYCLES, MILIEUX, SECTORS, SEXES
 
 ALL = "all"
 CHOICES = {"cycle": CYCLES, "sector": SECTORS, "milieu": MILIEUX, "sex": SEXES}

@@ -2,7 +2,7 @@
 
 Every view names its cells (unit, sector, milieu, grades, sex and school year) and reads
 their hidden counts here; nothing else decides what is hidden (see
-:mod:`dashboard.suppression`). The pattern stored by ``build`` serves the threshold it
+:mod:`dashboard.data.suppression`). The pattern stored by ``build`` serves the threshold it
 was decided under; a dashboard running another threshold decides the pattern of a
 year itself, once per build, year and threshold in each worker.
 """
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from dashboard import suppression
-from dashboard.analytics_schema import data_version as data_version_table
-from dashboard.analytics_schema import school_stats as stats
-from dashboard.analytics_schema import suppressed_cell, suppression_threshold
+from dashboard.data import suppression
+from dashboard.data.analytics_schema import data_version as data_version_table
+from dashboard.data.analytics_schema import school_stats as stats
+from dashboard.data.analytics_schema import suppressed_cell, suppression_threshold
 from queries.database import (
     REPUBLISHED,
     VersionChanged,

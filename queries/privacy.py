@@ -1,7 +1,7 @@
 """Small-cell suppression applied to a view's frame: no number may single out a few pupils.
 
 What is hidden is decided once per school year for every cell a view can show, in
-:mod:`dashboard.suppression` (stored by ``build``, looked up by :mod:`queries.pattern`);
+:mod:`dashboard.data.suppression` (stored by ``build``, looked up by :mod:`queries.pattern`);
 this module only applies it to a frame of summed measures after
 :func:`dashboard.indicators.compute`:
 

@@ -16,11 +16,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import indicators
-from dashboard.analytics_schema import data_version as data_version_table
-from dashboard.analytics_schema import school_stats as stats
+from dashboard.data.analytics_schema import data_version as data_version_table
+from dashboard.data.analytics_schema import school_stats as stats
+from dashboard.data.schema import GRADES
 from dashboard.extensions import cache
 from dashboard.levels import CHILD_LEVEL
-from dashboard.schema import GRADES
 from queries import privacy
 from queries.database import (
     REPUBLISHED,

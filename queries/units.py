@@ -8,7 +8,7 @@ import unicodedata
 import pandas as pd
 import sqlalchemy as sa
 
-from dashboard.analytics_schema import unit as unit_table
+from dashboard.data.analytics_schema import unit as unit_table
 from dashboard.extensions import cache
 from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE
 from queries.database import data_version, engine, read

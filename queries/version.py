@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from dashboard.analytics_schema import data_version as data_version_table
+from dashboard.data.analytics_schema import data_version as data_version_table
 from dashboard.extensions import cache
 from queries.database import NOT_BUILT, DataNotReady, data_version, read
 

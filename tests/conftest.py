@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import create_app
-from dashboard.build import DEFAULT_THRESHOLD, build
+from dashboard.data.build import DEFAULT_THRESHOLD, build
+from dashboard.data.generate import generate
 from dashboard.db import make_engine
-from dashboard.generate import generate
 from tests.backends import BACKENDS, DUCKDB, POSTGRES, SERVER_SUITES, Backend
 
 TINY_YEARS = [2021, 2022, 2023, 2024]
@@ -85,7 +85,7 @@ def make_app(url: str, data_dir: Path, backend: Backend,
              accounts: tuple[tuple[str, str, str], ...] = ACCOUNTS, **settings: str):
     """Create an app on ``url`` with its own state database, ``accounts`` and settings."""
     from dashboard.app_state import state_of
-    from dashboard.auth.users import add_user
+    from dashboard.web.auth.users import add_user
 
     app = create_app({
         "PILOTAGE_DATABASE_URL": url,
@@ -142,8 +142,8 @@ def request_as(app, username: str = "national"):
     from flask_login import login_user
 
     from dashboard.app_state import state_of
-    from dashboard.auth.users import get_account
-    from dashboard.auth.web import User
+    from dashboard.web.auth.users import get_account
+    from dashboard.web.auth.web import User
 
     with app.server.test_request_context("/"):
         state = state_of(app.server).state_engine

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.data.schema import GRADES_BY_CYCLE, SEXES
 from dashboard.levels import CHILD_LEVEL
-from dashboard.schema import GRADES_BY_CYCLE, SEXES
 from queries import NATIONAL_SCOPE, Filters
 from queries import stats as views
 

@@ -47,10 +47,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from dashboard import schema
-from dashboard.build import build
+from dashboard.data import schema
+from dashboard.data.build import build
+from dashboard.data.geography import load_geography
 from dashboard.db import make_engine
-from dashboard.geography import load_geography
 from tests.backends import DUCKDB, Backend
 
 SCHOOL_COLUMNS = ("code", "name", "commune_code", "cycle", "sector", "milieu", "latitude",

@@ -14,10 +14,10 @@ import logging
 import duckdb
 import pytest
 
-import dashboard.api as api_module
+import dashboard.web.api as api_module
 from dashboard import create_app, indicators
 from dashboard.app_state import state_of
-from dashboard.auth.users import add_user
+from dashboard.web.auth.users import add_user
 from queries import Scope
 from tests.conftest import PASSWORD, log_in, query
 
@@ -457,7 +457,7 @@ def test_unexpected_failure_is_logged_and_answers_json(client, monkeypatch, capl
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(api_module, "unit_indicators", broken)
-    with caplog.at_level(logging.ERROR, logger="dashboard.api"):
+    with caplog.at_level(logging.ERROR, logger="dashboard.web.api"):
         response = client.get("/api/v1/indicators?level=national")
     assert response.status_code == 500
     assert response.mimetype == "application/json"

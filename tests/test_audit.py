@@ -17,7 +17,7 @@ import exports.briefing_files as briefing
 import exports.briefing_routes as briefing_routes
 from dashboard import cli
 from dashboard.app_state import state_of
-from dashboard.auth.audit import recent
+from dashboard.web.auth.audit import recent
 from exports import renderer
 from exports.renderer import RenderError
 from tests.conftest import client_as, log_in, make_app
@@ -291,7 +291,7 @@ def test_route_exports_record_the_file_and_its_size(app, state, since, monkeypat
 
 
 def test_printable_escapes_every_character_that_could_forge_or_hide_text():
-    from dashboard.auth.audit import printable
+    from dashboard.web.auth.audit import printable
 
     shown = printable(f"a{FORGERS}b مدرسة")
     assert shown == "a\\x0d\\x0a\\x1b[2K\\x85\\u2028\\u202e\\x00b مدرسة"

@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 
 from dashboard import create_app
 from dashboard.app_state import state_of
-from dashboard.auth.users import add_user, list_users
 from dashboard.config import ConfigError
+from dashboard.web.auth.users import add_user, list_users
 from tests.conftest import PASSWORD, client_as, log_in, query
 
 UNIT_IN = {"region6": ("region", "6"), "province141": ("province", "141"),
@@ -114,7 +114,7 @@ def test_wrong_password_is_refused_and_logged(tiny_app):
     assert response.status_code == 401
     assert "incorrect" in response.get_data(as_text=True)
     assert client.get("/api/v1/indicators?level=national").status_code == 401
-    from dashboard.auth.audit import recent
+    from dashboard.web.auth.audit import recent
 
     events = recent(state_of(tiny_app.server).state_engine, 5)
     assert any(e["event"] == "login_failed" and e["username"] == "region1" for e in events)

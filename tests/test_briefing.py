@@ -18,9 +18,10 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
 import exports.briefing_routes as routes
-from dashboard import indicators, web_params
+from dashboard import indicators
 from dashboard.formatting import format_change, format_count, format_value
 from dashboard.urls import View
+from dashboard.web import web_params
 from exports import renderer
 from exports.briefing import briefing_content
 from exports.briefing_charts import IMAGE_SCALE, MAP_SIZE, TREND_SIZE

@@ -10,7 +10,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from dashboard.build import build
+from dashboard.data.build import build
 from dashboard.db import make_engine
 from tests.conftest import TINY_YEARS, make_database, query
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import shared_cache
-from dashboard.build import build
+from dashboard.data.build import build
 from dashboard.db import make_engine
 from tests.backends import services
 from tests.conftest import TINY_YEARS, client_as, make_app, make_database, query

@@ -8,8 +8,8 @@ import sys
 import pytest
 import shapely
 
-from dashboard.generate import GenerateError, parse_years
-from dashboard.geography import load_geography
+from dashboard.data.generate import GenerateError, parse_years
+from dashboard.data.geography import load_geography
 from tests.conftest import TINY_YEARS, query
 
 

@@ -12,8 +12,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, shape
 
-from dashboard import geography
-from dashboard.geography import LEVELS, boundaries, load_geography, random_points_in
+from dashboard.data import geography
+from dashboard.data.geography import LEVELS, boundaries, load_geography, random_points_in
 
 #: Provinces and prefectures per region in the 2015 regional division.
 PUBLISHED_PROVINCES_PER_REGION = {

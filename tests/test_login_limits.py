@@ -21,8 +21,8 @@ import pytest
 
 from dashboard import create_app
 from dashboard.app_state import state_of
-from dashboard.auth.users import add_user, disable_user
 from dashboard.db import make_engine
+from dashboard.web.auth.users import add_user, disable_user
 from tests.conftest import PASSWORD, log_in, query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,8 +141,8 @@ def test_without_redis_the_limit_still_holds_in_memory(tiny_url, tmp_path, caplo
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state_storage(request, tmp_path):
     """The state-database storage of the limiter, on SQLite and on PostgreSQL."""
-    from dashboard.auth.rate_limit import StateDatabaseStorage
-    from dashboard.auth.schema import metadata
+    from dashboard.web.auth.rate_limit import StateDatabaseStorage
+    from dashboard.web.auth.schema import metadata
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'state.sqlite'}"

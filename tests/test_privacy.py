@@ -22,8 +22,8 @@ from callbacks import unit
 from callbacks.panels import DRAW
 from dashboard import create_app, indicators
 from dashboard.app_state import state_of
-from dashboard.auth.users import add_user
 from dashboard.formatting import SECRET, format_cell, format_value
+from dashboard.web.auth.users import add_user
 from layouts import definitions, figures
 from queries import NATIONAL_SCOPE, privacy, stats
 from queries.filters import Filters

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from dashboard import schema
+from dashboard.data import schema
 from dashboard.db import make_engine
 
 

@@ -11,12 +11,12 @@ from flask import Flask
 
 from dashboard import create_app
 from dashboard.app_state import state_of
-from dashboard.auth.schema import metadata as state_metadata
-from dashboard.auth.users import list_users, set_password
-from dashboard.auth.web import GENERATION_KEY
 from dashboard.cli import main
 from dashboard.config import DEFAULT_SECRET_KEY, SECRET_KEY_FILE, ConfigError
 from dashboard.db import make_engine
+from dashboard.web.auth.schema import metadata as state_metadata
+from dashboard.web.auth.users import list_users, set_password
+from dashboard.web.auth.web import GENERATION_KEY
 from tests.conftest import PASSWORD, client_as, log_in, make_app
 
 #: A read only a logged-in national user gets: 200 with a session, 401 without.
@@ -117,7 +117,7 @@ def unconfigured(tiny_url, tmp_path, monkeypatch):
 def test_a_cookie_signed_with_the_published_default_key_is_refused(unconfigured):
     app = create_app(unconfigured)
     claim = {"_user_id": "national", "_fresh": True, GENERATION_KEY: 0}
-    from dashboard.auth.users import add_user
+    from dashboard.web.auth.users import add_user
 
     add_user(state(app), "national", PASSWORD, "national", "MA")
     assert replay(app, forge(DEFAULT_SECRET_KEY, claim)).status_code == 401

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import suppression
-from dashboard.schema import GRADES_BY_CYCLE
+from dashboard.data import suppression
+from dashboard.data.schema import GRADES_BY_CYCLE
 from tests.differencing import EXAM_GRADE, row_space
 
 MEASURES = suppression.MEASURES

@@ -20,8 +20,8 @@ from sqlalchemy import (
     Table,
 )
 
-from dashboard.schema import EXAMS
-from dashboard.suppression import KEY, MEASURES
+from dashboard.data.schema import EXAMS
+from dashboard.data.suppression import KEY, MEASURES
 
 metadata = MetaData()
 
@@ -99,7 +99,7 @@ def suppressed_cell_table(name: str) -> Table:
     """Declare the table of the cells whose counts no view may show (the stored pattern).
 
     One row per school year and cell with at least one hidden count; one flag per count
-    (see :mod:`dashboard.suppression`).
+    (see :mod:`dashboard.data.suppression`).
     """
     return Table(
         name,

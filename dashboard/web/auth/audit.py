@@ -33,8 +33,8 @@ from flask import Response, g, request
 from flask_login import current_user
 from sqlalchemy.engine import Engine
 
-from dashboard.auth.schema import audit_log
-from dashboard.auth.state import current_username, state_engine
+from dashboard.web.auth.schema import audit_log
+from dashboard.web.auth.state import current_username, state_engine
 
 log = logging.getLogger("pilotage.audit")
 
@@ -44,7 +44,7 @@ ROUTE_EVENTS = {"/api/": ("api_read", "api_refused"), "/export/": ("export", "ex
 CALLBACK_EVENTS = ("callback_read", "callback_refused")
 #: Seconds during which further callbacks of one user for one view are not recorded again.
 READ_WINDOW_SECONDS = 60
-#: Where a route notes the unit it read (``dashboard.web_params.note_unit``).
+#: Where a route notes the unit it read (``dashboard.web.web_params.note_unit``).
 ROUTE_UNIT = "pilotage_audit_unit"
 VIEW_FIELDS = ("year", "cycle", "sector", "milieu", "sex", "indicator")
 MAX_VALUE = 40

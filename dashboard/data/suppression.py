@@ -21,7 +21,7 @@ parts) gives back a hidden count:
   of a cell without the grade that sits the exam, known from the schools' cycles)
   protects nothing and is never picked.
 * Chains: a longer chain of relations can still give a count back, so the whole system
-  of shown counts is solved exactly (:mod:`dashboard.suppression_audit`); each count it
+  of shown counts is solved exactly (:mod:`dashboard.data.suppression_audit`); each count it
   gives back gets one more hidden (more when it comes back), relations are completed
   again, and so on until it gives nothing back.
 
@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard import levels
-from dashboard import suppression_audit as audit
+from dashboard.data import suppression_audit as audit
+from dashboard.data.schema import CYCLES, EXAMS, GRADES, GRADES_BY_CYCLE, SECTORS, SEXES
 from dashboard.levels import NATIONAL_CODE
-from dashboard.schema import CYCLES, EXAMS, GRADES, GRADES_BY_CYCLE, SECTORS, SEXES
 
 ALL = "all"
 KEY = ("level", "code", "sector", "milieu", "grades", "sex")

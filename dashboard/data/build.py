@@ -13,8 +13,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dashboard import analytics_schema, schema, suppression
-from dashboard.analytics_schema import (
+from dashboard.data import analytics_schema, schema, suppression
+from dashboard.data.analytics_schema import (
     data_version,
     school_stats_table,
     suppressed_cell_table,

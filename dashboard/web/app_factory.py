@@ -10,15 +10,16 @@ import dash
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import callback_guard, response_cache, shared_cache
+from dashboard import shared_cache
 from dashboard.app_state import AppState, state_of
-from dashboard.auth import web
-from dashboard.auth.schema import create_tables as create_state_tables
-from dashboard.auth.users import list_users
 from dashboard.config import Config, ConfigError, load_config, session_secret
 from dashboard.db import make_engine
 from dashboard.extensions import cache
 from dashboard.levels import NATIONAL_CODE
+from dashboard.web import callback_guard, response_cache
+from dashboard.web.auth import web
+from dashboard.web.auth.schema import create_tables as create_state_tables
+from dashboard.web.auth.users import list_users
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     response_cache.init_app(server)
 
     from callbacks.availability import on_callback_error
-    from dashboard.api import api
-    from dashboard.health import health
+    from dashboard.web.api import api
+    from dashboard.web.health import health
     from exports.briefing_routes import briefing
     from exports.routes import exports
 
@@ -61,12 +62,13 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         on_error=on_callback_error,
     )
     import callbacks
+    from dashboard.web.auth.web import home_path
     from layouts import shell
 
     callbacks.register(app)
     callback_guard.init_app(app)  # malformed callback requests answer 400
 
-    app.layout = shell.layout
+    app.layout = lambda: shell.layout(home=home_path())
     # Dash learns which script files it may serve while rendering its index page. Render
     # it once now, so that every gunicorn worker serves them, not only the one that
     # happened to answer the first page.
@@ -157,5 +159,5 @@ def _cache_settings(config: Config) -> dict:
 def _project_path(name: str):
     from pathlib import Path
 
-    return Path(__file__).resolve().parent.parent / name
+    return Path(__file__).resolve().parents[2] / name
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard import calibration
-from dashboard.geography import Geography, random_points_in
+from dashboard.data import calibration
+from dashboard.data.geography import Geography, random_points_in
 
 CYCLE_WORDS = {
     ("primaire", "public"): "École primaire",

@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 
-from dashboard import analytics_schema, calibration, schema
-from dashboard.cohorts import Simulation
+from dashboard.data import analytics_schema, calibration, schema
+from dashboard.data.cohorts import Simulation
+from dashboard.data.geography import load_geography
+from dashboard.data.network import build_network
 from dashboard.dialect import bulk_load
-from dashboard.geography import load_geography
-from dashboard.network import build_network
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 

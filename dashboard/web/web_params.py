@@ -12,7 +12,6 @@ import logging
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.auth.audit import ROUTE_UNIT
 from dashboard.urls import (
     CODE_PATTERN,
     LEVELS,
@@ -22,6 +21,7 @@ from dashboard.urls import (
     View,
     read_filters,
 )
+from dashboard.web.auth.audit import ROUTE_UNIT
 from queries.database import DataNotReady
 from queries.filters import CHOICES, Filters
 from queries.scope import OutOfScope

@@ -42,7 +42,7 @@ def answer_key() -> str | None:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or _view_version(body) is None:
         return None
-    from dashboard.auth.web import current_scope
+    from dashboard.web.auth.web import current_scope
     from queries.privacy import threshold
 
     material = json.dumps(

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard.auth.schema import ROLES, unknown_logins, upsert, users
 from dashboard.levels import NATIONAL_CODE
+from dashboard.web.auth.schema import ROLES, unknown_logins, upsert, users
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)

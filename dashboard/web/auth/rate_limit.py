@@ -18,8 +18,8 @@ from flask_limiter.util import get_remote_address
 from limits.storage import Storage
 from sqlalchemy.engine import Engine
 
-from dashboard.auth.schema import rate_limits, upsert
 from dashboard.config import Config
+from dashboard.web.auth.schema import rate_limits, upsert
 
 #: The ``limits`` scheme of :class:`StateDatabaseStorage` (its engine comes in the options).
 STATE_SCHEME = "pilotage-state"

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard import calibration
-from dashboard.schema import GRADES, GRADES_BY_CYCLE, OUTCOMES
+from dashboard.data import calibration
+from dashboard.data.schema import GRADES, GRADES_BY_CYCLE, OUTCOMES
 
 PROMU, REDOUBLANT, ABANDON, DIPLOME = (OUTCOMES.index(o) for o in OUTCOMES)
 GRADE_INDEX = {g: i for i, g in enumerate(GRADES)}

@@ -25,12 +25,12 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from dashboard.app_state import app_state, state_of
-from dashboard.auth import audit
-from dashboard.auth.rate_limit import make_limiter
-from dashboard.auth.state import state_engine
-from dashboard.auth.users import Account, authenticate, get_account, revoke_sessions
 from dashboard.extensions import login_manager
 from dashboard.i18n import _
+from dashboard.web.auth import audit
+from dashboard.web.auth.rate_limit import make_limiter
+from dashboard.web.auth.state import state_engine
+from dashboard.web.auth.users import Account, authenticate, get_account, revoke_sessions
 from queries.scope import NATIONAL_SCOPE, Scope
 
 LIMITER_KEY = "pilotage.login_limiter"
@@ -86,6 +86,13 @@ def landing_path(user: User) -> str:
 
     scope = user.scope
     return unit_path(scope.level, scope.code)
+
+
+def home_path() -> str:
+    """Return the root of the logged-in user's scope, or ``/`` when nobody is logged in."""
+    if current_user and current_user.is_authenticated:
+        return landing_path(current_user)
+    return "/"
 
 
 LOGIN_PAGE = """<!doctype html>

@@ -26,10 +26,10 @@ import pandas as pd
 from flask import Blueprint, Response, request
 
 from dashboard import indicators
-from dashboard.auth.web import current_scope
 from dashboard.levels import CHILD_LEVEL, PARENT_LEVEL
 from dashboard.urls import BadParameter
-from dashboard.web_params import (
+from dashboard.web.auth.web import current_scope
+from dashboard.web.web_params import (
     FILTER_PARAMETERS,
     JsonError,
     check_code,

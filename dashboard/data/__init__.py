@@ -1,0 +1,1 @@
+"""Data: the schema, the geography, the synthetic generator, the analytics build and suppression."""
