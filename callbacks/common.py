@@ -58,6 +58,29 @@ def read_view(view_data: object, levels: Collection[str] = LEVELS) -> View:
     return _allowed(_checked(from_store, view_data), view_data, levels)
 
 
+def read_unit(page_unit: object, levels: Collection[str] = LEVELS) -> tuple[str, str]:
+    """Return the (level, code) of the unit on screen, checked as :func:`read_view` does;
+    no unit on screen, or one of a level the callback does not draw, draws nothing."""
+    if page_unit is None:
+        raise PreventUpdate
+    level, code = _checked(unit_from_store, page_unit)
+    try:
+        get_unit(level, code, current_scope())
+    except OutOfScope:
+        raise CallbackRefused(403, "code") from None
+    except UnknownUnit:
+        raise CallbackRefused(404, "code") from None
+    if level not in levels:
+        raise PreventUpdate
+    return level, code
+
+
+def unit_input(page_unit: object) -> tuple[str, str] | None:
+    """Return the (level, code) a ``page-unit`` store holds, None when empty; refuse a
+    malformed one (400). Nothing is read with it: checking scope is the reader's job."""
+    return None if page_unit is None else _checked(unit_from_store, page_unit)
+
+
 def _checked(reader, data: object):
     """Return ``reader(data)``; a bad value is refused with 400 naming the parameter."""
     try:

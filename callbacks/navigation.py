@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from callbacks.availability import show_unavailable
-from callbacks.common import WITH_CHILDREN, plain_input, read_view, text_input
+from callbacks.common import WITH_CHILDREN, plain_input, read_view, text_input, unit_input
 from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
@@ -97,41 +97,53 @@ def versioned(view, version: int) -> dict:
     return {**as_store(view), "version": version}
 
 
-@callback(Output("page", "children"), Input("url", "pathname"), Input("data-epoch", "data"))
-def render_page(pathname: str, _epoch: int | None = None):
-    """Lay out the page the path names: a unit, a school, the definitions, or not found."""
-    pathname = text_input(pathname, "pathname")
+@callback(
+    Output("page", "children"),
+    Output("page-unit", "data"),
+    Output("page-title", "data"),
+    Input("url", "pathname"),
+    Input("data-epoch", "data"),
+    State("page-unit", "data"),
+)
+def render_page(pathname: str, _epoch: int | None = None, shown: object = None):
+    """Lay out the page the path names: a unit, a school, the definitions, or not found.
+
+    Territorial pages share one skeleton: going from one to another (a drill, a
+    breadcrumb, back) keeps the page mounted and only names the new unit, so that its
+    panels redraw in one round instead of the browser building a new page first.
+    """
+    pathname, shown = text_input(pathname, "pathname"), unit_input(shown)
     if (pathname or "").rstrip("/") == "/definitions":
-        return definitions.layout()
+        return definitions.layout(), None, _("Définitions · Pilotage")
     unit = split_path(pathname)
     if unit is None:
-        return not_found.layout(_("Cette adresse ne correspond à aucune page."))
+        return _not_found(_("Cette adresse ne correspond à aucune page."))
     level, code = unit
     try:
         row = get_unit(level, code, current_scope())
     except UnknownUnit:
-        return not_found.layout(_("Aucune unité « {code} » à ce niveau.", code=code[:20]))
+        return _not_found(_("Aucune unité « {code} » à ce niveau.", code=code[:20]))
     except OutOfScope:
-        return not_found.layout(_("Cette unité est hors de votre périmètre."))
+        return _not_found(_("Cette unité est hors de votre périmètre."))
     except DataUnavailable:
         show_unavailable()
-        return empty_state(_("Données temporairement indisponibles : la page s'affichera dès "
-                             "le retour de la base de scolarité."))
+        return (empty_state(_("Données temporairement indisponibles : la page s'affichera dès "
+                              "le retour de la base de scolarité.")), None, no_update)
     except DataNotReady:
-        return not_found.layout(_("Les données ne sont pas encore disponibles."))
+        return _not_found(_("Les données ne sont pas encore disponibles."))
+    marker = {"level": level, "code": code}
+    title = f"{row['name_fr']} · Pilotage"
     if level == "school":
         # the commune's name is context, readable even by a user who sees one school only
         commune = get_unit("commune", row["commune_code"], NATIONAL_SCOPE)
-        page = school_page.layout(row, commune["name_fr"])
-    else:
-        page = unit_page.layout(row)
-    return [page_marker(level, code, row["name_fr"]), page]
+        return school_page.layout(row, commune["name_fr"]), marker, title
+    if shown and shown[0] in WITH_CHILDREN and ctx.triggered_id == "url":
+        return no_update, marker, title
+    return unit_page.layout(row), marker, title
 
 
-def page_marker(level: str, code: str, name: str) -> html.Div:
-    """Return the stores naming the unit on screen (for data callbacks and the tab title)."""
-    return html.Div([dcc.Store(id="page-unit", data={"level": level, "code": code}),
-                     dcc.Store(id="page-title", data=f"{name} · Pilotage")])
+def _not_found(message: str) -> tuple:
+    return not_found.layout(message), None, _("Page introuvable · Pilotage")
 
 
 clientside_callback(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dash import Output, dcc, html
+from dash import Input, Output, dcc, html
 
 from callbacks.access import current_scope
-from callbacks.common import WITH_CHILDREN, current_view
+from callbacks.common import WITH_CHILDREN, current_view, read_unit
 from callbacks.panels import VIEW_INPUTS
 from callbacks.wiring import callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
+from dashboard.levels import LEVEL_LABELS
 from dashboard.urls import drill_url
 from layouts.shell import CHOICE_LABELS
+from layouts.unit_page import section_titles, unit_names
 from panels import registry
 from queries import NATIONAL_SCOPE, OutOfScope
 from queries.units import ancestors, get_unit
@@ -20,10 +22,12 @@ from queries.units import ancestors, get_unit
 @callback(
     Output("breadcrumb", "children"),
     Output("view-subtitle", "children"),
+    Output("unit-level", "children"),
+    Output("unit-title", "children"),
     *VIEW_INPUTS,
 )
 def update_heading(view_data, page_unit):
-    """Show the path from the nation to the unit and the filters in force."""
+    """Name the unit, show the path from the nation to it and the filters in force."""
     view = current_view(view_data, page_unit)
     row = get_unit(view.level, view.code, current_scope())
     crumbs = []
@@ -42,7 +46,19 @@ def update_heading(view_data, page_unit):
         value = getattr(view.filters, name)
         if value != "all":
             parts.append(_(dict(labels)[value]))
-    return crumbs, " · ".join(parts)
+    return crumbs, " · ".join(parts), _(LEVEL_LABELS[row["level"]]), unit_names(row)
+
+
+@callback(
+    Output("map-title", "children"),
+    Output("table-title", "children"),
+    Output("unit-page", "data-level"),
+    Input("page-unit", "data"),
+)
+def name_sections(page_unit):
+    """Name the level a territorial page maps and ranks (the page stays mounted on drills)."""
+    level, _code = read_unit(page_unit, WITH_CHILDREN)
+    return (*section_titles(level), level)
 
 
 @callback(

@@ -136,6 +136,8 @@ def layout(home: str = "/") -> html.Div:
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="view"),
             dcc.Store(id="title-sink"),
+            dcc.Store(id="page-unit"),  # the unit on screen: {"level", "code"}, else None
+            dcc.Store(id="page-title"),
             dcc.Store(id="data-epoch", data=0),
             dcc.Interval(id="data-retry", interval=RETRY_MILLISECONDS, disabled=True),
             header(home),

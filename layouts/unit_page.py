@@ -13,6 +13,20 @@ from layouts.components import kpi_card, loading, section
 from layouts.exports import briefing_buttons, export_menu, panel_section
 
 
+def unit_names(unit: dict) -> list:
+    """Return the unit's French name and, when it has one, its Arabic name."""
+    return [html.Span(unit["name_fr"], className="unit-name"),
+            html.Span(unit["name_ar"], className="unit-name-ar", lang="ar",
+                      dir="rtl") if unit["name_ar"] != unit["name_fr"] else None]
+
+
+def section_titles(level: str) -> tuple[str, str]:
+    """Return the titles of a unit page's map and ranking, which name the level below."""
+    children = _(CHILDREN_LABELS[level]).lower()
+    return (_("Carte : {children}", children=children),
+            _("Classement : {children}", children=children))
+
+
 def title_block(unit: dict) -> html.Div:
     """Return the unit's heading: level, French and Arabic names."""
     return html.Div(
@@ -22,13 +36,9 @@ def title_block(unit: dict) -> html.Div:
                 [
                     html.Div(
                         [
-                    html.Div(_(LEVEL_LABELS[unit["level"]]), className="unit-level"),
-                    html.H1(
-                        [html.Span(unit["name_fr"], className="unit-name"),
-                         html.Span(unit["name_ar"], className="unit-name-ar", lang="ar",
-                                   dir="rtl") if unit["name_ar"] != unit["name_fr"] else None],
-                        className="unit-title",
-                    ),
+                    html.Div(_(LEVEL_LABELS[unit["level"]]), className="unit-level",
+                             id="unit-level"),
+                    html.H1(unit_names(unit), className="unit-title", id="unit-title"),
                     html.Div(id="view-subtitle", className="unit-subtitle"),
                         ],
                     ),
@@ -82,7 +92,7 @@ def children_grid(level: str) -> dag.AgGrid:
 def layout(unit: dict) -> html.Div:
     """Return the skeleton of a unit page; callbacks fill every number."""
     level = unit["level"]
-    children_label = _(CHILDREN_LABELS[level])
+    map_title, ranking_title = section_titles(level)
     return html.Div(
         [
             title_block(unit),
@@ -90,9 +100,9 @@ def layout(unit: dict) -> html.Div:
             kpi_row(),
             dbc.Row(
                 [
-                    dbc.Col(panel_section(_("Carte : {children}", children=children_label.lower()),
+                    dbc.Col(panel_section(map_title,
                                           "map", 430, title_id="map-title"), lg=6),
-                    dbc.Col(section(_("Classement : {children}", children=children_label.lower()),
+                    dbc.Col(section(ranking_title,
                                     children_grid(level), title_id="table-title",
                                     extra=export_menu("ranking", images=False)),
                             lg=6),
@@ -117,5 +127,6 @@ def layout(unit: dict) -> html.Div:
             ),
         ],
         className="unit-page",
+        id="unit-page",
         **{"data-level": level},
     )

@@ -45,10 +45,14 @@ def forged_kpis(client, level: str, code: str, origin: str | None = None):
 
 
 def forged_page(client, path: str):
-    body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
+    outputs = [{"id": "page", "property": "children"}, {"id": "page-unit", "property": "data"},
+               {"id": "page-title", "property": "data"}]
+    body = {"output": "..page.children...page-unit.data...page-title.data..",
+            "outputs": outputs,
             "inputs": [{"id": "url", "property": "pathname", "value": path},
                        {"id": "data-epoch", "property": "data", "value": 0}],
-            "changedPropIds": ["url.pathname"], "state": []}
+            "changedPropIds": ["url.pathname"],
+            "state": [{"id": "page-unit", "property": "data", "value": None}]}
     return client.post("/_dash-update-component", json=body)
 
 

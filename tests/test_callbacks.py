@@ -83,10 +83,11 @@ def test_bad_url_parameter_gives_a_notice_and_the_default(request_context):
 
 def test_render_page_for_each_kind_of_path(request_context, tiny_engine):
     (school,) = query(tiny_engine, "SELECT code FROM school ORDER BY code LIMIT 1")[0]
-    province = call(navigation.render_page, "/province/141")
-    assert all(not isinstance(child, list) for child in province)  # Dash renders no nesting
-    assert "unit-page" in _text(province[1])
-    assert "school-page" in _text(call(navigation.render_page, f"/school/{school}")[1])
+    province, unit, title = call(navigation.render_page, "/province/141")
+    assert not isinstance(province, list)  # Dash renders no nesting
+    assert "unit-page" in _text(province)
+    assert unit == {"level": "province", "code": "141"} and title.endswith("· Pilotage")
+    assert "school-page" in _text(call(navigation.render_page, f"/school/{school}")[0])
     assert "not-found" in _text(call(navigation.render_page, "/region/99"))
     assert "not-found" in _text(call(navigation.render_page, "/galaxy/1"))
     assert "definitions-table" in _text(call(navigation.render_page, "/definitions"))

@@ -92,9 +92,10 @@ def server_callbacks(app) -> dict[str, dict]:
 
 
 def data_callbacks(app) -> dict[str, dict]:
-    """Every server callback that reads the view store."""
+    """Every server callback that reads the view store, or fires on the unit on screen."""
     return {key: spec for key, spec in server_callbacks(app).items()
-            if VIEW in _dependencies(spec)}
+            if VIEW in _dependencies(spec)
+            or PAGE_UNIT in [(item["id"], item["property"]) for item in spec["inputs"]]}
 
 
 def _dependencies(spec: dict) -> list[tuple[str, str]]:
@@ -179,7 +180,7 @@ KPIS = "..kpi-row.children...empty-notice.children.."
 KNOWN = ("kpi-row", "map.figure", "children-grid", "trend-chart", "breadcrumb",
          "breakdown-grade", "breakdown-sex", "breakdown-milieu", "breakdown-sector",
          "school-enrollment", "school-comparison", "school-exams", "school-outcomes",
-         "export-menu", "briefing-download", "url.href")
+         "export-menu", "briefing-download", "url.href", "map-title")
 
 
 def own_units(units: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -282,6 +283,8 @@ def test_malformed_view_stores_answer_400(app, clients, case, caplog):
     caplog.set_level(logging.INFO)
     bad = MALFORMED_VIEWS[case]
     for key, spec in data_callbacks(app).items():
+        if VIEW not in _dependencies(spec):
+            continue
         values = {**SAMPLE_INPUTS, VIEW: bad, PAGE_UNIT: {"level": "province", "code": "141"}}
         response = post(clients["national"], body(key, spec, values))
         assert_refused(response, 400)

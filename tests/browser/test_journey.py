@@ -175,12 +175,20 @@ def test_journey_from_the_nation_to_a_school_and_back(page, live_url, tiny_engin
     page.wait_for_url(lambda url: url == f"{live_url}/region/6?year={YEAR}")
     wait_for_unit(page, "region", "Casablanca-Settat")
     expect_crumbs(page, ["Maroc", "Casablanca-Settat"])
+    expect(page.locator("#map-title")).to_have_text("Carte : provinces et préfectures")
+    page.evaluate("document.querySelector('.unit-page').dataset.visited = 'region'")
 
     visitor.click_row("Casablanca")
     params = wait_for_path(page, "/province/141")
     assert params == {"year": [str(YEAR)]}
     wait_for_unit(page, "province", "Casablanca")
     expect_crumbs(page, ["Maroc", "Casablanca-Settat", "Casablanca"])
+    # the territorial page stayed mounted (the same element) and was renamed for the province
+    expect(page.locator(".unit-page[data-visited=region][data-level=province]")).to_have_count(1)
+    expect(page.locator("#unit-level")).to_have_text("Province / préfecture")
+    expect(page.locator("#map-title")).to_have_text("Carte : communes")
+    expect(page.locator("#table-title")).to_have_text("Classement : communes")
+    expect(page).to_have_title("Casablanca · Pilotage")
 
     visitor.click_row(commune_name)
     commune_path = f"/commune/{commune_code}"
