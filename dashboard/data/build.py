@@ -6,6 +6,8 @@ import concurrent.futures
 import datetime as dt
 import multiprocessing
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -171,14 +173,35 @@ def store_pattern(conn: sa.Connection, stats: sa.Table, target: sa.Table, limit:
     return stored
 
 
-def _deciders(years: int) -> concurrent.futures.Executor:
-    """Return a pool of processes that decide patterns: one per core, never more than
+#: Environment of a deciding process: one thread for linear algebra. The audit's many
+#: small factorisations gain nothing from more, and with one process per core the
+#: library's extra threads would only compete for the cores (each year took 8 times
+#: longer with two processes of two threads on two cores).
+ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                     "MKL_NUM_THREADS")}
+
+
+@contextmanager
+def _deciders(years: int) -> Iterator[concurrent.futures.Executor]:
+    """Yield a pool of processes that decide patterns: one per core, never more than
     the years (started afresh, so that no database connection is shared with them)."""
     workers = min(years, os.cpu_count() or 1)
     if workers <= 1:
-        return concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    return concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            yield pool
+        return
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update(ONE_THREAD)  # read by each process as it starts (spawned, not forked)
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
