@@ -175,8 +175,8 @@ def store_pattern(conn: sa.Connection, stats: sa.Table, target: sa.Table, limit:
 
 #: Environment of a deciding process: one thread for linear algebra. The audit's many
 #: small factorisations gain nothing from more, and with one process per core the
-#: library's extra threads would only compete for the cores (each year took 8 times
-#: longer with two processes of two threads on two cores).
+#: library's extra threads would only compete for the cores (docs/benchmarks.md: the
+#: demo build went from over half an hour to 7 minutes).
 ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                      "MKL_NUM_THREADS")}
 
