@@ -9,18 +9,28 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from callbacks.availability import show_unavailable
-from callbacks.common import WITH_CHILDREN, plain_input, read_view, text_input, unit_input
+from callbacks.common import (
+    WITH_CHILDREN,
+    current_view,
+    plain_input,
+    read_view,
+    text_input,
+    unit_input,
+)
 from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import (
     FILTER_NAMES,
+    REDIRECTED,
     as_store,
     drill_url,
     is_code,
     parse,
+    parse_search,
     split_path,
+    unit_path,
     view_url,
 )
 from dashboard.web.callback_guard import CallbackRefused
@@ -87,6 +97,9 @@ def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _
                  "défaut est utilisée.", name=_(PARAMETER_NAMES[name])))
         for name in parsed.notices
     ]
+    if REDIRECTED in parse_search(search):  # dropped from the address at the next change
+        notices.append(notice(_("Le lien ouvert montre le Maroc entier, hors de votre "
+                                "périmètre : voici votre territoire, avec les mêmes filtres.")))
     controls = [view.filters.year, view.filters.cycle, view.filters.sector,
                 view.filters.milieu, view.filters.sex, view.indicator]
     return no_update, versioned(view, version), notices, options, *controls
@@ -104,8 +117,10 @@ def versioned(view, version: int) -> dict:
     Input("url", "pathname"),
     Input("data-epoch", "data"),
     State("page-unit", "data"),
+    State("url", "search"),
 )
-def render_page(pathname: str, _epoch: int | None = None, shown: object = None):
+def render_page(pathname: str, _epoch: int | None = None, shown: object = None,
+                search: str | None = None):
     """Lay out the page the path names: a unit, a school, the definitions, or not found.
 
     Territorial pages share one skeleton: going from one to another (a drill, a
@@ -113,6 +128,7 @@ def render_page(pathname: str, _epoch: int | None = None, shown: object = None):
     panels redraw in one round instead of the browser building a new page first.
     """
     pathname, shown = text_input(pathname, "pathname"), unit_input(shown)
+    search = text_input(search, "search")
     if (pathname or "").rstrip("/") == "/definitions":
         return definitions.layout(), None, _("Définitions · Pilotage")
     unit = split_path(pathname)
@@ -124,7 +140,7 @@ def render_page(pathname: str, _epoch: int | None = None, shown: object = None):
     except UnknownUnit:
         return _not_found(_("Aucune unité « {code} » à ce niveau.", code=code[:20]))
     except OutOfScope:
-        return _not_found(_("Cette unité est hors de votre périmètre."))
+        return _refused(search)
     except DataUnavailable:
         show_unavailable()
         return (empty_state(_("Données temporairement indisponibles : la page s'affichera dès "
@@ -146,10 +162,45 @@ def _not_found(message: str) -> tuple:
     return not_found.layout(message), None, _("Page introuvable · Pilotage")
 
 
+def _refused(search: str | None) -> tuple:
+    """The page of a unit outside the scope: it offers the user's own territory, seen
+    with the filters of the link."""
+    scope = current_scope()
+    own = get_unit(scope.level, scope.code, scope)
+    years = available_years()
+    parsed = parse(unit_path(scope.level, scope.code), search, years)
+    page = not_found.refused(_("Cette unité est hors de votre périmètre."),
+                             view_url(parsed.view), own["name_fr"])
+    return page, None, _("Accès non autorisé · Pilotage")
+
+
 clientside_callback(
     "function (title) { if (title) { document.title = title; } return null; }",
     Output("title-sink", "data"),
     Input("page-title", "data"),
+)
+
+
+@callback(
+    Output("nav-dashboard", "href"),
+    Output("nav-definitions", "href"),
+    Input("view", "data"),
+    Input("page-unit", "data"),
+)
+def keep_filters_in_links(view_data, page_unit):
+    """Point the header's links at the view on screen: the Definitions page and the way
+    back keep its unit and filters (a page with no unit on it changes nothing)."""
+    view = current_view(view_data, page_unit)
+    address = view_url(view)
+    return address, "/definitions?" + address.split("?", 1)[1]
+
+
+clientside_callback(
+    # the filters do nothing on the Definitions page, a page not found or refused
+    "function (unit) { return !unit; }",
+    Output("filter-bar", "hidden"),
+    Input("page-unit", "data"),
+    prevent_initial_call=True,
 )
 
 
@@ -160,9 +211,13 @@ clientside_callback(
     prevent_initial_call=True,
 )
 def drill_from_map(click, view_data):
-    """Open the unit (or school) clicked on the map, keeping the filters."""
-    view = read_view(view_data)
+    """Open the unit (or school) clicked on the map, keeping the filters.
+
+    The map's callbacks fire when a page lays the map out, without a click: the view is
+    read only once there is one (it may still be the view of the page being left).
+    """
     point = _clicked_point(click)
+    view = read_view(view_data)
     code = point.get("customdata") or point.get("location")
     if isinstance(code, list):
         code = code[0] if code else None
@@ -199,11 +254,11 @@ def _drilled_code(code: object) -> str:
 )
 def drill_from_table(cell, view_data, rows):
     """Open the child unit whose row was clicked (reference rows are not links)."""
-    view = read_view(view_data, WITH_CHILDREN)
     if not cell:
         raise PreventUpdate
     if not isinstance(cell, dict) or not isinstance(rows, (list, type(None))):
         raise CallbackRefused(400, "cellClicked")
+    view = read_view(view_data, WITH_CHILDREN)
     if cell.get("rowPinned"):
         raise PreventUpdate
     code = _clicked_row(cell, rows or [])

@@ -194,6 +194,11 @@ def read_filters(
     return Filters(year=year, **values), indicator, notices
 
 
+#: Set by the server when it sent a user from a unit they may not see to their own
+#: territory: the page says why, then drops it from the address.
+REDIRECTED = "outside"
+
+
 def parse_search(search: str | None) -> dict[str, str]:
     """Return the query string as single values (the last one wins)."""
     parsed = parse_qs((search or "").lstrip("?"), keep_blank_values=True)

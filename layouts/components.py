@@ -9,10 +9,11 @@ from dashboard.formatting import NO_DATA
 from dashboard.i18n import _
 
 GRAPH_CONFIG = {
+    # No Plotly toolbar: its camera would give an unbranded image; the "Télécharger" menu
+    # is the way to files.
+    "displayModeBar": False,
     "displaylogo": False,
     "locale": "fr",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-    "toImageButtonOptions": {"format": "png", "scale": 2},
     # Geo charts load no world base map from a CDN: the project ships empty ones.
     "topojsonURL": "/assets/topojson/",
 }

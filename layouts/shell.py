@@ -96,8 +96,10 @@ def header(home: str) -> dbc.Navbar:
                 ),
                 dbc.Nav(
                     [
-                        dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href=home)),
-                        dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions")),
+                        dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href=home,
+                                                id="nav-dashboard")),
+                        dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions",
+                                                id="nav-definitions")),
                     ],
                     navbar=True, className="ms-auto",
                 ),

@@ -70,10 +70,10 @@ def kpi_row() -> html.Div:
 
 def children_grid(level: str) -> dag.AgGrid:
     """Return the ranked table of the unit's children."""
+    # No rows and no columns yet: the grid shows its loading overlay until the ranking
+    # arrives, and "no data" only when the answer is empty.
     return dag.AgGrid(
         id="children-grid",
-        rowData=[],
-        columnDefs=[],
         getRowId="params.data.code",
         defaultColDef={"sortable": True, "resizable": True, "filter": True,
                        "floatingFilter": False, "suppressMovable": True},
@@ -82,7 +82,8 @@ def children_grid(level: str) -> dag.AgGrid:
             "domLayout": "normal",
             "localeText": {"filterOoo": _("Filtrer…"), "contains": _("Contient"),
                            "equals": _("Égal à"),
-                           "noRowsToShow": _("Aucune donnée pour cette sélection")},
+                           "noRowsToShow": _("Aucune donnée pour cette sélection"),
+                           "loadingOoo": _("Chargement…")},
         },
         className="ag-theme-alpine children-grid",
         style={"height": "430px", "width": "100%"},

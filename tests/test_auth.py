@@ -44,7 +44,7 @@ def forged_kpis(client, level: str, code: str, origin: str | None = None):
     return client.post("/_dash-update-component", json=body, headers=headers)
 
 
-def forged_page(client, path: str):
+def forged_page(client, path: str, search: str = ""):
     outputs = [{"id": "page", "property": "children"}, {"id": "page-unit", "property": "data"},
                {"id": "page-title", "property": "data"}]
     body = {"output": "..page.children...page-unit.data...page-title.data..",
@@ -52,7 +52,8 @@ def forged_page(client, path: str):
             "inputs": [{"id": "url", "property": "pathname", "value": path},
                        {"id": "data-epoch", "property": "data", "value": 0}],
             "changedPropIds": ["url.pathname"],
-            "state": [{"id": "page-unit", "property": "data", "value": None}]}
+            "state": [{"id": "page-unit", "property": "data", "value": None},
+                      {"id": "url", "property": "search", "value": search}]}
     return client.post("/_dash-update-component", json=body)
 
 
@@ -129,6 +130,26 @@ def test_landing_page_is_the_scope_root(tiny_app):
     response = log_in(client, "province141")
     assert response.headers["Location"] == "/province/141"
     assert client.get("/").headers["Location"] == "/province/141"
+
+
+def test_a_national_link_lands_on_the_own_territory_with_its_filters(tiny_app):
+    client = tiny_app.server.test_client()
+    log_in(client, "region6")
+    assert client.get("/?year=2023&cycle=college").headers["Location"] == (
+        "/region/6?year=2023&cycle=college&outside=1")
+    assert client.get("/").headers["Location"] == "/region/6"
+
+
+def test_an_out_of_scope_link_says_access_refused_and_offers_the_own_territory(tiny_app):
+    client = tiny_app.server.test_client()
+    log_in(client, "province141")
+    answer = forged_page(client, "/province/81", "?year=2023&sex=F").get_json()["response"]
+    page = json.dumps(answer["page"]["children"], ensure_ascii=False)
+    assert "Accès non autorisé" in page and "Page introuvable" not in page
+    assert "/province/141?year=2023&amp;sex=F" in page or "/province/141?year=2023&sex=F" in page
+    assert "Voir Casablanca" in page
+    assert answer["page-unit"]["data"] is None
+    assert answer["page-title"]["data"] == "Accès non autorisé · Pilotage"
 
 
 def test_next_page_must_be_local(tiny_app):

@@ -45,7 +45,7 @@ def dash_post(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, st
 def render_page(client, path: str):
     return dash_post(client, [("page", "children"), ("page-unit", "data"), ("page-title", "data")],
                      [("url", "pathname", path), ("data-epoch", "data", 0)], "url.pathname",
-                     [("page-unit", "data", None)])
+                     [("page-unit", "data", None), ("url", "search", "")])
 
 
 def check_database(client):

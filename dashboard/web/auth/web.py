@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from dash.exceptions import DependencyException
 from flask import (
@@ -86,6 +86,17 @@ def landing_path(user: User) -> str:
 
     scope = user.scope
     return unit_path(scope.level, scope.code)
+
+
+def _own_territory(user: User) -> str:
+    """Return the user's own root with the filters of the national link they opened."""
+    from dashboard.urls import REDIRECTED
+
+    params = [(name, value) for name, value in request.args.items(multi=True)
+              if name != REDIRECTED]
+    if not params:
+        return landing_path(user)
+    return f"{landing_path(user)}?{urlencode([*params, (REDIRECTED, '1')])}"
 
 
 def home_path() -> str:
@@ -224,7 +235,8 @@ def guard():
         return jsonify(error={"message": _("requête d'un autre site refusée")}), 403
     if current_user.is_authenticated:
         if request.path == "/" and current_user.account.role != "national":
-            return redirect(landing_path(current_user))  # start from their own subtree
+            # start from their own subtree; a national link keeps its filters, and says why
+            return redirect(_own_territory(current_user))
         return None
     if _is_public(request.path):
         return None

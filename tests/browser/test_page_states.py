@@ -1,0 +1,96 @@
+"""What a page says while it loads, and what it does not offer."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Route, expect
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+RANKING_OUTPUT = "children-grid.rowData"
+WAIT_STEPS = 100
+
+
+def test_a_ranking_on_its_way_says_loading_never_no_data(page):
+    """Until the ranking arrives the grid shows that it is loading; "no data" would say
+    that the unit has none."""
+    held: list[Route] = []
+
+    def hold_the_ranking(route: Route) -> None:
+        if RANKING_OUTPUT in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.fallback()
+
+    page.route(lambda url: "/_dash-update-component" in url, hold_the_ranking)
+    page.goto("/province/141")
+    for _ in range(WAIT_STEPS):  # the ranking is asked for once the page knows its unit
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the ranking request was not seen"
+    expect(page.locator("#kpi-enrollment .kpi-value")).not_to_have_text("\u2014")
+    grid = page.locator("#children-grid")
+    expect(grid.locator(".ag-overlay")).to_contain_text("Chargement")
+    expect(grid).not_to_contain_text("Aucune donnée")
+    for route in held:
+        route.fallback()
+    expect(grid.locator(".ag-center-cols-container .ag-row").first).to_be_visible()
+    expect(grid.locator(".ag-overlay")).not_to_contain_text("Chargement")
+
+
+def test_charts_carry_no_plotly_toolbar(page):
+    """Plotly's camera would give an unbranded image: files come from "Télécharger"."""
+    page.goto("/region/6")
+    expect(page.locator("#map .main-svg").first).to_be_visible()
+    expect(page.locator("#trend-chart .main-svg").first).to_be_visible()
+    expect(page.locator(".modebar")).to_have_count(0)
+    expect(page.locator(".export-menu").first).to_be_visible()
+
+
+def test_a_link_outside_the_scope_offers_the_own_territory_with_its_filters(page):
+    page.goto("about:blank")  # nothing of the national session still on its way
+    page.context.clear_cookies()
+    log_in(page, "region6")
+    page.goto("/province/81?year=2023&cycle=college")
+    expect(page.locator("#refused h1")).to_have_text("Accès non autorisé")
+    expect(page.locator("#not-found")).to_have_count(0)
+    page.locator("#own-territory").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/region/6")
+    assert parse_qs(urlsplit(page.url).query) == {"year": ["2023"], "cycle": ["college"]}
+    expect(page.locator(".unit-page[data-level=region] .unit-name")).to_have_text(
+        "Casablanca-Settat")
+    expect(page.locator("#filter-cycle .dash-dropdown-value")).to_have_text("Collège")
+
+
+def test_a_national_link_lands_on_the_region_with_its_filters_and_says_why(page):
+    page.goto("about:blank")  # nothing of the national session still on its way
+    page.context.clear_cookies()
+    log_in(page, "region6")
+    page.goto("/?year=2023&sex=F")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/region/6")
+    assert parse_qs(urlsplit(page.url).query)["sex"] == ["F"]
+    expect(page.locator("#notices .alert")).to_contain_text("hors de votre périmètre")
+    expect(page.locator("#filter-sex .dash-dropdown-value")).to_have_text("Filles")
+    expect(page.locator("#filter-year .dash-dropdown-value")).to_have_text("2023-2024")
+
+
+def test_the_definitions_page_and_back_keep_the_view(page):
+    page.goto("/province/141?year=2023&cycle=college")
+    expect(page.locator(".unit-page[data-level=province] .unit-name")).to_have_text("Casablanca")
+    expect(page.locator("#filter-bar")).to_be_visible()
+    page.locator("#nav-definitions").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/definitions")
+    assert parse_qs(urlsplit(page.url).query) == {"year": ["2023"], "cycle": ["college"]}
+    expect(page.locator("#definitions-table")).to_be_visible()
+    expect(page.locator("#filter-bar")).to_be_hidden()
+    page.locator("#nav-dashboard").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/province/141")
+    assert parse_qs(urlsplit(page.url).query) == {"year": ["2023"], "cycle": ["college"]}
+    expect(page.locator("#filter-bar")).to_be_visible()
+    expect(page.locator("#filter-cycle .dash-dropdown-value")).to_have_text("Collège")
+    expect(page.locator(".unit-page[data-level=province] .unit-name")).to_have_text("Casablanca")
