@@ -26,3 +26,13 @@ dagfuncs.frMarked = function (params, format) {
     var mark = params.data && params.data[params.colDef.field + "_mark"];
     return mark ? mark : dagfuncs[format](params.value);
 };
+// Sorting a ranking: rows with no value ("—") or a hidden one ("secret", "< 5") stay
+// below every number whichever the direction (the grid reverses the comparator's answer
+// when it sorts downwards, so the answer for a missing value is reversed too).
+dagfuncs.missingLast = function (a, b, nodeA, nodeB, isDescending) {
+    var noA = missing(a), noB = missing(b);
+    if (noA && noB) { return 0; }
+    if (noA) { return isDescending ? -1 : 1; }
+    if (noB) { return isDescending ? 1 : -1; }
+    return a - b;
+};

@@ -75,6 +75,13 @@ def read_unit(page_unit: object, levels: Collection[str] = LEVELS) -> tuple[str,
     return level, code
 
 
+def check_store(view_data: object) -> None:
+    """Refuse a malformed view store (400) without reading anything with it: for callbacks
+    that read the view only once their own input says there is something to do."""
+    if view_data is not None:
+        _checked(from_store, view_data)
+
+
 def unit_input(page_unit: object) -> tuple[str, str] | None:
     """Return the (level, code) a ``page-unit`` store holds, None when empty; refuse a
     malformed one (400). Nothing is read with it: checking scope is the reader's job."""

@@ -11,6 +11,7 @@ from callbacks.access import current_scope
 from callbacks.availability import show_unavailable
 from callbacks.common import (
     WITH_CHILDREN,
+    check_store,
     current_view,
     plain_input,
     read_view,
@@ -216,6 +217,7 @@ def drill_from_map(click, view_data):
     The map's callbacks fire when a page lays the map out, without a click: the view is
     read only once there is one (it may still be the view of the page being left).
     """
+    check_store(view_data)
     point = _clicked_point(click)
     view = read_view(view_data)
     code = point.get("customdata") or point.get("location")
@@ -254,6 +256,7 @@ def _drilled_code(code: object) -> str:
 )
 def drill_from_table(cell, view_data, rows):
     """Open the child unit whose row was clicked (reference rows are not links)."""
+    check_store(view_data)
     if not cell:
         raise PreventUpdate
     if not isinstance(cell, dict) or not isinstance(rows, (list, type(None))):

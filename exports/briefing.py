@@ -39,8 +39,9 @@ from queries import NATIONAL_SCOPE, Scope, privacy
 from queries.units import ancestors, get_unit
 from queries.version import data_version_info
 
-#: Children listed whole up to this many; beyond it, the five highest and five lowest.
-RANKING_ALL_UP_TO = 10
+#: Children listed whole up to this many (the 12 regions fit on a slide); beyond it, the
+#: five highest and five lowest.
+RANKING_ALL_UP_TO = 12
 
 
 RANKING_EACH_END = 5

@@ -35,7 +35,11 @@ NUMBER_FORMATS = {
     "score": "0.00",
     "decimal": "0.0000",
     "change": "+0.0%;-0.0%;0.0%",
+    "points": '+0.0" pt";-0.0" pt";0.0" pt"',
 }
+#: A change of a rate is a fraction of 1 in data files (as the API gives it); Excel shows
+#: it in percentage points, so its cells hold points.
+POINTS_PER_FRACTION = 100
 UNIT_WORDS = {"count": "nombre", "rate": "taux (fraction de 1, affichée en %)",
               "score": "note sur 20"}
 FILTER_NAMES = {"cycle": "Cycle", "sector": "Secteur", "milieu": "Milieu", "sex": "Sexe"}
@@ -49,9 +53,12 @@ MAX_WIDTH = 60
 
 
 def cell_kind(column: Column, row: dict) -> str:
-    """Return how a cell is written: its column's kind, or for ``row`` the row's own unit."""
+    """Return how a cell is written: its column's kind, or for ``row`` the row's own unit
+    (``row-change``: the change of the row's indicator, in points for a rate)."""
     if column.kind == "row":
         return row.get("unit") or "decimal"
+    if column.kind == "row-change":
+        return "points" if row.get("unit") == "rate" else "change"
     return column.kind
 
 
@@ -148,8 +155,10 @@ def _data_sheet(sheet: Worksheet, export: ChartExport) -> None:
     widths = [len(column.header) for column in columns]
     for line, row in enumerate(_records(export.data), start=2):
         for position, column in enumerate(columns, start=1):
-            value = cell_value(column, row)
-            _put(sheet, line, position, value, NUMBER_FORMATS.get(cell_kind(column, row)))
+            value, kind = cell_value(column, row), cell_kind(column, row)
+            if kind == "points" and value is not None:
+                value = round(value * POINTS_PER_FRACTION, 4)
+            _put(sheet, line, position, value, NUMBER_FORMATS.get(kind))
             shown = len(value) if isinstance(value, str) else 12
             widths[position - 1] = max(widths[position - 1], shown)
     for position, width in enumerate(widths, start=1):

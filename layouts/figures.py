@@ -158,14 +158,26 @@ def _point_colours(values: pd.Series, indicator: Indicator) -> list[str]:
 
 
 def trend(frame: pd.DataFrame, indicator: Indicator, unit_name: str,
-          national: pd.DataFrame | None = None) -> go.Figure:
-    """Return the indicator across school years for the unit (and the nation as reference)."""
+          national: pd.DataFrame | None = None, selected: int | None = None) -> go.Figure:
+    """Return the indicator across school years for the unit (and the nation as reference).
+
+    The ``selected`` school year (the view's) is marked by a band and a larger point, so
+    that no other year reads as the one on screen.
+    """
     figure = go.Figure()
     years = [school_year_label(y) for y in frame["school_year"]]
+    sizes = [13 if y == selected else 7 for y in frame["school_year"]]
     figure.add_trace(go.Scatter(
         x=years, y=frame[indicator.code], name=unit_name, mode="lines+markers",
-        line={"color": PRIMARY, "width": 3}, hovertemplate=_hover(indicator),
+        line={"color": PRIMARY, "width": 3}, marker={"size": sizes},
+        hovertemplate=_hover(indicator),
     ))
+    if selected in set(frame["school_year"]):
+        label = school_year_label(selected)
+        figure.add_vrect(x0=years.index(label) - 0.4, x1=years.index(label) + 0.4,
+                         fillcolor=PRIMARY, opacity=0.08, line_width=0, layer="below")
+        figure.add_annotation(x=label, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                              text=_("année affichée"), font={"color": MUTED_TEXT, "size": 11})
     if national is not None:
         figure.add_trace(go.Scatter(
             x=[school_year_label(y) for y in national["school_year"]],
@@ -249,6 +261,9 @@ def exam_bars(rows: list[dict], exams: list[Indicator], hidden: list[Indicator])
         figure.add_trace(go.Bar(
             x=[_(i.short_label) for i in exams], y=[row[i.code] for i in exams],
             name=row["unit"], marker_color=colour, hovertemplate="%{y:.1%}",
+            text=[format_value(i, _value(row[i.code])) if _value(row[i.code]) is not None
+                  else "" for i in exams],
+            textposition="outside", cliponaxis=False,
         ))
     for exam in hidden:  # over the school's slot: the first of each group of bars
         figure.add_annotation(x=exams.index(exam) - 0.4 + 0.4 / len(rows), y=0,
@@ -283,11 +298,26 @@ def all_hidden(frame: pd.DataFrame, columns) -> bool:
 
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: dict[str, str],
                  y_format: str = ",d", stacked: bool = False) -> go.Figure:
-    """Return bars of several columns of ``frame`` side by side (or stacked) along ``x``."""
+    """Return bars of several columns of ``frame`` side by side (or stacked) along ``x``.
+
+    A value hidden by small-cell suppression (NaN) says ``secret`` where its bar would be:
+    above its empty slot side by side, above the stack of its ``x`` when stacked.
+    """
     figure = go.Figure()
     for column, label in series.items():
-        figure.add_trace(go.Bar(x=frame[x], y=frame[column], name=label,
-                                marker_color=colours.get(column, PRIMARY)))
+        hidden = frame[column].isna() if column in frame else pd.Series(False, frame.index)
+        bar = {"text": [SECRET if h else "" for h in hidden], "textposition": "outside",
+               "cliponaxis": False} if hidden.any() and not stacked else {}
+        figure.add_trace(go.Bar(x=frame[x], y=frame[column].fillna(0) if bar else frame[column],
+                                name=label, marker_color=colours.get(column, PRIMARY), **bar))
+    if stacked:
+        columns = [c for c in series if c in frame]
+        for _index, record in frame.iterrows():
+            if any(pd.isna(record[c]) for c in columns):
+                figure.add_annotation(x=record[x], y=sum(record[c] for c in columns
+                                                         if not pd.isna(record[c])),
+                                      yanchor="bottom", showarrow=False, text=SECRET,
+                                      font={"color": MUTED_TEXT})
     figure.update_layout(base_layout(
         barmode="stack" if stacked else "group", legend={"orientation": "h", "y": -0.2},
         yaxis={"tickformat": y_format, "gridcolor": "#e6e9ee"}, xaxis={"type": "category"},

@@ -76,6 +76,7 @@ def children_grid(level: str) -> dag.AgGrid:
         id="children-grid",
         getRowId="params.data.code",
         defaultColDef={"sortable": True, "resizable": True, "filter": True,
+                       "sortingOrder": ["asc", "desc"],
                        "floatingFilter": False, "suppressMovable": True},
         dashGridOptions={
             "animateRows": False,

@@ -43,8 +43,10 @@ class Column:
     """One column of a panel's table.
 
     ``kind`` says how to write it: ``text``, ``integer``, ``count``, ``rate`` (a
-    fraction), ``score`` (out of 20), ``decimal``, ``change`` (a fraction: points for
-    rates, relative otherwise) or ``row`` (the unit named in the row's ``unit`` column).
+    fraction), ``score`` (out of 20), ``decimal``, ``change`` (a relative change, a
+    fraction), ``points`` (a rate's change, a fraction of 1, shown in points), ``row``
+    (the unit named in the row's ``unit`` column) or ``row-change`` (the change of that
+    row's indicator).
     """
 
     key: str
@@ -175,5 +177,12 @@ def value_column(indicator: Indicator, key: str = "value", header: str | None = 
 
 def change_column(indicator: Indicator) -> Column:
     """Return the column of the change against last year."""
-    unit = _("points") if indicator.is_rate else "%"
-    return Column("change", _("Évolution ({unit})", unit=unit), "change")
+    if indicator.is_rate:
+        return Column("change", _("Évolution ({unit})", unit=_("points")), "points")
+    return Column("change", _("Évolution ({unit})", unit="%"), "change")
+
+
+def arabic_name(unit: dict) -> str | None:
+    """Return a unit's Arabic name, or None when it has none (the French one stands in)."""
+    name = unit.get("name_ar")
+    return None if not name or name == unit.get("name_fr") else name

@@ -14,6 +14,7 @@ from layouts import figures
 from panels.base import (
     Column,
     Panel,
+    arabic_name,
     child_value,
     hide,
     place_name,
@@ -75,10 +76,11 @@ class MapPanel(Panel):
 
     def table(self, view: View, rows: dict) -> list[dict]:
         if view.level == "school":
-            return [{key: rows["unit"].get(key) for key, _header, _kind in SCHOOL_COLUMNS}]
+            unit = {**rows["unit"], "name_ar": arabic_name(rows["unit"])}
+            return [{key: unit.get(key) for key, _header, _kind in SCHOOL_COLUMNS}]
         indicator = self.indicator(view)
         merged = rows["members"].merge(rows["values"], on="code", how="left")
-        return [hide({"code": r["code"], "name_fr": r["name_fr"], "name_ar": r["name_ar"],
+        return [hide({"code": r["code"], "name_fr": r["name_fr"], "name_ar": arabic_name(r),
                       "value": child_value(r["value"], indicator)},
                      value=privacy.is_set(r["suppressed"])) for r in merged.to_dict("records")]
 

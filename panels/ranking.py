@@ -13,6 +13,7 @@ from dashboard.urls import View
 from panels.base import (
     Column,
     Panel,
+    arabic_name,
     change,
     change_column,
     child_value,
@@ -57,15 +58,20 @@ class RankingPanel(Panel):
                                get_unit("national", NATIONAL_CODE, NATIONAL_SCOPE),
                                unit_indicators("national", NATIONAL_CODE, view.filters,
                                                NATIONAL_SCOPE)))
-        return {"ranked": ranked_children(view.level, view.code, view.filters, scope,
-                                          indicator.code),
-                "references": references}
+        ranked = ranked_children(view.level, view.code, view.filters, scope, indicator.code)
+        if is_exam(indicator):  # a unit without candidates has no place in an exam ranking
+            sat = pd.to_numeric(ranked[indicator.denominator], errors="coerce").fillna(0) > 0
+            hidden = ranked[privacy.flag(indicator.code)].fillna(False).astype(bool)
+            ranked = ranked[sat | hidden].reset_index(drop=True)
+        return {"ranked": ranked, "references": references}
 
     def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
         indicator = self.indicator(view)
+        base = (Column("base", _(BASE_LABELS[indicator.denominator]), "count"),) if (
+            has_base(indicator) and indicator.denominator != "enrolled") else ()
         return (Column("rank", _("Rang"), "integer"), Column("code", _("Code"), "text"),
                 Column("name_fr", _("Nom"), "text"), Column("name_ar", _("Nom (arabe)"), "text"),
-                value_column(indicator), change_column(indicator),
+                value_column(indicator), *base, change_column(indicator),
                 Column("enrollment", _("Effectif"), "count"))
 
     def table(self, view: View, rows: dict) -> list[dict]:
@@ -77,20 +83,24 @@ class RankingPanel(Panel):
             table.append(hide({
                 "rank": None if pd.isna(record["rank"]) else int(record["rank"]),
                 "code": record["code"], "name_fr": record["name_fr"],
-                "name_ar": record["name_ar"], "value": child_value(value, indicator),
+                "name_ar": arabic_name(record), "value": child_value(value, indicator),
                 "change": change(indicator, value, record.get(f"{indicator.code}_previous")),
                 "enrollment": 0 if missing(enrolled) or not enrolled
                 else rounded(enrolled, "count"),
+                "base": base_of(record, indicator),
             }, value=privacy.is_suppressed(record, indicator.code),
-                enrollment=privacy.is_suppressed(record, "enrollment")))
+                enrollment=privacy.is_suppressed(record, "enrollment"),
+                base=missing(base_of(record, indicator)) and privacy.is_suppressed(
+                    record, indicator.code)))
         for label, unit, frame in rows["references"]:
             previous, current = frame.iloc[0], frame.iloc[1]
             table.append({"rank": None, "code": unit["code"], "name_fr": label,
-                          "name_ar": unit["name_ar"],
+                          "name_ar": arabic_name(unit),
                           "value": rounded(current[indicator.code], indicator.unit),
                           "change": change(indicator, current[indicator.code],
                                            previous[indicator.code]),
-                          "enrollment": rounded(current["enrolled"], "count")})
+                          "enrollment": rounded(current["enrolled"], "count"),
+                          "base": base_of(current, indicator)})
         return table
 
     def figure(self, view: View, rows: dict) -> None:
@@ -124,7 +134,7 @@ def _grid_row(record: dict, indicator: Indicator, threshold: int) -> dict:
         "enrollment": None if enrollment_hidden else int(present(record.get("enrolled")) or 0),
         "change": None if is_missing(delta) else delta,
     }
-    return row | marks(record, indicator, threshold)
+    return row | base_cells(record, indicator) | marks(record, indicator, threshold)
 
 
 def marks(record, indicator: Indicator, threshold: int) -> dict:
@@ -148,7 +158,50 @@ def _reference_row(label: str, frame: pd.DataFrame, indicator: Indicator,
     row = {"code": f"reference-{label}", "name": label, "value": value,
            "enrollment": None if pd.isna(current["enrolled"]) else int(current["enrolled"]),
            "change": None if is_missing(delta) else delta, "rank": None}
-    return row | marks(current, indicator, threshold)
+    return row | base_cells(current, indicator) | marks(current, indicator, threshold)
+
+
+#: A rate computed on fewer pupils (or candidates) than this is marked: read it with care.
+FEW_PUPILS = 30
+#: What a rate's base counts, as the ranking's column names it.
+BASE_LABELS = {"enrolled": "Effectif", "cep_candidates": "Candidats", "reg_candidates":
+               "Candidats", "bac_candidates": "Candidats", "average_count": "Élèves notés"}
+
+
+def is_exam(indicator: Indicator) -> bool:
+    """Tell whether an indicator is an exam's success rate (its base: the candidates)."""
+    return indicator.denominator in ("cep_candidates", "reg_candidates", "bac_candidates")
+
+
+def has_base(indicator: Indicator) -> bool:
+    """Tell whether an indicator is a ratio, computed on a number of pupils or candidates."""
+    return indicator.denominator in BASE_LABELS
+
+
+def base_of(record, indicator: Indicator) -> int | None:
+    """Return the pupils (or candidates) a child's value is computed on; None if hidden or
+    the indicator is not a ratio."""
+    if not has_base(indicator):
+        return None
+    value = record.get(indicator.denominator)
+    return None if missing(value) else int(round(float(value)))
+
+
+def base_cells(record, indicator: Indicator) -> dict:
+    """Return a grid row's base and, for a value computed on few pupils, its mark."""
+    base = base_of(record, indicator)
+    few = base is not None and 0 < base < FEW_PUPILS and present(record.get(
+        indicator.code)) is not None
+    cells = {"base": base, "few": few}
+    if few:
+        cells["few_note"] = _("Calculé sur {count} seulement : à lire avec prudence",
+                              count=_("{n} élèves", n=base) if indicator.denominator == "enrolled"
+                              else _("{n} candidats", n=base))
+    return cells
+
+
+#: Numbers sort with "—" and hidden values last in both directions (assets/dashAgGridFunctions.js).
+MISSING_LAST = {"function": "missingLast"}
 
 
 def column_defs(indicator: Indicator) -> list[dict]:
@@ -161,14 +214,21 @@ def column_defs(indicator: Indicator) -> list[dict]:
         {"field": "name", "headerName": _("Nom"), "flex": 2, "minWidth": 170,
          "filter": "agTextColumnFilter", "cellClass": "drill-cell", "tooltipField": "name"},
         {"field": "value", "headerName": _(indicator.short_label), "type": "numericColumn",
-         "sort": "desc", "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 110,
+         "sort": "desc", "sortingOrder": ["desc", "asc"], "comparator": MISSING_LAST,
+         "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 110,
          "valueFormatter": {"function": f"frMarked(params, '{value_format}')"},
-         "tooltipField": "value_note"},
+         "tooltipValueGetter": {"function": "params.data.value_note || params.data.few_note"},
+         "cellClassRules": {"few-base": "params.data && params.data.few"}},
+        *([{"field": "base", "headerName": _(BASE_LABELS[indicator.denominator]),
+            "type": "numericColumn", "comparator": MISSING_LAST, "filter": False, "flex": 1,
+            "minWidth": 95, "valueFormatter": {"function": "frCount(params.value)"}}]
+          if is_exam(indicator) else []),
         {"field": "change", "headerName": _("Évolution"), "type": "numericColumn",
-         "filter": False, "flex": 1, "minWidth": 105,
+         "comparator": MISSING_LAST, "filter": False, "flex": 1, "minWidth": 105,
          "valueFormatter": {"function": f"{change_format}(params.value)"}},
         {"field": "enrollment", "headerName": _("Effectif"), "type": "numericColumn",
-         "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 95,
+         "comparator": MISSING_LAST, "filter": "agNumberColumnFilter", "flex": 1,
+         "minWidth": 95,
          "valueFormatter": {"function": "frMarked(params, 'frCount')"},
          "tooltipField": "enrollment_note"},
     ]

@@ -60,4 +60,4 @@ class TrendPanel(Panel):
         if not privacy.has_pupils(rows["frame"]):
             return message_figure(no_data_label())
         return figures.trend(rows["frame"], self.indicator(view), rows["name"],
-                             rows["national"])
+                             rows["national"], view.filters.year)

@@ -33,7 +33,8 @@ PAGE_CALLBACKS = (
     ("breakdown-grade", "figure"),
     ("children-grid", "rowData", "children-grid", "columnDefs",
      "children-grid", "pinnedBottomRowData"),
-    ("breadcrumb", "children", "view-subtitle", "children"),
+    ("breadcrumb", "children", "view-subtitle", "children", "unit-level", "children",
+     "unit-title", "children"),
 )
 #: Characters that move a terminal's cursor, end a line for ``str.splitlines`` or hide text.
 FORGERS = "\r\n\x1b[2K\x85\u2028\u202e\x00"

@@ -153,10 +153,10 @@ def ranked_rows(payload: dict, indicator_code: str = indicators.DEFAULT) -> list
         rows.append([str(rank) if value is not None else "—", entry["unit"]["name_fr"],
                      format_value(indicator, value), change_text(indicator, value, previous),
                      format_count(entry["indicators"]["enrollment"])])
-    if len(rows) <= 10:
+    if len(rows) <= 12:  # the 12 regions fit on one slide
         return rows
     ranked = [row for row in rows if row[0] != "—"]
-    return ranked if len(ranked) <= 10 else ranked[:5] + ranked[-5:]
+    return ranked if len(ranked) <= 12 else ranked[:5] + ranked[-5:]
 
 
 def ranking_units(table) -> list[list[str]]:
@@ -204,7 +204,7 @@ def test_region_ranking_lists_every_province_once(download, client):
     slide = deck(download("pptx", REGION)).slides[4]
     (table,) = tables(slide)
     payload = api(client, "children", REGION)
-    assert len(payload["children"]) <= 10
+    assert len(payload["children"]) <= 12
     assert ranking_units(table) == ranked_rows(payload)
     references = {words(row[1]): row[2:] for row in cells(table) if row[0] == "" and row[1]}
     national = api(client, "indicators", "level=national&year=2024")["indicators"]
@@ -214,13 +214,22 @@ def test_region_ranking_lists_every_province_once(download, client):
     assert references["Maroc (référence)"][0] == format_value(rate, national["dropout_rate"])
 
 
+def test_national_ranking_lists_all_twelve_regions(download, client):
+    slide = deck(download("pptx", "level=national&year=2024")).slides[4]
+    (table,) = tables(slide)
+    payload = api(client, "children", "level=national&year=2024")
+    assert len(payload["children"]) == 12
+    assert ranking_units(table) == ranked_rows(payload)
+    assert len(ranking_units(table)) == 12
+
+
 def test_commune_ranking_keeps_the_five_highest_and_the_five_lowest(download, client):
     # ranked by enrollment: small-cell suppression hides most schools' dropout rates
     presentation = deck(download("pptx", f"{COMMUNE}&indicator=enrollment"))
     assert titles(presentation)[4] == "Classement des établissements : Effectif scolarisé"
     (table,) = tables(presentation.slides[4])
     payload = api(client, "children", COMMUNE)
-    assert len(payload["children"]) > 10
+    assert len(payload["children"]) > 12
     expected = ranked_rows(payload, "enrollment")
     assert len(expected) == 10
     assert ranking_units(table) == expected

@@ -208,7 +208,11 @@ def test_ranking_csv_equals_the_api(client, params):
     attachment(response)
     rows = read_csv(response.data)
     api = client.get("/api/v1/children", query_string=params).get_json()
-    expected = {c["unit"]["code"]: c for c in api["children"]}
+    # an exam ranking lists the units with candidates only: a rate, or a hidden one
+    expected = {c["unit"]["code"]: c for c in api["children"]
+                if indicator.denominator == "enrolled" or indicator.unit != "rate"
+                or c["indicators"][indicator.code] is not None
+                or indicator.code in c["suppressed"]}
     children, references = rows[:len(expected)], rows[len(expected):]
     assert {row["Code"] for row in children} == set(expected)
     header = indicator.label
@@ -218,7 +222,8 @@ def test_ranking_csv_equals_the_api(client, params):
         assert number(row[header]) == value
         assert int(row["Effectif"]) == entry["indicators"]["enrollment"]
         assert row["Nom"] == entry["unit"]["name_fr"]
-        assert row["Nom (arabe)"] == entry["unit"]["name_ar"]
+        arabic = entry["unit"]["name_ar"]  # the French name stands in where none exists
+        assert row["Nom (arabe)"] == ("" if arabic == entry["unit"]["name_fr"] else arabic)
         before = entry["previous_year"][indicator.code]
         change = [c for c in row if c.startswith("Évolution")][0]
         if value is None or before is None or (not indicator.is_rate and not before):
@@ -341,8 +346,34 @@ def test_xlsx_ranking_formats_rates_counts_and_changes(client):
     row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "141")
     assert row[0].value == 1 and row[0].number_format == "0"
     assert row[4].value == by_code["141"]["repetition_rate"] and row[4].number_format == "0.0%"
-    assert row[5].number_format.startswith("+0.0%")
     assert row[6].value == by_code["141"]["enrollment"] and row[6].number_format == "#,##0"
+    # the change of a rate, in points as the header says (not a percentage)
+    previous = api_previous(client, params)["141"]["repetition_rate"]
+    assert row[5].number_format == '+0.0" pt";-0.0" pt";0.0" pt"'
+    assert row[5].value == pytest.approx((by_code["141"]["repetition_rate"] - previous) * 100,
+                                         abs=1e-3)
+
+
+def api_previous(client, params: dict) -> dict[str, dict]:
+    """Return last year's indicators of each child, as the API gives them."""
+    api = client.get("/api/v1/children", query_string=params).get_json()
+    return {c["unit"]["code"]: c["previous_year"] for c in api["children"]}
+
+
+def test_xlsx_indicator_cards_give_rate_changes_in_points_and_others_in_percent(client):
+    params = {"level": "province", "code": "141"}
+    book = load_workbook(io.BytesIO(client.get("/export/data/kpis.xlsx",
+                                               query_string=params).data))
+    rows = {r[0].value: r for r in book["Données"].iter_rows(min_row=2)}
+    api = client.get("/api/v1/indicators", query_string=params).get_json()
+    now, before = api["indicators"], api["previous_year"]
+    dropout, enrollment = rows["dropout_rate"][5], rows["enrollment"][5]
+    assert dropout.number_format == '+0.0" pt";-0.0" pt";0.0" pt"'
+    assert dropout.value == pytest.approx((now["dropout_rate"] - before["dropout_rate"]) * 100,
+                                          abs=1e-3)
+    assert enrollment.number_format == "+0.0%;-0.0%;0.0%"
+    assert enrollment.value == pytest.approx(now["enrollment"] / before["enrollment"] - 1,
+                                             abs=1e-6)
 
 
 def test_data_of_a_chart_equals_its_figure(client):
@@ -487,3 +518,26 @@ def test_each_export_is_logged(client, caplog):
     record = next(r for r in caplog.records if r.name == "pilotage.exports")
     message = record.getMessage()
     assert "kpis.csv" in message and "region 6" in message and "primaire" in message
+
+
+def test_an_exam_ranking_lists_only_units_with_candidates_and_shows_them(client, tiny_engine):
+    """Plain SQL over the raw tables: the communes of province 141 whose pupils of 2024 sat
+    the bac, and how many did."""
+    sat = dict(query(tiny_engine, """
+        SELECT s.commune_code, count(*) FROM exam_result x
+        JOIN enrollment e ON e.massar_code = x.massar_code AND e.school_year = x.school_year
+        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
+        WHERE x.school_year = 2024 AND x.exam = 'BAC' AND c.province_code = '141'
+        GROUP BY s.commune_code"""))
+    (communes,), = query(tiny_engine,
+                         "SELECT count(*) FROM commune WHERE province_code = '141'")
+    assert 0 < len(sat) < communes, "province 141 needs communes with and without the bac"
+    params = {"level": "province", "code": "141", "year": "2024",
+              "indicator": "success_rate_BAC"}
+    rows = read_csv(client.get("/export/data/ranking.csv", query_string=params).data)
+    children = rows[:len(sat)]
+    assert {row["Code"] for row in rows[:len(sat)]} == set(sat)
+    assert len(rows) == len(sat) + 2  # the candidates' communes, the province and Maroc
+    for row in children:
+        assert row["Candidats"] in (str(sat[row["Code"]]), "")  # a hidden count: empty
+    assert any(row["Candidats"] == str(sat[row["Code"]]) for row in children)

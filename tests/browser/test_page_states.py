@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from tests.browser.conftest import log_in
+from tests.conftest import query
 
 pytestmark = pytest.mark.browser
 
@@ -94,3 +95,64 @@ def test_the_definitions_page_and_back_keep_the_view(page):
     expect(page.locator("#filter-bar")).to_be_visible()
     expect(page.locator("#filter-cycle .dash-dropdown-value")).to_have_text("Collège")
     expect(page.locator(".unit-page[data-level=province] .unit-name")).to_have_text("Casablanca")
+
+
+SORTED_VALUES = """
+() => {
+  const api = dash_ag_grid.getApi('children-grid');
+  const values = [];
+  api.forEachNodeAfterFilterAndSort((node) => values.push(node.data.value));
+  return values;
+}
+"""
+
+
+def _in_order(values: list, descending: bool) -> bool:
+    numbers = [v for v in values if v is not None]
+    return numbers == sorted(numbers, reverse=descending)
+
+
+def test_sorting_keeps_rows_without_a_value_last_and_the_first_click_reverses(page):
+    page.goto("/province/141")
+    grid = page.locator("#children-grid")
+    expect(grid.locator(".ag-center-cols-container .ag-row").first).to_be_visible()
+    before = page.evaluate(SORTED_VALUES)
+    shown = [v for v in before if v is not None]
+    assert shown and len(shown) < len(before), "province 141 needs rows with and without values"
+    assert _in_order(before, descending=True) and before[len(shown):] == [None] * (
+        len(before) - len(shown))
+    grid.locator('.ag-header-cell[col-id="value"] .ag-header-cell-label').click()
+    page.wait_for_function(f"() => ({SORTED_VALUES})()[0] === {min(shown)}")
+    after = page.evaluate(SORTED_VALUES)
+    assert _in_order(after, descending=False)
+    assert after[len(shown):] == [None] * (len(after) - len(shown))  # "—" still last
+
+
+GRID_ROWS = """
+() => {
+  const rows = [];
+  dash_ag_grid.getApi('children-grid').forEachNode((node) => rows.push(node.data));
+  return rows;
+}
+"""
+
+
+def test_an_exam_ranking_lists_its_candidates_and_marks_rates_on_few(page, tiny_engine):
+    sat = dict(query(tiny_engine, """
+        SELECT s.commune_code, count(*) FROM exam_result x
+        JOIN enrollment e ON e.massar_code = x.massar_code AND e.school_year = x.school_year
+        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
+        WHERE x.school_year = 2024 AND x.exam = 'BAC' AND c.province_code = '141'
+        GROUP BY s.commune_code"""))
+    page.goto("/province/141?year=2024&indicator=success_rate_BAC")
+    grid = page.locator("#children-grid")
+    expect(grid.locator('.ag-header-cell[col-id="base"]')).to_have_text("Candidats")
+    expect(grid.locator(".ag-center-cols-container .ag-row")).to_have_count(len(sat))
+    rows = page.evaluate(GRID_ROWS)
+    assert {row["code"] for row in rows} == set(sat)
+    for row in rows:
+        assert row["base"] in (sat[row["code"]], None)
+        assert row["few"] == (row["base"] is not None and row["base"] < 30
+                              and row["value"] is not None)
+    few = [row for row in rows if row["few"]]
+    expect(grid.locator(".ag-center-cols-container .few-base")).to_have_count(len(few))
