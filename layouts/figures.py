@@ -176,7 +176,7 @@ def trend(frame: pd.DataFrame, indicator: Indicator, unit_name: str,
         label = school_year_label(selected)
         figure.add_vrect(x0=years.index(label) - 0.4, x1=years.index(label) + 0.4,
                          fillcolor=PRIMARY, opacity=0.08, line_width=0, layer="below")
-        figure.add_annotation(x=label, y=1, yref="paper", yanchor="bottom", showarrow=False,
+        figure.add_annotation(x=label, y=1, yref="paper", yanchor="top", showarrow=False,
                               text=_("année affichée"), font={"color": MUTED_TEXT, "size": 11})
     if national is not None:
         figure.add_trace(go.Scatter(
