@@ -58,23 +58,6 @@ def read_view(view_data: object, levels: Collection[str] = LEVELS) -> View:
     return _allowed(_checked(from_store, view_data), view_data, levels)
 
 
-def read_unit(page_unit: object, levels: Collection[str] = LEVELS) -> tuple[str, str]:
-    """Return the (level, code) of the unit on screen, checked as :func:`read_view` does;
-    no unit on screen, or one of a level the callback does not draw, draws nothing."""
-    if page_unit is None:
-        raise PreventUpdate
-    level, code = _checked(unit_from_store, page_unit)
-    try:
-        get_unit(level, code, current_scope())
-    except OutOfScope:
-        raise CallbackRefused(403, "code") from None
-    except UnknownUnit:
-        raise CallbackRefused(404, "code") from None
-    if level not in levels:
-        raise PreventUpdate
-    return level, code
-
-
 def check_store(view_data: object) -> None:
     """Refuse a malformed view store (400) without reading anything with it: for callbacks
     that read the view only once their own input says there is something to do."""

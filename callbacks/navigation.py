@@ -37,6 +37,7 @@ from dashboard.urls import (
 from dashboard.web.callback_guard import CallbackRefused
 from layouts import definitions, not_found, school_page, unit_page
 from layouts.components import empty_state, notice
+from panels.map import mapped
 from queries.database import DataNotReady, DataUnavailable, refresh_version
 from queries.scope import NATIONAL_SCOPE, OutOfScope
 from queries.stats import available_years
@@ -45,7 +46,8 @@ from queries.units import UnknownUnit, get_unit
 FILTER_INPUTS = [Input(f"filter-{name}", "value") for name in FILTER_NAMES]
 FILTER_OUTPUTS = [Output(f"filter-{name}", "value") for name in FILTER_NAMES]
 PARAMETER_NAMES = {"year": "année scolaire", "cycle": "cycle", "sector": "secteur",
-                   "milieu": "milieu", "sex": "sexe", "indicator": "indicateur"}
+                   "milieu": "milieu", "sex": "sexe", "indicator": "indicateur",
+                   "rank": "classement"}
 
 
 @callback(
@@ -225,7 +227,7 @@ def drill_from_map(click, view_data):
         code = code[0] if code else None
     if not code or view.level == "school":
         raise PreventUpdate
-    level = "school" if "lat" in point else CHILD_LEVEL[view.level]
+    level = "school" if "lat" in point else mapped(view) or CHILD_LEVEL[view.level]
     return drill_url(view, level, _drilled_code(code))
 
 
@@ -267,7 +269,7 @@ def drill_from_table(cell, view_data, rows):
     code = _clicked_row(cell, rows or [])
     if not code:
         raise PreventUpdate
-    return drill_url(view, CHILD_LEVEL[view.level], _drilled_code(code))
+    return drill_url(view, view.ranked, _drilled_code(code))
 
 
 def _clicked_row(cell: dict, rows: list) -> object:

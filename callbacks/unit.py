@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, dcc, html
+from dataclasses import replace
+
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
-from callbacks.common import WITH_CHILDREN, current_view, read_unit
+from callbacks.common import WITH_CHILDREN, current_view, read_view
 from callbacks.panels import VIEW_INPUTS
 from callbacks.wiring import callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.levels import LEVEL_LABELS
-from dashboard.urls import drill_url
+from dashboard.urls import BadParameter, drill_url, read_rank, view_url
+from dashboard.web.callback_guard import CallbackRefused
 from layouts.shell import CHOICE_LABELS
-from layouts.unit_page import section_titles, unit_names
+from layouts.unit_page import rank_options, section_titles, unit_names
 from panels import registry
+from panels.map import mapped
 from queries import NATIONAL_SCOPE, OutOfScope
 from queries.units import ancestors, get_unit
 
@@ -53,12 +58,38 @@ def update_heading(view_data, page_unit):
     Output("map-title", "children"),
     Output("table-title", "children"),
     Output("unit-page", "data-level"),
-    Input("page-unit", "data"),
+    Output("rank-level", "options"),
+    Output("rank-level", "value"),
+    *VIEW_INPUTS,
 )
-def name_sections(page_unit):
-    """Name the level a territorial page maps and ranks (the page stays mounted on drills)."""
-    level, _code = read_unit(page_unit, WITH_CHILDREN)
-    return (*section_titles(level), level)
+def name_sections(view_data, page_unit):
+    """Name the level a territorial page maps and ranks, and offer the levels it may rank
+    (the page stays mounted on drills)."""
+    view = current_view(view_data, page_unit, WITH_CHILDREN)
+    map_title, ranking_title = section_titles(view.level, view.ranked)
+    if mapped(view) is None and view.rank:  # schools ranked: the map shows the children
+        map_title = section_titles(view.level)[0]
+    return map_title, ranking_title, view.level, rank_options(view.level), view.ranked
+
+
+@callback(
+    Output("url", "search", allow_duplicate=True),
+    Input("rank-level", "value"),
+    State("view", "data"),
+    prevent_initial_call=True,
+)
+def choose_rank(level, view_data):
+    """Rank (and map) the level the user picked: it goes into the address, like a filter."""
+    view = read_view(view_data, WITH_CHILDREN)
+    if level is None:
+        raise PreventUpdate
+    try:
+        rank = read_rank(view.level, level)
+    except BadParameter:
+        raise CallbackRefused(400, "rank") from None
+    if rank == view.rank:
+        raise PreventUpdate
+    return "?" + view_url(replace(view, rank=rank)).split("?", 1)[1]
 
 
 @callback(

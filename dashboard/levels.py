@@ -29,3 +29,13 @@ CHILDREN_LABELS = {"national": "Régions", "region": "Provinces et préfectures"
 #: The same in a sentence (``classement des communes``).
 CHILD_NAMES = {"region": "régions", "province": "provinces et préfectures",
                "commune": "communes", "school": "établissements"}
+
+
+def levels_below(level: str) -> tuple[str, ...]:
+    """Return the levels a unit's page may rank, from its children down to schools."""
+    return LEVELS[LEVELS.index(level) + 1:]
+
+
+#: A ranked level, as the ranking's selector and headings name it.
+RANKED_LABELS = {"region": "Régions", "province": "Provinces et préfectures",
+                 "commune": "Communes", "school": "Établissements"}

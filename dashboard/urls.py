@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from dashboard import indicators
-from dashboard.levels import LEVELS, NATIONAL_CODE
+from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE, levels_below
 from queries.filters import ALL, CHOICES, Filters
 
 FILTER_NAMES = ("year", "cycle", "sector", "milieu", "sex", "indicator")
 MAX_CODE_LENGTH = 20
 #: What a unit code may hold: letters, digits and dots (``141.1.1``, ``10001F``).
 CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
-#: The keys of a view store (``version`` may be left out) and of a page-unit store.
+#: The keys of a view store (``version`` and ``rank`` may be left out) and of a page-unit
+#: store.
 STORE_KEYS = frozenset({"level", "code", *FILTER_NAMES})
+OPTIONAL_KEYS = frozenset({"version", "rank"})
+#: The URL parameter naming the level a unit's page ranks (its children by default).
+RANK = "rank"
 UNIT_KEYS = frozenset({"level", "code"})
 
 
@@ -33,6 +37,13 @@ class View:
     code: str
     filters: Filters
     indicator: str = indicators.DEFAULT
+    #: The level the ranking (and the map) lists, when not the unit's children.
+    rank: str | None = None
+
+    @property
+    def ranked(self) -> str | None:
+        """Return the level the page ranks: ``rank``, else the unit's children."""
+        return self.rank or CHILD_LEVEL.get(self.level)
 
 
 @dataclass
@@ -55,8 +66,20 @@ class BadParameter(ValueError):
 
 def as_store(view: View) -> dict:
     """Return a view as plain JSON data (for a ``dcc.Store``)."""
-    return {"level": view.level, "code": view.code, "indicator": view.indicator,
-            **view.filters.as_dict()}
+    store = {"level": view.level, "code": view.code, "indicator": view.indicator,
+             **view.filters.as_dict()}
+    return {**store, RANK: view.rank} if view.rank else store
+
+
+def read_rank(level: str, raw: object) -> str | None:
+    """Return the level a unit's page ranks, None for its children (the default); raise
+    :class:`BadParameter` for a level that is not below the unit."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or raw not in levels_below(level):
+        below = ", ".join(levels_below(level)) or "none"
+        raise BadParameter(RANK, f"must be a level below {level}: {below}")
+    return None if raw == CHILD_LEVEL.get(level) else raw
 
 
 def from_store(data: object, years: Collection[int] | None = None) -> View:
@@ -70,7 +93,7 @@ def from_store(data: object, years: Collection[int] | None = None) -> View:
     if not isinstance(data, dict):
         raise BadParameter("view", "must be an object")
     keys = set(data)
-    if not STORE_KEYS <= keys <= STORE_KEYS | {"version"}:
+    if not STORE_KEYS <= keys <= STORE_KEYS | OPTIONAL_KEYS:
         raise BadParameter("view", f"must hold exactly {', '.join(sorted(STORE_KEYS))}")
     version = data.get("version")
     if version is not None and not _is_int(version):
@@ -88,7 +111,7 @@ def from_store(data: object, years: Collection[int] | None = None) -> View:
     indicator = data["indicator"]
     if not isinstance(indicator, str) or indicator not in indicators.BY_CODE:
         raise BadParameter("indicator", "unknown indicator")
-    return View(level, code, Filters(year, **choices), indicator)
+    return View(level, code, Filters(year, **choices), indicator, read_rank(level, data.get(RANK)))
 
 
 def unit_from_store(data: object) -> tuple[str, str]:
@@ -129,6 +152,8 @@ def export_url(view: View, path: str, **extra: str) -> str:
     """Return the URL of an export of a view, e.g. ``chart/map.png`` or ``briefing.pptx``."""
     params: dict[str, str | int] = {"level": view.level, "code": view.code,
                                     **view.filters.as_dict(), "indicator": view.indicator}
+    if view.rank:
+        params[RANK] = view.rank
     params.update(extra)
     return f"/export/{path}?{urlencode(params)}"
 
@@ -142,6 +167,8 @@ def view_url(view: View) -> str:
             params[name] = value
     if view.indicator != indicators.DEFAULT:
         params["indicator"] = view.indicator
+    if view.rank:
+        params[RANK] = view.rank
     return f"{unit_path(view.level, view.code)}?{urlencode(params)}"
 
 
@@ -212,5 +239,11 @@ def parse(pathname: str | None, search: str | None, years: list[int]) -> ParsedV
     unit = split_path(pathname)
     if unit is None:
         return ParsedView(None, page="not-found")
-    filters, indicator, notices = read_filters(parse_search(search), years, strict=False)
-    return ParsedView(View(unit[0], unit[1], filters, indicator), notices)
+    params = parse_search(search)
+    filters, indicator, notices = read_filters(params, years, strict=False)
+    try:
+        rank = read_rank(unit[0], params.get(RANK))
+    except BadParameter:
+        rank = None
+        notices.append(RANK)
+    return ParsedView(View(unit[0], unit[1], filters, indicator, rank), notices)

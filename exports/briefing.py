@@ -27,7 +27,7 @@ from dashboard.formatting import (
     school_year_label,
 )
 from dashboard.i18n import _
-from dashboard.levels import CHILDREN_LABELS, LEVEL_LABELS
+from dashboard.levels import LEVEL_LABELS, RANKED_LABELS
 from dashboard.urls import View
 from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
@@ -344,7 +344,7 @@ def ranking(view: View, unit: dict, scope: Scope) -> Ranking:
     references = [_reference_row(label, reference["level"], frame, indicator)
                   for label, reference, frame in content["references"]]
     secret = sum(row.secret for row in unranked)
-    return Ranking(_(CHILDREN_LABELS[view.level]), top, bottom, references, len(rows),
+    return Ranking(_(RANKED_LABELS[view.ranked]), top, bottom, references, len(rows),
                    len(unranked) - secret, secret)
 
 

@@ -8,7 +8,7 @@ from dash import html
 
 from dashboard import indicators
 from dashboard.i18n import _
-from dashboard.levels import CHILDREN_LABELS, LEVEL_LABELS
+from dashboard.levels import CHILDREN_LABELS, LEVEL_LABELS, RANKED_LABELS, levels_below
 from layouts.components import kpi_card, loading, section
 from layouts.exports import briefing_buttons, export_menu, panel_section
 
@@ -20,9 +20,10 @@ def unit_names(unit: dict) -> list:
                       dir="rtl") if unit["name_ar"] != unit["name_fr"] else None]
 
 
-def section_titles(level: str) -> tuple[str, str]:
-    """Return the titles of a unit page's map and ranking, which name the level below."""
-    children = _(CHILDREN_LABELS[level]).lower()
+def section_titles(level: str, ranked: str | None = None) -> tuple[str, str]:
+    """Return the titles of a unit page's map and ranking, which name the level below
+    (``ranked``, when the page ranks another than its children)."""
+    children = _(RANKED_LABELS[ranked] if ranked else CHILDREN_LABELS[level]).lower()
     return (_("Carte : {children}", children=children),
             _("Classement : {children}", children=children))
 
@@ -91,6 +92,23 @@ def children_grid(level: str) -> dag.AgGrid:
     )
 
 
+def rank_options(level: str) -> list[dict]:
+    """Return the levels a unit's page may rank: its children down to schools."""
+    return [{"label": _(RANKED_LABELS[below]), "value": below} for below in levels_below(level)]
+
+
+def rank_selector() -> html.Div:
+    """Return the choice of the level the ranking and the map list (set per view)."""
+    return html.Div(
+        [html.Span(_("Classer :"), className="rank-label", id="rank-label"),
+         dbc.RadioItems(id="rank-level", options=[], value=None, inline=True,
+                        className="btn-group rank-levels", inputClassName="btn-check",
+                        labelClassName="btn btn-outline-primary btn-sm",
+                        labelCheckedClassName="active")],
+        className="rank-choice d-flex align-items-center gap-1 no-print",
+    )
+
+
 def layout(unit: dict) -> html.Div:
     """Return the skeleton of a unit page; callbacks fill every number."""
     level = unit["level"]
@@ -106,7 +124,9 @@ def layout(unit: dict) -> html.Div:
                                           "map", 430, title_id="map-title"), lg=6),
                     dbc.Col(section(ranking_title,
                                     children_grid(level), title_id="table-title",
-                                    extra=export_menu("ranking", images=False)),
+                                    extra=html.Div([rank_selector(),
+                                                    export_menu("ranking", images=False)],
+                                                   className="d-flex align-items-center gap-2")),
                             lg=6),
                 ],
                 className="g-3 mt-1",

@@ -40,6 +40,13 @@ def _only(geojson: dict, codes: set[str]) -> dict:
     return {**geojson, "features": features}
 
 
+def mapped(view: View) -> str | None:
+    """Return the lower level the map shows when the page ranks one (a region's communes);
+    None for the unit's children. Schools ranked under a wider unit stay on the map of
+    its children, with every school as a point."""
+    return view.rank if view.rank in ("province", "commune") else None
+
+
 class MapPanel(Panel):
     """The unit's children coloured by the indicator; schools as points.
 
@@ -58,11 +65,12 @@ class MapPanel(Panel):
     def rows(self, view: View, scope: Scope, unit: dict) -> dict:
         if view.level == "school":
             return {"unit": unit}
+        below = mapped(view)
         values = privacy.values_of(
-            children_indicators(view.level, view.code, view.filters, scope),
+            children_indicators(view.level, view.code, view.filters, scope, below),
             self.indicator(view).code)
-        child = CHILD_LEVEL[view.level]
-        members = children(view.level, view.code, scope)
+        child = below or CHILD_LEVEL[view.level]
+        members = children(view.level, view.code, scope, below)
         schools = None
         if child == "commune":
             schools = schools_under("province", view.code, scope).assign(value=None)
@@ -93,13 +101,15 @@ class MapPanel(Panel):
                             {unit["commune_code"]})
             return figures.choropleth(commune, no_shapes, indicator,
                                       pd.DataFrame([{**unit, "value": None}]))
-        child = CHILD_LEVEL[view.level]
+        child = mapped(view) or CHILD_LEVEL[view.level]
         if child == "school":
             shape = _only(_boundaries("commune", unit["province_code"]), {view.code})
             schools = rows["members"].merge(rows["values"], on="code", how="left")
             return figures.choropleth(shape, no_shapes, indicator, schools,
                                       privacy.threshold())
-        parent = None if view.level == "national" else view.code
+        # the shapes of the level under the unit (a region's communes come from the
+        # whole country's, kept to the region's own)
+        parent = None if view.level == "national" or mapped(view) else view.code
         visible = set(rows["members"]["code"])
         return figures.choropleth(_only(_boundaries(child, parent), visible), rows["values"],
                                   indicator, rows["schools"])

@@ -9,7 +9,7 @@ from dashboard.formatting import format_cell, is_missing, secret_note
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from dashboard.levels import CHILD_LEVEL, CHILD_NAMES, NATIONAL_CODE
-from dashboard.urls import View
+from dashboard.urls import View, drill_url
 from panels.base import (
     Column,
     Panel,
@@ -45,7 +45,7 @@ class RankingPanel(Panel):
     school_rows = True
 
     def title(self, view: View, unit: dict) -> str:
-        child = CHILD_NAMES[CHILD_LEVEL[view.level]]
+        child = CHILD_NAMES[view.ranked]
         return (f"{_(self.indicator(view).label)} : "
                 f"{_('classement des {children}', children=_(child))} — {place_name(unit)}")
 
@@ -58,7 +58,8 @@ class RankingPanel(Panel):
                                get_unit("national", NATIONAL_CODE, NATIONAL_SCOPE),
                                unit_indicators("national", NATIONAL_CODE, view.filters,
                                                NATIONAL_SCOPE)))
-        ranked = ranked_children(view.level, view.code, view.filters, scope, indicator.code)
+        ranked = ranked_children(view.level, view.code, view.filters, scope, indicator.code,
+                                 view.rank)
         if is_exam(indicator):  # a unit without candidates has no place in an exam ranking
             sat = pd.to_numeric(ranked[indicator.denominator], errors="coerce").fillna(0) > 0
             hidden = ranked[privacy.flag(indicator.code)].fillna(False).astype(bool)
@@ -68,7 +69,7 @@ class RankingPanel(Panel):
     def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
         indicator = self.indicator(view)
         base = (Column("base", _(BASE_LABELS[indicator.denominator]), "count"),) if (
-            has_base(indicator) and indicator.denominator != "enrolled") else ()
+            in_files(indicator)) else ()
         return (Column("rank", _("Rang"), "integer"), Column("code", _("Code"), "text"),
                 Column("name_fr", _("Nom"), "text"), Column("name_ar", _("Nom (arabe)"), "text"),
                 value_column(indicator), *base, change_column(indicator),
@@ -87,11 +88,11 @@ class RankingPanel(Panel):
                 "change": change(indicator, value, record.get(f"{indicator.code}_previous")),
                 "enrollment": 0 if missing(enrolled) or not enrolled
                 else rounded(enrolled, "count"),
-                "base": base_of(record, indicator),
+                **({"base": base_of(record, indicator)} if in_files(indicator) else {}),
             }, value=privacy.is_suppressed(record, indicator.code),
                 enrollment=privacy.is_suppressed(record, "enrollment"),
-                base=missing(base_of(record, indicator)) and privacy.is_suppressed(
-                    record, indicator.code)))
+                base=in_files(indicator) and missing(base_of(record, indicator))
+                and privacy.is_suppressed(record, indicator.code)))
         for label, unit, frame in rows["references"]:
             previous, current = frame.iloc[0], frame.iloc[1]
             table.append({"rank": None, "code": unit["code"], "name_fr": label,
@@ -100,7 +101,8 @@ class RankingPanel(Panel):
                           "change": change(indicator, current[indicator.code],
                                            previous[indicator.code]),
                           "enrollment": rounded(current["enrolled"], "count"),
-                          "base": base_of(current, indicator)})
+                          **({"base": base_of(current, indicator)} if in_files(indicator)
+                             else {})})
         return table
 
     def figure(self, view: View, rows: dict) -> None:
@@ -112,7 +114,9 @@ class RankingPanel(Panel):
         """Return the screen grid's rows, columns and pinned reference rows."""
         indicator = self.indicator(view)
         threshold = privacy.threshold()
-        ranked = [_grid_row(r, indicator, threshold) for r in rows["ranked"].to_dict("records")]
+        ranked = [_grid_row(r, indicator, threshold)
+                  | {"href": drill_url(view, view.ranked, r["code"])}
+                  for r in rows["ranked"].to_dict("records")]
         pinned = [_reference_row(label, frame, indicator, threshold)
                   for label, _unit, frame in rows["references"]]
         return ranked, column_defs(indicator), pinned
@@ -178,6 +182,12 @@ def has_base(indicator: Indicator) -> bool:
     return indicator.denominator in BASE_LABELS
 
 
+def in_files(indicator: Indicator) -> bool:
+    """Tell whether data files carry a base column of their own (the pupils are always
+    there, as "Effectif")."""
+    return has_base(indicator) and indicator.denominator != "enrolled"
+
+
 def base_of(record, indicator: Indicator) -> int | None:
     """Return the pupils (or candidates) a child's value is computed on; None if hidden or
     the indicator is not a ratio."""
@@ -212,7 +222,8 @@ def column_defs(indicator: Indicator) -> list[dict]:
         {"field": "rank", "headerName": _("Rang"), "width": 70, "filter": False,
          "type": "numericColumn", "pinned": "left"},
         {"field": "name", "headerName": _("Nom"), "flex": 2, "minWidth": 170,
-         "filter": "agTextColumnFilter", "cellClass": "drill-cell", "tooltipField": "name"},
+         "filter": "agTextColumnFilter", "cellClass": "drill-cell", "tooltipField": "name",
+         "cellRenderer": "UnitLink"},
         {"field": "value", "headerName": _(indicator.short_label), "type": "numericColumn",
          "sort": "desc", "sortingOrder": ["desc", "asc"], "comparator": MISSING_LAST,
          "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 110,

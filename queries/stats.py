@@ -175,9 +175,11 @@ def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd
 
 
 @finished
-def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
-    """Return one row of indicators per child unit with pupils (``code`` column)."""
-    child = CHILD_LEVEL[level]
+def children_indicators(level: str, code: str, filters: Filters, scope: Scope,
+                        below: str | None = None) -> pd.DataFrame:
+    """Return one row of indicators per child unit with pupils (``code`` column); with
+    ``below``, per unit of that lower level (the communes of a region)."""
+    child = below or CHILD_LEVEL[level]
     column = LEVEL_COLUMN[child]
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year", column), years)
@@ -198,15 +200,16 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope) -
 
 @finished
 def ranked_children(level: str, code: str, filters: Filters, scope: Scope,
-                    indicator: str) -> pd.DataFrame:
-    """Return every child unit, with or without pupils, ranked by ``indicator``.
+                    indicator: str, below: str | None = None) -> pd.DataFrame:
+    """Return every child unit (or, with ``below``, every unit of that lower level under
+    the unit), with or without pupils, ranked by ``indicator``.
 
     Highest value first; children without a value (no pupils, or a secret) come last, in
     name order, with no rank. Names (fr, ar) come with the indicators, so screens and
     exports list the same children in the same order.
     """
-    members = children(level, code, scope)[["code", "name_fr", "name_ar"]]
-    values = children_indicators(level, code, filters, scope)
+    members = children(level, code, scope, below)[["code", "name_fr", "name_ar"]]
+    values = children_indicators(level, code, filters, scope, below)
     merged = members.merge(values, on="code", how="left")
     previous = f"{indicator}_previous"
     if previous not in merged:

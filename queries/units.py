@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from dashboard.data.analytics_schema import unit as unit_table
 from dashboard.extensions import cache
-from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE
+from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE, levels_below
 from queries.database import data_version, engine, read
-from queries.scope import NATIONAL_SCOPE, OutOfScope, Scope
+from queries.scope import LEVEL_COLUMN, NATIONAL_SCOPE, OutOfScope, Scope
 
 ANCESTOR_COLUMNS = ("region_code", "province_code", "commune_code")
 
@@ -47,20 +47,21 @@ def _unit_index(engine_id: int, version: int) -> dict[tuple[str, str], dict]:
     return {(row["level"], row["code"]): row for row in frame.to_dict("records")}
 
 
-def children(level: str, code: str, scope: Scope) -> pd.DataFrame:
-    """Return the child units of a unit that lie inside the scope, sorted by name."""
-    return _children(level, code, scope, data_version())
+def children(level: str, code: str, scope: Scope, below: str | None = None) -> pd.DataFrame:
+    """Return the child units of a unit that lie inside the scope, sorted by name; with
+    ``below``, the units of that lower level under it (the communes of a region)."""
+    return _children(level, code, scope, data_version(), below or CHILD_LEVEL.get(level))
 
 
 @cache.memoize()
-def _children(level: str, code: str, scope: Scope, version: int) -> pd.DataFrame:
-    child = CHILD_LEVEL.get(level)
-    if child is None:
+def _children(level: str, code: str, scope: Scope, version: int,
+              below: str | None = None) -> pd.DataFrame:
+    if below is None or below not in levels_below(level):
         return pd.DataFrame(columns=[c.name for c in unit_table.columns])
     u = unit_table
-    select = sa.select(u).where(u.c.level == child)
+    select = sa.select(u).where(u.c.level == below)
     if level != "national":
-        select = select.where(u.c.parent_code == code)
+        select = select.where(u.c[LEVEL_COLUMN[level]] == code)
     clause = _scope_clause(scope)
     if clause is not None:
         select = select.where(clause)

@@ -541,3 +541,26 @@ def test_an_exam_ranking_lists_only_units_with_candidates_and_shows_them(client,
     for row in children:
         assert row["Candidats"] in (str(sat[row["Code"]]), "")  # a hidden count: empty
     assert any(row["Candidats"] == str(sat[row["Code"]]) for row in children)
+
+
+def test_a_region_ranks_its_communes_in_files(client, tiny_engine):
+    """Plain SQL: every commune of region 6 and its pupils of 2024."""
+    communes = dict(query(tiny_engine, """
+        SELECT c.code, count(e.massar_code) FROM commune c
+        JOIN province p ON p.code = c.province_code
+        LEFT JOIN school s ON s.commune_code = c.code
+        LEFT JOIN enrollment e ON e.school_code = s.code AND e.school_year = 2024
+        WHERE p.region_code = '6' GROUP BY c.code"""))
+    (provinces,), = query(tiny_engine, "SELECT count(*) FROM province WHERE region_code = '6'")
+    assert len(communes) > provinces  # more communes than the region's own children
+    params = {"level": "region", "code": "6", "year": "2024", "rank": "commune"}
+    rows = read_csv(client.get("/export/data/ranking.csv", query_string=params).data)
+    listed = rows[:len(communes)]
+    assert {row["Code"] for row in listed} == set(communes)
+    assert [row["Code"] for row in rows[len(communes):]] == ["6", "MA"]  # references
+    for row in listed:
+        assert row["Effectif"] in (str(communes[row["Code"]]), "")  # "" when hidden
+    assert any(row["Effectif"] == str(communes[row["Code"]]) and communes[row["Code"]]
+               for row in listed)
+    bad = client.get("/export/data/ranking.csv", query_string={**params, "rank": "region"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "rank"

@@ -12,6 +12,7 @@ from dashboard.urls import (
     from_store,
     parse,
     read_filters,
+    read_rank,
     split_path,
     view_url,
 )
@@ -81,3 +82,35 @@ def test_bad_parameters(params, name):
 def test_pages_that_are_not_units():
     assert parse("/definitions", "", YEARS).page == "definitions"
     assert parse("/nowhere/at/all", "", YEARS).page == "not-found"
+
+
+def test_a_ranked_level_goes_into_the_address_and_the_store():
+    view = View("region", "6", Filters(2024), rank="commune")
+    assert view_url(view) == "/region/6?year=2024&rank=commune"
+    assert view.ranked == "commune" and View("region", "6", Filters(2024)).ranked == "province"
+    assert parse("/region/6", "?year=2024&rank=commune", [2024]).view == view
+    assert from_store(as_store(view)) == view
+    assert "rank" not in as_store(View("region", "6", Filters(2024)))  # the default: none
+
+
+@pytest.mark.parametrize(("level", "rank", "expected"), [
+    ("region", "province", None),  # the children: the default, not written
+    ("region", "school", "school"), ("national", "commune", "commune"),
+    ("province", "commune", None), ("commune", "school", None),
+])
+def test_a_rank_is_a_level_below_the_unit(level, rank, expected):
+    assert read_rank(level, rank) == expected
+
+
+@pytest.mark.parametrize(("level", "rank"), [("region", "region"), ("region", "national"),
+                                             ("province", "region"), ("school", "school"),
+                                             ("region", "galaxy"), ("region", ["commune"])])
+def test_a_rank_above_or_unknown_is_refused(level, rank):
+    with pytest.raises(BadParameter):
+        read_rank(level, rank)
+    store = {**as_store(View(level, "6", Filters(2024))), "rank": rank}
+    with pytest.raises(BadParameter):
+        from_store(store)
+    if isinstance(rank, str) and level != "school":
+        parsed = parse(f"/{level}/6", f"?year=2024&rank={rank}", [2024])
+        assert parsed.notices == ["rank"] and parsed.view.rank is None

@@ -17,9 +17,11 @@ from dashboard.urls import (
     LEVELS,
     MAX_CODE_LENGTH,
     NATIONAL_CODE,
+    RANK,
     BadParameter,
     View,
     read_filters,
+    read_rank,
 )
 from dashboard.web.auth.audit import ROUTE_UNIT
 from queries.database import DataNotReady
@@ -96,7 +98,7 @@ def read_view(params: dict[str, str], with_indicator: bool = True) -> View:
     """Return the view a request names: unit, filters and indicator, all checked."""
     level, code = read_unit(params)
     filters, indicator = _read_filters(params, with_indicator)
-    return View(level, code, filters, indicator)
+    return View(level, code, filters, indicator, read_rank(level, params.get(RANK)))
 
 
 def read_filters_only(params: dict[str, str]) -> Filters:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -156,3 +157,63 @@ def test_an_exam_ranking_lists_its_candidates_and_marks_rates_on_few(page, tiny_
                               and row["value"] is not None)
     few = [row for row in rows if row["few"]]
     expect(grid.locator(".ag-center-cols-container .few-base")).to_have_count(len(few))
+
+
+def test_ranking_names_are_links_that_open_in_a_new_tab(page):
+    page.goto("/province/141?year=2024&cycle=college")
+    link = page.locator('#children-grid .ag-center-cols-container [col-id="name"] a.unit-link')
+    expect(link.first).to_be_visible()
+    href = link.first.get_attribute("href")
+    path, query = urlsplit(href).path, parse_qs(urlsplit(href).query)
+    assert path.startswith("/commune/141.") and query == {"year": ["2024"], "cycle": ["college"]}
+    with page.context.expect_page() as opened:
+        link.first.click(modifiers=["Control"])
+    tab = opened.value
+    tab.wait_for_url(lambda url: urlsplit(url).path == path)
+    tab.close()
+    page.wait_for_timeout(500)  # a drill in this tab would have moved it by now
+    assert urlsplit(page.url).path == "/province/141"
+    link.first.click()  # a plain click drills here, as before
+    page.wait_for_url(lambda url: urlsplit(url).path == path)
+
+
+def test_a_regional_planner_finds_the_weakest_communes_in_three_clicks(page, tiny_engine):
+    """Plain SQL: the communes of region 6 with pupils in 2024, and their dropouts."""
+    rates = dict(query(tiny_engine, """
+        SELECT s.commune_code, avg(CASE WHEN e.outcome = 'abandon' THEN 1.0 ELSE 0.0 END)
+        FROM enrollment e JOIN school s ON s.code = e.school_code
+        JOIN commune c ON c.code = s.commune_code JOIN province p ON p.code = c.province_code
+        WHERE e.school_year = 2024 AND p.region_code = '6' GROUP BY s.commune_code"""))
+    (communes,), = query(tiny_engine, """SELECT count(*) FROM commune c
+        JOIN province p ON p.code = c.province_code WHERE p.region_code = '6'""")
+    page.goto("about:blank")
+    page.context.clear_cookies()
+    log_in(page, "region6")
+    page.goto("/region/6?year=2024")
+    grid = page.locator("#children-grid")
+    expect(grid.locator(".ag-center-cols-container .ag-row").first).to_be_visible()
+    clicks = 0
+    page.locator("#rank-level").get_by_text("Communes", exact=True).click()
+    clicks += 1
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("rank") == ["commune"])
+    expect(page.locator("#table-title")).to_have_text("Classement : communes")
+    expect(page.locator("#map-title")).to_have_text("Carte : communes")
+    page.wait_for_function(f"() => ({GRID_ROWS})().length === {communes}")
+    rows = page.evaluate(GRID_ROWS)
+    shown = [row for row in rows if row["value"] is not None]
+    assert shown, "some communes of region 6 show a dropout rate"
+    for row in shown:  # each shown rate is the commune's own, worked out in SQL
+        assert abs(row["value"] - float(rates[row["code"]])) < 1e-9
+    weakest = [row["code"] for row in sorted(shown, key=lambda r: -r["value"])[:5]]
+    assert [row["code"] for row in rows[:len(weakest)]] == weakest  # the grid's first five
+    page.locator("[id*='export-menu'][id*='ranking'] button").click()
+    clicks += 1
+    link = page.locator(".dropdown-menu.show a.dropdown-item").filter(
+        has_text=re.compile(r"^Données CSV$"))
+    assert "rank=commune" in link.get_attribute("href")
+    with page.expect_download(timeout=60_000) as download_info:
+        link.click()
+    clicks += 1
+    assert clicks <= 3
+    content = download_info.value.path().read_text(encoding="utf-8-sig")
+    assert all(code in content for code in weakest)
