@@ -88,24 +88,29 @@ def children_grid(level: str) -> dag.AgGrid:
                            "loadingOoo": _("Chargement…")},
         },
         className="ag-theme-alpine children-grid",
-        style={"height": "430px", "width": "100%"},
+        style={"height": "386px", "width": "100%"},  # with the level choice: the map's 430
     )
+
+
+#: The levels a ranking may list, as its buttons name them (short, to fit on one line).
+RANK_CHOICES = {"region": "Régions", "province": "Provinces", "commune": "Communes",
+                "school": "Établissements"}
 
 
 def rank_options(level: str) -> list[dict]:
     """Return the levels a unit's page may rank: its children down to schools."""
-    return [{"label": _(RANKED_LABELS[below]), "value": below} for below in levels_below(level)]
+    return [{"label": _(RANK_CHOICES[below]), "value": below} for below in levels_below(level)]
 
 
 def rank_selector() -> html.Div:
     """Return the choice of the level the ranking and the map list (set per view)."""
     return html.Div(
-        [html.Span(_("Classer :"), className="rank-label", id="rank-label"),
+        [html.Span(_("Classer :"), className="rank-label"),
          dbc.RadioItems(id="rank-level", options=[], value=None, inline=True,
                         className="btn-group rank-levels", inputClassName="btn-check",
                         labelClassName="btn btn-outline-primary btn-sm",
                         labelCheckedClassName="active")],
-        className="rank-choice d-flex align-items-center gap-1 no-print",
+        className="rank-choice d-flex align-items-center gap-2 mb-2 no-print",
     )
 
 
@@ -123,10 +128,9 @@ def layout(unit: dict) -> html.Div:
                     dbc.Col(panel_section(map_title,
                                           "map", 430, title_id="map-title"), lg=6),
                     dbc.Col(section(ranking_title,
-                                    children_grid(level), title_id="table-title",
-                                    extra=html.Div([rank_selector(),
-                                                    export_menu("ranking", images=False)],
-                                                   className="d-flex align-items-center gap-2")),
+                                    html.Div([rank_selector(), children_grid(level)]),
+                                    title_id="table-title",
+                                    extra=export_menu("ranking", images=False)),
                             lg=6),
                 ],
                 className="g-3 mt-1",
