@@ -116,8 +116,9 @@ def filters_line(view: View) -> str:
 
 
 def french_date(moment) -> str:
-    """Return ``29 novembre 2026``."""
-    return f"{moment.day} {_(MONTHS[moment.month - 1])} {moment.year}"
+    """Return ``29 novembre 2026``, and ``1er décembre 2026`` for the first of a month."""
+    day = _("1er") if moment.day == 1 else str(moment.day)
+    return f"{day} {_(MONTHS[moment.month - 1])} {moment.year}"
 
 
 def source_line(version: dict) -> str:

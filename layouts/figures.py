@@ -99,16 +99,20 @@ def choropleth(
         low, high = min(z), max(z)
         if high == low:  # one value: a scale from zero, not one centred on it
             low, high = (0.0, high * 1.25) if high > 0 else (0.0, 1.0)
+        ticks = [low + (high - low) * step / (SCALE_TICKS - 1) for step in range(SCALE_TICKS)]
         figure.add_trace(go.Choropleth(
             featureidkey="id", locations=has_data, z=z, zmin=low, zmax=high,
             colorscale=indicator.colorscale,
+            # ticks written the French way, the same on screen and in image files
             colorbar={"thickness": 12, "len": 0.8, "x": 1.0, "outlinewidth": 0,
-                      "tickformat": ".1%" if indicator.is_rate else _axis_format(
-                          indicator)["tickformat"]},
+                      "title": {"text": scale_title(indicator), "side": "top"},
+                      "tickvals": ticks, "ticktext": [format_value(indicator, v) for v in ticks]},
             marker={"line": {"color": "white", "width": 0.8}},
             text=[texts[codes.index(c)] for c in has_data], customdata=has_data,
             hovertemplate="%{text}<extra></extra>",
         ))
+    if len(codes) <= NAMED_SHAPES and (schools is None or not len(schools)):
+        figure.add_trace(shape_names(geojson))
     if schools is not None and len(schools):
         figure.add_trace(school_points(schools, indicator, threshold))
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator",
@@ -120,6 +124,39 @@ def choropleth(
         if trace["type"] == "choropleth":
             trace["geojson"] = geojson
     return drawn
+
+
+#: A map names its units on the map itself (paper has no hover) up to this many.
+NAMED_SHAPES = 20
+SCALE_TICKS = 5
+#: A white halo, so that a name reads on the darkest fill.
+NAME_HALO = ("1px 1px 2px #fff, -1px -1px 2px #fff, 1px -1px 2px #fff, -1px 1px 2px #fff")
+SCALE_UNITS = {"count": "élèves", "rate": "%", "score": "sur 20"}
+
+
+def scale_title(indicator: Indicator) -> str:
+    """Return the title of a map's colour scale: the indicator and its unit."""
+    return f"{_(indicator.short_label)} ({_(SCALE_UNITS[indicator.unit])})"
+
+
+def shape_names(geojson: dict) -> go.Scattergeo:
+    """Return each unit's name written at the middle of its shape (not clickable)."""
+    places = [(f["properties"]["name_fr"], *_middle(f["geometry"])) for f in geojson["features"]]
+    return go.Scattergeo(
+        lon=[lon for _name, lon, _lat in places], lat=[lat for _name, _lon, lat in places],
+        text=[name for name, _lon, _lat in places], mode="text", hoverinfo="skip",
+        textfont={"size": 10, "color": "#1f2933", "shadow": NAME_HALO}, name="",
+        showlegend=False,
+    )
+
+
+def _middle(geometry: dict) -> tuple[float, float]:
+    """Return the centre of the bounding box of a shape's largest ring (lon, lat)."""
+    polygons = (geometry["coordinates"] if geometry["type"] == "MultiPolygon"
+                else [geometry["coordinates"]])
+    ring = max((polygon[0] for polygon in polygons), key=len)
+    lons, lats = [point[0] for point in ring], [point[1] for point in ring]
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
 
 
 def school_points(schools: pd.DataFrame, indicator: Indicator, threshold: int = 0

@@ -48,3 +48,39 @@ def test_exam_bars_carry_their_numbers():
     figure = figures.exam_bars(rows, [BAC], [])
     school, commune = figure.data
     assert list(school.text) == ["81,3\u00a0%"] and list(commune.text) == [""]
+
+
+def _square(code: str, name: str, x: float) -> dict:
+    ring = [[x, 30.0], [x + 2, 30.0], [x + 2, 32.0], [x, 32.0], [x, 30.0]]
+    return {"type": "Feature", "id": code, "properties": {"name_fr": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_a_map_names_its_units_and_titles_its_scale_the_french_way():
+    shapes = {"type": "FeatureCollection",
+              "features": [_square("1", "Oriental", -4.0), _square("2", "Souss-Massa", -8.0)]}
+    values = pd.DataFrame({"code": ["1", "2"], "value": [0.05, 0.115]})
+    figure = figures.choropleth(shapes, values, RATE)
+    names = [trace for trace in figure["data"] if trace.get("mode") == "text"]
+    assert len(names) == 1 and names[0]["text"] == ["Oriental", "Souss-Massa"]
+    assert (names[0]["lon"], names[0]["lat"]) == ([-3.0, -7.0], [31.0, 31.0])
+    assert names[0]["hoverinfo"] == "skip"  # a name is not a click target
+    (scale,) = [t["colorbar"] for t in figure["data"] if "colorbar" in t]
+    assert scale["title"]["text"] == "Abandon (%)"
+    assert scale["ticktext"][0] == "5,0\u00a0%" and scale["ticktext"][-1] == "11,5\u00a0%"
+
+
+def test_a_map_of_many_units_or_of_schools_writes_no_names():
+    many = {"type": "FeatureCollection",
+            "features": [_square(str(i), f"Commune {i}", i * 3.0) for i in range(21)]}
+    figure = figures.choropleth(many, pd.DataFrame(columns=["code", "value"]), RATE)
+    assert not [trace for trace in figure["data"] if trace.get("mode") == "text"]
+
+
+def test_dates_are_written_the_french_way():
+    from datetime import date
+
+    from exports.charts import french_date
+
+    assert french_date(date(2026, 12, 1)) == "1er décembre 2026"
+    assert french_date(date(2026, 11, 29)) == "29 novembre 2026"
