@@ -133,19 +133,18 @@ def _schools_under(level: str, code: str, scope: Scope, version: int) -> pd.Data
 def comparison_chain(school_code: str, scope: Scope) -> list[tuple[str, str, str, Scope]]:
     """Return the units a school is compared with, each with the scope to read it under.
 
-    The school, then its commune, province and region as far as the caller's scope
-    reaches (a scoped user never sees a unit wider than their own), then Morocco, the
-    benchmark every user may see.
+    The school (read under the caller's scope, which must hold it), then its commune,
+    province and region and Morocco, read as the published references they are: a school
+    head sees their school against its own territory, with the same small-cell pattern
+    as every other reader of those numbers, as they see Morocco.
     """
     school = get_unit("school", school_code, scope)
-    chain = [("school", school_code), ("commune", school["commune_code"]),
-             ("province", school["province_code"]), ("region", school["region_code"])]
-    result = []
-    for level, code in chain:
+    result = [("school", school_code, school["name_fr"], scope)]
+    for level, code in (("commune", school["commune_code"]),
+                        ("province", school["province_code"]),
+                        ("region", school["region_code"]),
+                        ("national", NATIONAL_CODE)):
         row = _unit_row(level, code, data_version())
-        if row is not None and scope.contains({**row, "school_code": school_code
-                                               if level == "school" else None}):
-            result.append((level, code, row["name_fr"], scope))
-    national = _unit_row("national", NATIONAL_CODE, data_version())
-    result.append(("national", NATIONAL_CODE, national["name_fr"], NATIONAL_SCOPE))
+        if row is not None:
+            result.append((level, code, row["name_fr"], NATIONAL_SCOPE))
     return result

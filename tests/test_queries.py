@@ -578,6 +578,19 @@ def test_school_scope_sees_only_its_school(app):
         units.get_unit("commune", "141.1.1", scope)
 
 
+def test_a_school_is_compared_with_its_whole_territory_whatever_the_scope(app):
+    chain = units.comparison_chain("10001F", Scope("school", "10001F"))
+    assert [(level, code) for level, code, _name, _scope in chain] == [
+        ("school", "10001F"), ("commune", "141.1.1"), ("province", "141"), ("region", "6"),
+        ("national", "MA")]
+    assert chain[0][3] == Scope("school", "10001F")  # the school under the caller's scope
+    assert all(unit_scope == NATIONAL_SCOPE for *_rest, unit_scope in chain[1:])
+    # the commune's numbers are the commune's, not the school's alone (hand-made: 6 + 4)
+    (_level, code, _name, commune_scope) = chain[1]
+    commune = stats.unit_indicators("commune", code, Filters(2024), commune_scope)
+    check(year_row(commune, 2024), {"enrollment": 6 + 4})
+
+
 def test_province_scope(app):
     scope = Scope("province", "461")
     assert list(units.children("region", "6", scope)["code"]) == ["461"]
