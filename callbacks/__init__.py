@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import dash
 
-from callbacks import availability, exports_ui, navigation, panels, unit, wiring  # noqa: F401
+from callbacks import (  # noqa: F401
+    availability,
+    exports_ui,
+    navigation,
+    panels,
+    search,
+    unit,
+    wiring,
+)
 
 
 def register(app: dash.Dash) -> None:

@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from dashboard import indicators
 from dashboard.i18n import _, current_language, direction
+from dashboard.levels import LEVEL_NAMES
 
 CHOICE_LABELS = {
     "cycle": (("all", "Tous les cycles"), ("primaire", "Primaire"), ("college", "Collège"),
@@ -78,6 +79,39 @@ def user_menu() -> list:
     ]
 
 
+def search_box() -> html.Div:
+    """Return the header's search: a school (name or GRESA code), a commune, a province or
+    a region inside the user's scope; the results are links (Tab reaches them)."""
+    return html.Div(
+        [
+            html.Label(_("Rechercher une unité"), htmlFor="search-box",
+                       className="visually-hidden"),
+            dcc.Input(id="search-box", type="search", debounce=0.25, autoComplete="off",
+                      placeholder=_("Rechercher : école, code GRESA, commune, province…"),
+                      className="form-control form-control-sm search-input"),
+            html.Div(id="search-results", className="search-results", hidden=True,
+                     **{"aria-label": _("Résultats de la recherche"), "aria-live": "polite"}),
+        ],
+        className="search mx-lg-3 my-2 my-lg-0 no-print",
+        role="search",
+    )
+
+
+def search_results(found: list[dict], links: list[str], text: str) -> list:
+    """Return the search results as links, or what to say when there are none."""
+    if not found:
+        return [html.Div(_("Aucune unité ne correspond à « {typed} » dans votre périmètre.",
+                           typed=text[:40]), className="search-empty")]
+    return [
+        dcc.Link([html.Span(unit["name_fr"], className="search-name"),
+                  html.Span(" · ".join(part for part in (_(LEVEL_NAMES[unit["level"]]),
+                                                         unit["code"], unit["commune"])
+                                       if part), className="search-where")],
+                 href=href, className="search-result")
+        for unit, href in zip(found, links, strict=True)
+    ]
+
+
 def header(home: str) -> dbc.Navbar:
     """Return the top bar with the product name, the main links and the user.
 
@@ -94,6 +128,7 @@ def header(home: str) -> dbc.Navbar:
                     ],
                     href=home, className="navbar-brand d-flex flex-column lh-sm",
                 ),
+                search_box(),
                 dbc.Nav(
                     [
                         dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href=home,

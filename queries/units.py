@@ -34,6 +34,12 @@ def get_unit(level: str, code: str, scope: Scope) -> dict:
     return row
 
 
+def unit_index() -> dict[tuple[str, str], dict]:
+    """Return every unit of the data version being read, by (level, code), whatever the
+    scope (reference data held by each worker: check scope before showing any)."""
+    return _unit_index(id(engine()), data_version())
+
+
 def _unit_row(level: str, code: str, version: int) -> dict | None:
     return _unit_index(id(engine()), version).get((level, code))
 

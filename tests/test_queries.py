@@ -19,6 +19,7 @@ from queries import stats, units
 from queries.database import VersionChanged, data_version
 from queries.filters import Filters
 from queries.scope import NATIONAL_SCOPE, OutOfScope, Scope
+from queries.search import find_units
 from queries.units import UnknownUnit
 from tests.handmade import make_handmade_database
 
@@ -686,3 +687,38 @@ def test_cached_sums_are_keyed_on_the_data_version(app):
         sums(*arguments, 2)
     assert cache.get(key_v2) is None
     assert int(first.set_index("school_year").loc[2024, "enrolled"]) == 7
+
+
+# Search ------------------------------------------------------------------------------
+
+
+def found_codes(found: list[dict]) -> list[tuple[str, str]]:
+    return [(unit["level"], unit["code"]) for unit in found]
+
+
+def test_a_name_finds_units_of_every_level_names_first_then_schools(app):
+    found = found_codes(find_units("anfa", NATIONAL_SCOPE))
+    # the commune Anfa first (its name starts with the text), then its two schools by name
+    # (Collège privé Ibn Sina - Anfa, École Al Massira - Anfa)
+    assert found == [("commune", "141.1.1"), ("school", "10002F"), ("school", "10001F")]
+
+
+def test_accents_and_case_do_not_matter_and_a_gresa_code_finds_its_school(app):
+    assert found_codes(find_units("MAARIF", NATIONAL_SCOPE)) == found_codes(find_units("maârif",
+                                                                          NATIONAL_SCOPE))
+    (school,) = find_units("10004f", NATIONAL_SCOPE)
+    assert (school["level"], school["code"]) == ("school", "10004F")
+    assert school["commune"] == "Mniaa"
+
+
+def test_nothing_outside_the_scope_is_found(app):
+    settat = Scope("province", "461")
+    assert find_units("anfa", settat) == []
+    assert found_codes(find_units("10004F", settat)) == [("school", "10004F")]
+    school = Scope("school", "10001F")
+    assert found_codes(find_units("anfa", school)) == [("school", "10001F")]
+
+
+def test_one_letter_finds_nothing(app):
+    assert find_units("a", NATIONAL_SCOPE) == []
+    assert find_units("  ", NATIONAL_SCOPE) == []

@@ -217,3 +217,29 @@ def test_a_regional_planner_finds_the_weakest_communes_in_three_clicks(page, tin
     assert clicks <= 3
     content = download_info.value.path().read_text(encoding="utf-8-sig")
     assert all(code in content for code in weakest)
+
+
+def test_the_header_search_finds_a_unit_and_opens_it_from_the_keyboard(page):
+    page.goto("/region/6?year=2023&cycle=primaire")
+    expect(page.locator(".unit-page[data-level=region] .unit-name")).to_have_text(
+        "Casablanca-Settat")
+    box = page.locator("#search-box")
+    box.fill("anfa")
+    results = page.locator("#search-results .search-result")
+    expect(results.first).to_contain_text("Anfa")
+    expect(results.first).to_contain_text("Commune")
+    box.press("Tab")  # the results are the next stops of the keyboard
+    expect(results.first).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/commune/141.1.1")
+    assert parse_qs(urlsplit(page.url).query) == {"year": ["2023"], "cycle": ["primaire"]}
+    expect(page.locator(".unit-page[data-level=commune] .unit-name")).to_have_text("Anfa")
+
+
+def test_the_search_says_when_nothing_in_the_scope_matches(page):
+    page.goto("about:blank")
+    page.context.clear_cookies()
+    log_in(page, "province141")
+    page.locator("#search-box").fill("Mniaa")  # a commune of Settat, not of Casablanca
+    expect(page.locator("#search-results")).to_contain_text("Aucune unité ne correspond")
+    expect(page.locator("#search-results .search-result")).to_have_count(0)
