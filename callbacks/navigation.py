@@ -199,6 +199,29 @@ def keep_filters_in_links(view_data, page_unit):
 
 
 clientside_callback(
+    # a phone shows the filters only when asked (the button is hidden on wider screens)
+    """function (clicks) {
+        const bar = document.getElementById('filter-bar');
+        const open = Boolean(clicks % 2);
+        bar.classList.toggle('filters-open', open);
+        return open ? 'true' : 'false';
+    }""",
+    Output("filters-toggle", "aria-expanded"),
+    Input("filters-toggle", "n_clicks"),
+    prevent_initial_call=True,
+)
+
+
+clientside_callback(
+    # a search is over once its result is opened
+    "function (path) { return ''; }",
+    Output("search-box", "value"),
+    Input("url", "pathname"),
+    prevent_initial_call=True,
+)
+
+
+clientside_callback(
     # the filters do nothing on the Definitions page, a page not found or refused
     "function (unit) { return !unit; }",
     Output("filter-bar", "hidden"),

@@ -38,7 +38,13 @@ def filter_bar() -> html.Div:
     indicator_options = [{"label": _(i.label), "value": i.code} for i in indicators.INDICATORS]
     return html.Div(
         dbc.Container(
-            dbc.Row(
+            [
+                # on a phone the filters fold away behind this button
+                html.Button([_("Filtres"), html.Span(" ▾", **{"aria-hidden": "true"})],
+                            id="filters-toggle", className="btn btn-sm btn-outline-primary "
+                            "filters-toggle", type="button",
+                            **{"aria-expanded": "false", "aria-controls": "filter-fields"}),
+                dbc.Row(
                 [
                     _filter("year", _("Année scolaire"), [], None, 2),
                     _filter("cycle", _("Cycle"), choice["cycle"], "all", 2),
@@ -48,8 +54,10 @@ def filter_bar() -> html.Div:
                     _filter("indicator", _("Indicateur"), indicator_options,
                             indicators.DEFAULT, 2),
                 ],
-                className="g-2 align-items-end",
-            ),
+                className="g-2 align-items-end filter-fields",
+                id="filter-fields",
+                ),
+            ],
             fluid=True,
         ),
         className="filter-bar no-print",

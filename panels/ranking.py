@@ -219,9 +219,10 @@ def column_defs(indicator: Indicator) -> list[dict]:
     value_format = {"count": "frCount", "rate": "frRate", "score": "frScore"}[indicator.unit]
     change_format = "frPoints" if indicator.is_rate else "frPercentChange"
     return [
-        {"field": "rank", "headerName": _("Rang"), "width": 70, "filter": False,
+        {"field": "rank", "headerName": _("Rang"), "width": 62, "filter": False,
          "type": "numericColumn", "pinned": "left"},
-        {"field": "name", "headerName": _("Nom"), "flex": 2, "minWidth": 170,
+        # narrow enough beside the rank that the value stays in view on a phone
+        {"field": "name", "headerName": _("Nom"), "flex": 2, "minWidth": 130,
          "filter": "agTextColumnFilter", "cellClass": "drill-cell", "tooltipField": "name",
          "cellRenderer": "UnitLink"},
         {"field": "value", "headerName": _(indicator.short_label), "type": "numericColumn",

@@ -243,3 +243,33 @@ def test_the_search_says_when_nothing_in_the_scope_matches(page):
     page.locator("#search-box").fill("Mniaa")  # a commune of Settat, not of Casablanca
     expect(page.locator("#search-results")).to_contain_text("Aucune unité ne correspond")
     expect(page.locator("#search-results .search-result")).to_have_count(0)
+
+
+NO_SIDEWAYS = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.mark.parametrize("width", [1024, 390])
+def test_no_sideways_scrolling_on_a_small_screen(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/region/6")
+    expect(page.locator("#children-grid .ag-center-cols-container .ag-row").first).to_be_visible()
+    expect(page.locator("#map .main-svg").first).to_be_visible()
+    assert page.evaluate(NO_SIDEWAYS), page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+
+
+def test_on_a_phone_the_filters_fold_away_and_the_ranking_keeps_its_values(page):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/region/6")
+    toggle = page.locator("#filters-toggle")
+    expect(toggle).to_be_visible()
+    expect(page.locator("#filter-fields")).to_be_hidden()
+    toggle.click()
+    expect(page.locator("#filter-fields")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    toggle.click()
+    expect(page.locator("#filter-fields")).to_be_hidden()
+    value = page.locator('#children-grid .ag-header-cell[col-id="value"]')
+    expect(value).to_be_visible()
+    box, grid = value.bounding_box(), page.locator("#children-grid").bounding_box()
+    assert box["x"] + box["width"] <= grid["x"] + grid["width"] + 1  # in view, no scrolling
