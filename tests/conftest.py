@@ -70,6 +70,17 @@ def query(engine: sa.Engine, sql: str, **params) -> list[tuple]:
         return [tuple(row) for row in conn.execute(sa.text(sql), params)]
 
 
+def bac_candidates_by_commune(engine: sa.Engine, province: str, year: int) -> dict[str, int]:
+    """Plain SQL: the communes of a province whose pupils of ``year`` sat the bac, and how
+    many did."""
+    return dict(query(engine, """
+        SELECT s.commune_code, count(*) FROM exam_result x
+        JOIN enrollment e ON e.massar_code = x.massar_code AND e.school_year = x.school_year
+        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
+        WHERE x.school_year = :year AND x.exam = 'BAC' AND c.province_code = :province
+        GROUP BY s.commune_code""", year=year, province=province))
+
+
 #: Accounts of the test app: (username, role, scope code); the password is shared.
 PASSWORD = "correct-horse-battery"
 ACCOUNTS = (

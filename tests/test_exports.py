@@ -24,7 +24,7 @@ from exports.naming import export_filename
 from exports.tables import to_csv
 from queries import NATIONAL_SCOPE, Filters
 from queries.version import data_version_info
-from tests.conftest import query, request_as
+from tests.conftest import bac_candidates_by_commune, query, request_as
 from tests.test_callbacks import call
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -523,12 +523,7 @@ def test_each_export_is_logged(client, caplog):
 def test_an_exam_ranking_lists_only_units_with_candidates_and_shows_them(client, tiny_engine):
     """Plain SQL over the raw tables: the communes of province 141 whose pupils of 2024 sat
     the bac, and how many did."""
-    sat = dict(query(tiny_engine, """
-        SELECT s.commune_code, count(*) FROM exam_result x
-        JOIN enrollment e ON e.massar_code = x.massar_code AND e.school_year = x.school_year
-        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
-        WHERE x.school_year = 2024 AND x.exam = 'BAC' AND c.province_code = '141'
-        GROUP BY s.commune_code"""))
+    sat = bac_candidates_by_commune(tiny_engine, "141", 2024)
     (communes,), = query(tiny_engine,
                          "SELECT count(*) FROM commune WHERE province_code = '141'")
     assert 0 < len(sat) < communes, "province 141 needs communes with and without the bac"

@@ -26,6 +26,8 @@ SAMPLE_INPUTS = {
     ("children-grid", "cellClicked"): {"rowId": "81", "rowIndex": 0, "colId": "name"},
     ("children-grid", "rowData"): [{"code": "81"}],
     ("briefing-pptx", "n_clicks"): 1,
+    ("search-box", "value"): "anfa",
+    ("rank-level", "value"): "school",
 }
 #: Concrete values of the wildcard keys of pattern-matching ids.
 PATTERN_VALUES = {"chart": "map", "images": True}
@@ -180,7 +182,8 @@ KPIS = "..kpi-row.children...empty-notice.children.."
 KNOWN = ("kpi-row", "map.figure", "children-grid", "trend-chart", "breadcrumb",
          "breakdown-grade", "breakdown-sex", "breakdown-milieu", "breakdown-sector",
          "school-enrollment", "school-comparison", "school-exams", "school-outcomes",
-         "export-menu", "briefing-download", "url.href", "map-title")
+         "export-menu", "briefing-download", "url.href", "map-title", "search-results",
+         "url.search")
 
 
 def own_units(units: dict[str, str]) -> dict[str, tuple[str, str]]:

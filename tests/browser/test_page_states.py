@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from tests.browser.conftest import log_in
-from tests.conftest import query
+from tests.conftest import bac_candidates_by_commune, query
 
 pytestmark = pytest.mark.browser
 
@@ -139,12 +139,7 @@ GRID_ROWS = """
 
 
 def test_an_exam_ranking_lists_its_candidates_and_marks_rates_on_few(page, tiny_engine):
-    sat = dict(query(tiny_engine, """
-        SELECT s.commune_code, count(*) FROM exam_result x
-        JOIN enrollment e ON e.massar_code = x.massar_code AND e.school_year = x.school_year
-        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
-        WHERE x.school_year = 2024 AND x.exam = 'BAC' AND c.province_code = '141'
-        GROUP BY s.commune_code"""))
+    sat = bac_candidates_by_commune(tiny_engine, "141", 2024)
     page.goto("/province/141?year=2024&indicator=success_rate_BAC")
     grid = page.locator("#children-grid")
     expect(grid.locator('.ag-header-cell[col-id="base"]')).to_have_text("Candidats")
