@@ -21,7 +21,6 @@ from callbacks.common import (
 from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
-from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import (
     FILTER_NAMES,
     REDIRECTED,
@@ -32,12 +31,13 @@ from dashboard.urls import (
     parse_search,
     split_path,
     unit_path,
+    view_search,
     view_url,
 )
 from dashboard.web.callback_guard import CallbackRefused
 from layouts import definitions, not_found, school_page, unit_page
 from layouts.components import empty_state, notice
-from panels.map import mapped
+from panels.map import map_level
 from queries.database import DataNotReady, DataUnavailable, refresh_version
 from queries.scope import NATIONAL_SCOPE, OutOfScope
 from queries.stats import available_years
@@ -88,7 +88,7 @@ def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _
         parsed = parse(pathname, "?" + urlencode(params), years)
         if parsed.view is None:
             raise PreventUpdate
-        new_search = "?" + view_url(parsed.view).split("?", 1)[1]
+        new_search = view_search(parsed.view)
         keep = [no_update] * len(FILTER_NAMES)
         return new_search, versioned(parsed.view, version), [], no_update, *keep
     parsed = parse(pathname, search, years)
@@ -194,8 +194,7 @@ def keep_filters_in_links(view_data, page_unit):
     """Point the header's links at the view on screen: the Definitions page and the way
     back keep its unit and filters (a page with no unit on it changes nothing)."""
     view = current_view(view_data, page_unit)
-    address = view_url(view)
-    return address, "/definitions?" + address.split("?", 1)[1]
+    return view_url(view), "/definitions" + view_search(view)
 
 
 clientside_callback(
@@ -250,7 +249,7 @@ def drill_from_map(click, view_data):
         code = code[0] if code else None
     if not code or view.level == "school":
         raise PreventUpdate
-    level = "school" if "lat" in point else mapped(view) or CHILD_LEVEL[view.level]
+    level = "school" if "lat" in point else map_level(view)
     return drill_url(view, level, _drilled_code(code))
 
 

@@ -14,12 +14,12 @@ from callbacks.wiring import callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.levels import LEVEL_LABELS
-from dashboard.urls import BadParameter, drill_url, read_rank, view_url
+from dashboard.urls import BadParameter, drill_url, read_rank, view_search
 from dashboard.web.callback_guard import CallbackRefused
 from layouts.shell import CHOICE_LABELS
-from layouts.unit_page import rank_options, section_titles, unit_names
+from layouts.unit_page import map_title, rank_options, ranking_title, unit_names
 from panels import registry
-from panels.map import mapped
+from panels.map import map_level
 from queries import NATIONAL_SCOPE, OutOfScope
 from queries.units import ancestors, get_unit
 
@@ -66,10 +66,8 @@ def name_sections(view_data, page_unit):
     """Name the level a territorial page maps and ranks, and offer the levels it may rank
     (the page stays mounted on drills)."""
     view = current_view(view_data, page_unit, WITH_CHILDREN)
-    map_title, ranking_title = section_titles(view.level, view.ranked)
-    if mapped(view) is None and view.rank:  # schools ranked: the map shows the children
-        map_title = section_titles(view.level)[0]
-    return map_title, ranking_title, view.level, rank_options(view.level), view.ranked
+    return (map_title(map_level(view)), ranking_title(view.ranked), view.level,
+            rank_options(view.level), view.ranked)
 
 
 @callback(
@@ -89,7 +87,7 @@ def choose_rank(level, view_data):
         raise CallbackRefused(400, "rank") from None
     if rank == view.rank:
         raise PreventUpdate
-    return "?" + view_url(replace(view, rank=rank)).split("?", 1)[1]
+    return view_search(replace(view, rank=rank))
 
 
 @callback(

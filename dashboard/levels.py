@@ -23,9 +23,11 @@ LEVEL_NAMES = {"national": "National", "region": "Région", "province": "Provinc
                "commune": "Commune", "school": "Établissement"}
 #: The word before a unit's name (``Région Casablanca-Settat``).
 PLACE_LABELS = {"region": "Région", "province": "Province", "commune": "Commune"}
+#: A level's units together, as headings and the ranking's selector name them.
+RANKED_LABELS = {"region": "Régions", "province": "Provinces et préfectures",
+                 "commune": "Communes", "school": "Établissements"}
 #: The units a page lists, as its headings name them.
-CHILDREN_LABELS = {"national": "Régions", "region": "Provinces et préfectures",
-                   "province": "Communes", "commune": "Établissements"}
+CHILDREN_LABELS = {parent: RANKED_LABELS[child] for parent, child in CHILD_LEVEL.items()}
 #: The same in a sentence (``classement des communes``).
 CHILD_NAMES = {"region": "régions", "province": "provinces et préfectures",
                "commune": "communes", "school": "établissements"}
@@ -34,8 +36,3 @@ CHILD_NAMES = {"region": "régions", "province": "provinces et préfectures",
 def levels_below(level: str) -> tuple[str, ...]:
     """Return the levels a unit's page may rank, from its children down to schools."""
     return LEVELS[LEVELS.index(level) + 1:]
-
-
-#: A ranked level, as the ranking's selector and headings name it.
-RANKED_LABELS = {"region": "Régions", "province": "Provinces et préfectures",
-                 "commune": "Communes", "school": "Établissements"}

@@ -158,6 +158,11 @@ def export_url(view: View, path: str, **extra: str) -> str:
     return f"/export/{path}?{urlencode(params)}"
 
 
+def view_search(view: View) -> str:
+    """Return a view's query string, ``?year=…``, as :func:`view_url` writes it."""
+    return "?" + view_url(view).split("?", 1)[1]
+
+
 def view_url(view: View) -> str:
     """Return the full, shareable URL of a view (defaults are left out, the year is not)."""
     params: dict[str, str | int] = {"year": view.filters.year}

@@ -8,7 +8,7 @@ from dash import html
 
 from dashboard import indicators
 from dashboard.i18n import _
-from dashboard.levels import CHILDREN_LABELS, LEVEL_LABELS, RANKED_LABELS, levels_below
+from dashboard.levels import CHILD_LEVEL, LEVEL_LABELS, RANKED_LABELS, levels_below
 from layouts.components import kpi_card, loading, section
 from layouts.exports import briefing_buttons, export_menu, panel_section
 
@@ -20,12 +20,14 @@ def unit_names(unit: dict) -> list:
                       dir="rtl") if unit["name_ar"] != unit["name_fr"] else None]
 
 
-def section_titles(level: str, ranked: str | None = None) -> tuple[str, str]:
-    """Return the titles of a unit page's map and ranking, which name the level below
-    (``ranked``, when the page ranks another than its children)."""
-    children = _(RANKED_LABELS[ranked] if ranked else CHILDREN_LABELS[level]).lower()
-    return (_("Carte : {children}", children=children),
-            _("Classement : {children}", children=children))
+def map_title(shown: str) -> str:
+    """Return the title of a unit page's map, naming the level it shows."""
+    return _("Carte : {children}", children=_(RANKED_LABELS[shown]).lower())
+
+
+def ranking_title(ranked: str) -> str:
+    """Return the title of a unit page's ranking, naming the level it lists."""
+    return _("Classement : {children}", children=_(RANKED_LABELS[ranked]).lower())
 
 
 def title_block(unit: dict) -> html.Div:
@@ -117,7 +119,6 @@ def rank_selector() -> html.Div:
 def layout(unit: dict) -> html.Div:
     """Return the skeleton of a unit page; callbacks fill every number."""
     level = unit["level"]
-    map_title, ranking_title = section_titles(level)
     return html.Div(
         [
             title_block(unit),
@@ -125,9 +126,9 @@ def layout(unit: dict) -> html.Div:
             kpi_row(),
             dbc.Row(
                 [
-                    dbc.Col(panel_section(map_title,
+                    dbc.Col(panel_section(map_title(CHILD_LEVEL[level]),
                                           "map", 430, title_id="map-title"), lg=6),
-                    dbc.Col(section(ranking_title,
+                    dbc.Col(section(ranking_title(CHILD_LEVEL[level]),
                                     html.Div([rank_selector(), children_grid(level)]),
                                     title_id="table-title",
                                     extra=export_menu("ranking", images=False)),

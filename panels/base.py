@@ -182,6 +182,11 @@ def change_column(indicator: Indicator) -> Column:
     return Column("change", _("Évolution ({unit})", unit="%"), "change")
 
 
+def is_exam(indicator: Indicator) -> bool:
+    """Tell whether an indicator is an exam's success rate (computed on its candidates)."""
+    return indicator.code.startswith("success_rate_")
+
+
 def arabic_name(unit: dict) -> str | None:
     """Return a unit's Arabic name, or None when it has none (the French one stands in)."""
     name = unit.get("name_ar")

@@ -40,11 +40,11 @@ def _only(geojson: dict, codes: set[str]) -> dict:
     return {**geojson, "features": features}
 
 
-def mapped(view: View) -> str | None:
-    """Return the lower level the map shows when the page ranks one (a region's communes);
-    None for the unit's children. Schools ranked under a wider unit stay on the map of
-    its children, with every school as a point."""
-    return view.rank if view.rank in ("province", "commune") else None
+def map_level(view: View) -> str:
+    """Return the level a unit's map shows: the level its page ranks when a territory (a
+    region's communes), else its children (schools ranked under a wider unit stay points
+    on the map of its children)."""
+    return view.rank if view.rank in ("province", "commune") else CHILD_LEVEL[view.level]
 
 
 class MapPanel(Panel):
@@ -65,12 +65,11 @@ class MapPanel(Panel):
     def rows(self, view: View, scope: Scope, unit: dict) -> dict:
         if view.level == "school":
             return {"unit": unit}
-        below = mapped(view)
+        child = map_level(view)
         values = privacy.values_of(
-            children_indicators(view.level, view.code, view.filters, scope, below),
+            children_indicators(view.level, view.code, view.filters, scope, child),
             self.indicator(view).code)
-        child = below or CHILD_LEVEL[view.level]
-        members = children(view.level, view.code, scope, below)
+        members = children(view.level, view.code, scope, child)
         schools = None
         if child == "commune":
             schools = schools_under("province", view.code, scope).assign(value=None)
@@ -101,7 +100,7 @@ class MapPanel(Panel):
                             {unit["commune_code"]})
             return figures.choropleth(commune, no_shapes, indicator,
                                       pd.DataFrame([{**unit, "value": None}]))
-        child = mapped(view) or CHILD_LEVEL[view.level]
+        child = map_level(view)
         if child == "school":
             shape = _only(_boundaries("commune", unit["province_code"]), {view.code})
             schools = rows["members"].merge(rows["values"], on="code", how="left")
@@ -109,7 +108,8 @@ class MapPanel(Panel):
                                       privacy.threshold())
         # the shapes of the level under the unit (a region's communes come from the
         # whole country's, kept to the region's own)
-        parent = None if view.level == "national" or mapped(view) else view.code
+        own_children = view.level != "national" and child == CHILD_LEVEL[view.level]
+        parent = view.code if own_children else None
         visible = set(rows["members"]["code"])
         return figures.choropleth(_only(_boundaries(child, parent), visible), rows["values"],
                                   indicator, rows["schools"])

@@ -18,6 +18,7 @@ from panels.base import (
     change_column,
     child_value,
     hide,
+    is_exam,
     missing,
     number,
     place_name,
@@ -68,8 +69,7 @@ class RankingPanel(Panel):
 
     def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
         indicator = self.indicator(view)
-        base = (Column("base", _(BASE_LABELS[indicator.denominator]), "count"),) if (
-            in_files(indicator)) else ()
+        base = (Column("base", base_label(indicator), "count"),) if in_files(indicator) else ()
         return (Column("rank", _("Rang"), "integer"), Column("code", _("Code"), "text"),
                 Column("name_fr", _("Nom"), "text"), Column("name_ar", _("Nom (arabe)"), "text"),
                 value_column(indicator), *base, change_column(indicator),
@@ -167,19 +167,18 @@ def _reference_row(label: str, frame: pd.DataFrame, indicator: Indicator,
 
 #: A rate computed on fewer pupils (or candidates) than this is marked: read it with care.
 FEW_PUPILS = 30
-#: What a rate's base counts, as the ranking's column names it.
-BASE_LABELS = {"enrolled": "Effectif", "cep_candidates": "Candidats", "reg_candidates":
-               "Candidats", "bac_candidates": "Candidats", "average_count": "Élèves notés"}
+#: What the base of a ratio that is not an exam's counts, as the ranking names it.
+BASE_LABELS = {"enrolled": "Effectif", "average_count": "Élèves notés"}
 
 
-def is_exam(indicator: Indicator) -> bool:
-    """Tell whether an indicator is an exam's success rate (its base: the candidates)."""
-    return indicator.denominator in ("cep_candidates", "reg_candidates", "bac_candidates")
+def base_label(indicator: Indicator) -> str:
+    """Return the name of the count a ratio is computed on: its candidates for an exam."""
+    return _("Candidats") if is_exam(indicator) else _(BASE_LABELS[indicator.denominator])
 
 
 def has_base(indicator: Indicator) -> bool:
     """Tell whether an indicator is a ratio, computed on a number of pupils or candidates."""
-    return indicator.denominator in BASE_LABELS
+    return indicator.denominator is not None
 
 
 def in_files(indicator: Indicator) -> bool:
@@ -231,7 +230,7 @@ def column_defs(indicator: Indicator) -> list[dict]:
          "valueFormatter": {"function": f"frMarked(params, '{value_format}')"},
          "tooltipValueGetter": {"function": "params.data.value_note || params.data.few_note"},
          "cellClassRules": {"few-base": "params.data && params.data.few"}},
-        *([{"field": "base", "headerName": _(BASE_LABELS[indicator.denominator]),
+        *([{"field": "base", "headerName": base_label(indicator),
             "type": "numericColumn", "comparator": MISSING_LAST, "filter": False, "flex": 1,
             "minWidth": 95, "valueFormatter": {"function": "frCount(params.value)"}}]
           if is_exam(indicator) else []),

@@ -18,6 +18,7 @@ from panels.base import (
     Column,
     Panel,
     hide,
+    is_exam,
     message_figure,
     missing,
     place_name,
@@ -45,7 +46,7 @@ def outcome_series() -> dict[str, str]:
 
 def exam_indicators() -> list[indicators.Indicator]:
     """Return the exam success rates."""
-    return [i for i in indicators.INDICATORS if i.code.startswith("success_rate_")]
+    return [i for i in indicators.INDICATORS if is_exam(i)]
 
 
 def territory(view: View, scope: Scope) -> list[tuple[str, str, str, pd.Series]]:
