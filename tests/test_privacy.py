@@ -579,3 +579,34 @@ def test_no_pupil_identity_leaves_the_server(tiny_app, client, tiny_engine):
         assert not MASSAR.search(text), path
         for word in ("massar", "birth"):
             assert word not in text.lower(), (path, word)
+
+
+@pytest.mark.parametrize(("level", "code", "rank"), [("region", "6", "commune"),
+                                                     ("national", "MA", "commune"),
+                                                     ("province", "141", "school")])
+@pytest.mark.parametrize("filters", ["", "&sex=F", "&cycle=primaire"])
+def test_ranking_a_lower_level_shows_each_unit_as_its_own_page_does(apps, level, code, rank,
+                                                                     filters):
+    """A region's communes (or a province's schools) ranked together publish no cell of
+    their own: each row's value, shown or hidden, is the one the unit's own cards give, so
+    the ranking adds nothing to subtract from (threshold 5)."""
+    client = client_of(apps[5])
+    base = f"year=2024{filters}"
+    cards: dict[str, dict[str, str]] = {}
+    compared = hidden_seen = 0
+    for indicator in indicators.INDICATORS:
+        rows = read_csv(client.get(f"/export/data/ranking.csv?level={level}&code={code}"
+                                   f"&rank={rank}&indicator={indicator.code}&{base}").data)
+        listed = [row for row in rows if row["Code"] not in (code, "MA")  # references
+                  and (row["Rang"] or row["Effectif"] != "0")]  # units with pupils
+        for row in listed:
+            unit = row["Code"]
+            if unit not in cards:
+                answer = client.get(f"/export/data/kpis.csv?level={rank}&code={unit}&{base}")
+                assert answer.status_code == 200, (unit, answer.get_data(as_text=True)[:200])
+                own = read_csv(answer.data)
+                cards[unit] = {card["Code"]: card["2024-2025"] for card in own}
+            assert row[indicator.label] == cards[unit][indicator.code], (unit, indicator.code)
+            compared += 1
+            hidden_seen += row[indicator.label] == ""
+    assert compared and hidden_seen  # both shown and hidden values were compared
