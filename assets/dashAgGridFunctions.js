@@ -36,3 +36,12 @@ dagfuncs.missingLast = function (a, b, nodeA, nodeB, isDescending) {
     if (noB) { return isDescending ? 1 : -1; }
     return a - b;
 };
+// Names sort without accents or case, so "École" comes among the E (panels/ranking.py,
+// name_key, orders data files and the briefing the same way); ties keep the ranking order.
+function nameKey(name) {
+    return (name || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+}
+dagfuncs.nameOrder = function (a, b) {
+    var keyA = nameKey(a), keyB = nameKey(b);
+    return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+};

@@ -10,12 +10,13 @@ it), an unknown unit 404, all without a traceback; the queries never see the req
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
 from dashboard.levels import CHILD_LEVEL, LEVELS
-from dashboard.urls import BadParameter, View, from_store, unit_from_store
+from dashboard.urls import BadParameter, View, from_store, read_sort, unit_from_store
 from dashboard.web.callback_guard import CallbackRefused
 from queries.database import pin_version
 from queries.scope import OutOfScope
@@ -56,6 +57,11 @@ def read_view(view_data: object, levels: Collection[str] = LEVELS) -> View:
     if view_data is None:
         raise PreventUpdate
     return _allowed(_checked(from_store, view_data), view_data, levels)
+
+
+def sorted_view(view: View, sort_data: object) -> View:
+    """Return the view in the order of the ``view-sort`` store; refuse a bad one (400)."""
+    return replace(view, sort=_checked(read_sort, sort_data))
 
 
 def check_store(view_data: object) -> None:

@@ -9,7 +9,7 @@ from dash import ALL, Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
-from callbacks.common import current_view
+from callbacks.common import current_view, sorted_view
 from callbacks.wiring import callback, clientside_callback
 from dashboard.i18n import _
 from dashboard.urls import export_url
@@ -24,11 +24,12 @@ BRIEFING_BUTTONS = {"briefing-pptx": "pptx", "briefing-pdf": "pdf"}
     Output({"type": "export-menu", "chart": ALL, "images": ALL}, "children"),
     Input("view", "data"),
     Input("page-unit", "data"),
+    Input("view-sort", "data"),
     State({"type": "export-menu", "chart": ALL, "images": ALL}, "id"),
 )
-def update_export_links(view_data, page_unit, menus):
-    """Point every download menu at the exports of the view on screen."""
-    view = current_view(view_data, page_unit)
+def update_export_links(view_data, page_unit, sort_data, menus):
+    """Point every download menu at the exports of the view on screen, in its order."""
+    view = sorted_view(current_view(view_data, page_unit), sort_data)
     result = []
     for menu in menus:
         items = []
@@ -50,11 +51,11 @@ def update_export_links(view_data, page_unit, menus):
     return result
 
 
-def _briefing(view_data, page_unit, fmt: str):
+def _briefing(view_data, page_unit, sort_data, fmt: str):
     from exports.briefing_files import briefing_filename, build_pdf, build_pptx
     from exports.renderer import RenderError
 
-    view = current_view(view_data, page_unit)
+    view = sorted_view(current_view(view_data, page_unit), sort_data)
     build = build_pptx if fmt == "pptx" else build_pdf
     try:
         content = build(view, current_scope())
@@ -74,6 +75,7 @@ def _briefing(view_data, page_unit, fmt: str):
     Input("briefing-pdf", "n_clicks"),
     State("view", "data"),
     State("page-unit", "data"),
+    State("view-sort", "data"),
     running=[
         (Output("briefing-pptx", "disabled"), True, False),
         (Output("briefing-pdf", "disabled"), True, False),
@@ -82,12 +84,13 @@ def _briefing(view_data, page_unit, fmt: str):
     ],
     prevent_initial_call=True,
 )
-def download_briefing(pptx_clicks, pdf_clicks, view_data, page_unit):
-    """Build the briefing pack (PowerPoint or PDF) of the view on screen."""
-    current_view(view_data, page_unit)  # a forged view is refused, clicked or not
+def download_briefing(pptx_clicks, pdf_clicks, view_data, page_unit, sort_data=None):
+    """Build the briefing pack (PowerPoint or PDF) of the view on screen, in its order."""
+    # a forged view is refused, clicked or not
+    sorted_view(current_view(view_data, page_unit), sort_data)
     if not (pptx_clicks or pdf_clicks) or ctx.triggered_id not in BRIEFING_BUTTONS:
         raise PreventUpdate
-    return _briefing(view_data, page_unit, BRIEFING_BUTTONS[ctx.triggered_id])
+    return _briefing(view_data, page_unit, sort_data, BRIEFING_BUTTONS[ctx.triggered_id])
 
 
 clientside_callback(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from dash import Input, Output, State, ctx, no_update
@@ -15,6 +16,7 @@ from callbacks.common import (
     current_view,
     plain_input,
     read_view,
+    sorted_view,
     text_input,
     unit_input,
 )
@@ -23,7 +25,9 @@ from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import (
     FILTER_NAMES,
+    RANK,
     REDIRECTED,
+    SORT,
     as_store,
     drill_url,
     is_code,
@@ -47,12 +51,15 @@ FILTER_INPUTS = [Input(f"filter-{name}", "value") for name in FILTER_NAMES]
 FILTER_OUTPUTS = [Output(f"filter-{name}", "value") for name in FILTER_NAMES]
 PARAMETER_NAMES = {"year": "année scolaire", "cycle": "cycle", "sector": "secteur",
                    "milieu": "milieu", "sex": "sexe", "indicator": "indicateur",
-                   "rank": "classement"}
+                   "rank": "classement", "sort": "tri"}
+#: Parameters of the address that no filter control holds: kept when a filter changes.
+KEPT_PARAMETERS = (RANK, SORT)
 
 
 @callback(
     Output("url", "search"),
-    Output("view", "data"),
+    Output("view-next", "data"),
+    Output("view-sort", "data"),
     Output("notices", "children"),
     Output("filter-year", "options"),
     *FILTER_OUTPUTS,
@@ -66,7 +73,9 @@ def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _
 
     A change of control writes the URL (so back, forward and shared links restore
     the view); a change of URL sets the controls. Bad parameters fall back to their
-    default with a visible notice.
+    default with a visible notice. The ranking's order has a store of its own, so that
+    sorting redraws the ranking alone: the view is written to ``view-next``, and reaches
+    the view store (which every panel reads) only when it changed.
     """
     pathname, search = text_input(pathname, "pathname"), text_input(search, "search")
     values = tuple(plain_input(value, name) for value, name in zip(
@@ -76,24 +85,28 @@ def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _
         years = available_years()
     except DataUnavailable:
         show_unavailable()
-        return no_update, None, [], no_update, *[no_update] * len(FILTER_NAMES)
+        return no_update, None, None, [], no_update, *[no_update] * len(FILTER_NAMES)
     except DataNotReady:
-        return (no_update, None, notice(_("Les données ne sont pas encore disponibles.")),
+        return (no_update, None, None,
+                notice(_("Les données ne sont pas encore disponibles.")),
                 [], *[no_update] * len(FILTER_NAMES))
     options = [{"label": school_year_label(y), "value": y} for y in reversed(years)]
     trigger = ctx.triggered_id
     if isinstance(trigger, str) and trigger.startswith("filter-"):
+        kept = {name: value for name, value in parse_search(search).items()
+                if name in KEPT_PARAMETERS}
         params = {name: value for name, value in zip(FILTER_NAMES, values, strict=True)
                   if value is not None}
-        parsed = parse(pathname, "?" + urlencode(params), years)
+        parsed = parse(pathname, "?" + urlencode({**kept, **params}), years)
         if parsed.view is None:
             raise PreventUpdate
         new_search = view_search(parsed.view)
         keep = [no_update] * len(FILTER_NAMES)
-        return new_search, versioned(parsed.view, version), [], no_update, *keep
+        return (new_search, versioned(parsed.view, version), parsed.view.sort, [], no_update,
+                *keep)
     parsed = parse(pathname, search, years)
     if parsed.view is None:
-        return no_update, None, [], options, *[no_update] * len(FILTER_NAMES)
+        return no_update, None, None, [], options, *[no_update] * len(FILTER_NAMES)
     view = parsed.view
     notices = [
         notice(_("Le paramètre « {name} » de l'adresse n'est pas valide : la valeur par "
@@ -105,12 +118,25 @@ def synchronise(pathname, search, year, cycle, sector, milieu, sex, indicator, _
                                 "périmètre : voici votre territoire, avec les mêmes filtres.")))
     controls = [view.filters.year, view.filters.cycle, view.filters.sector,
                 view.filters.milieu, view.filters.sex, view.indicator]
-    return no_update, versioned(view, version), notices, options, *controls
+    return no_update, versioned(view, version), view.sort, notices, options, *controls
 
 
 def versioned(view, version: int) -> dict:
-    """Return the view store: the view and the data version its numbers come from."""
-    return {**as_store(view), "version": version}
+    """Return the view store: the view (its order apart) and the data version its numbers
+    come from."""
+    return {**as_store(replace(view, sort=None)), "version": version}
+
+
+clientside_callback(
+    # the same view written again would redraw every panel (as after a sort)
+    """function (next, shown) {
+        return JSON.stringify(next) === JSON.stringify(shown)
+            ? window.dash_clientside.no_update : next;
+    }""",
+    Output("view", "data"),
+    Input("view-next", "data"),
+    State("view", "data"),
+)
 
 
 @callback(
@@ -189,11 +215,12 @@ clientside_callback(
     Output("nav-definitions", "href"),
     Input("view", "data"),
     Input("page-unit", "data"),
+    Input("view-sort", "data"),
 )
-def keep_filters_in_links(view_data, page_unit):
+def keep_filters_in_links(view_data, page_unit, sort_data=None):
     """Point the header's links at the view on screen: the Definitions page and the way
-    back keep its unit and filters (a page with no unit on it changes nothing)."""
-    view = current_view(view_data, page_unit)
+    back keep its unit, filters and order (a page with no unit on it changes nothing)."""
+    view = sorted_view(current_view(view_data, page_unit), sort_data)
     return view_url(view), "/definitions" + view_search(view)
 
 

@@ -8,9 +8,9 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from callbacks.access import current_scope
-from callbacks.common import WITH_CHILDREN, current_view, read_view
+from callbacks.common import WITH_CHILDREN, current_view, read_view, sorted_view
 from callbacks.panels import VIEW_INPUTS
-from callbacks.wiring import callback
+from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.levels import LEVEL_LABELS
@@ -74,11 +74,12 @@ def name_sections(view_data, page_unit):
     Output("url", "search", allow_duplicate=True),
     Input("rank-level", "value"),
     State("view", "data"),
+    State("view-sort", "data"),
     prevent_initial_call=True,
 )
-def choose_rank(level, view_data):
+def choose_rank(level, view_data, sort_data=None):
     """Rank (and map) the level the user picked: it goes into the address, like a filter."""
-    view = read_view(view_data, WITH_CHILDREN)
+    view = sorted_view(read_view(view_data, WITH_CHILDREN), sort_data)
     if level is None:
         raise PreventUpdate
     try:
@@ -106,9 +107,39 @@ def update_kpis(view_data, page_unit):
     Output("children-grid", "columnDefs"),
     Output("children-grid", "pinnedBottomRowData"),
     *VIEW_INPUTS,
+    Input("view-sort", "data"),
 )
-def update_ranking(view_data, page_unit):
-    """Rank the unit's children by the selected indicator, with reference rows below."""
-    view = current_view(view_data, page_unit, WITH_CHILDREN)
+def update_ranking(view_data, page_unit, sort_data=None):
+    """Rank the unit's children by the selected indicator, with reference rows below, in
+    the order of the address."""
+    view = sorted_view(current_view(view_data, page_unit, WITH_CHILDREN), sort_data)
     return registry.BY_ID["ranking"].grid(view, registry.rows_of("ranking", view,
                                                                   current_scope()))
+
+
+clientside_callback(
+    # A sort the user clicks goes into the address (``sort=change``, ``sort=-change``);
+    # the grid's own columns say which sort came from the address, so a grid redrawn for
+    # another view writes nothing.
+    """function (state, columns, search) {
+        const none = window.dash_clientside.no_update;
+        const sorted = (items) => (items || []).filter((c) => c.sort)
+            .sort((a, b) => (a.sortIndex || 0) - (b.sortIndex || 0))[0];
+        const clicked = sorted(state);
+        const given = sorted((columns || []).map((c) => ({colId: c.field, sort: c.sort})));
+        if (!clicked || !columns) { return none; }
+        if (given && clicked.colId === given.colId && clicked.sort === given.sort) {
+            return none;
+        }
+        let order = (clicked.sort === "desc" ? "-" : "") + clicked.colId;
+        const params = new URLSearchParams(search || "");
+        if (order === "-value") { params.delete("sort"); } else { params.set("sort", order); }
+        const next = "?" + params.toString();
+        return next === (search || "") ? none : next;
+    }""",
+    Output("url", "search", allow_duplicate=True),
+    Input("children-grid", "columnState"),
+    State("children-grid", "columnDefs"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)

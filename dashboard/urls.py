@@ -1,7 +1,7 @@
 """One URL builder and parser for the whole hierarchy.
 
 The URL is the state of a view: ``/<level>/<code>?year=..&cycle=..&sector=..&milieu=..
-&sex=..&indicator=..``. Pages, links, the API and exports all go through here, so a
+&sex=..&indicator=..&rank=..&sort=..``. Pages, links, the API and exports all go through here, so a
 path is never formatted by hand anywhere else.
 """
 
@@ -23,9 +23,14 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
 #: The keys of a view store (``version`` and ``rank`` may be left out) and of a page-unit
 #: store.
 STORE_KEYS = frozenset({"level", "code", *FILTER_NAMES})
-OPTIONAL_KEYS = frozenset({"version", "rank"})
+OPTIONAL_KEYS = frozenset({"version", "rank", "sort"})
 #: The URL parameter naming the level a unit's page ranks (its children by default).
 RANK = "rank"
+#: The URL parameter naming the ranking's order: a column, ascending (``sort=change``) or
+#: descending (``sort=-change``). The default, by value from the highest, is left out.
+SORT = "sort"
+SORT_FIELDS = ("rank", "name", "value", "base", "change", "enrollment")
+DEFAULT_SORT = "-value"
 UNIT_KEYS = frozenset({"level", "code"})
 
 
@@ -39,6 +44,8 @@ class View:
     indicator: str = indicators.DEFAULT
     #: The level the ranking (and the map) lists, when not the unit's children.
     rank: str | None = None
+    #: The ranking's order, when not by value from the highest (see :data:`SORT`).
+    sort: str | None = None
 
     @property
     def ranked(self) -> str | None:
@@ -68,7 +75,8 @@ def as_store(view: View) -> dict:
     """Return a view as plain JSON data (for a ``dcc.Store``)."""
     store = {"level": view.level, "code": view.code, "indicator": view.indicator,
              **view.filters.as_dict()}
-    return {**store, RANK: view.rank} if view.rank else store
+    store = {**store, RANK: view.rank} if view.rank else store
+    return {**store, SORT: view.sort} if view.sort else store
 
 
 def read_rank(level: str, raw: object) -> str | None:
@@ -80,6 +88,23 @@ def read_rank(level: str, raw: object) -> str | None:
         below = ", ".join(levels_below(level)) or "none"
         raise BadParameter(RANK, f"must be a level below {level}: {below}")
     return None if raw == CHILD_LEVEL.get(level) else raw
+
+
+def read_sort(raw: object) -> str | None:
+    """Return a ranking's order (``change``, ``-change``…), None for the default; raise
+    :class:`BadParameter` for a column the ranking cannot be sorted by."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or raw.removeprefix("-") not in SORT_FIELDS:
+        raise BadParameter(SORT, f"must be one of {', '.join(SORT_FIELDS)}, "
+                                 "with - before it for a descending order")
+    return None if raw == DEFAULT_SORT else raw
+
+
+def sort_order(sort: str | None) -> tuple[str, bool]:
+    """Return the column and whether it runs downwards, of a sort (None: the default)."""
+    sort = sort or DEFAULT_SORT
+    return sort.removeprefix("-"), sort.startswith("-")
 
 
 def from_store(data: object, years: Collection[int] | None = None) -> View:
@@ -111,7 +136,8 @@ def from_store(data: object, years: Collection[int] | None = None) -> View:
     indicator = data["indicator"]
     if not isinstance(indicator, str) or indicator not in indicators.BY_CODE:
         raise BadParameter("indicator", "unknown indicator")
-    return View(level, code, Filters(year, **choices), indicator, read_rank(level, data.get(RANK)))
+    return View(level, code, Filters(year, **choices), indicator,
+                read_rank(level, data.get(RANK)), read_sort(data.get(SORT)))
 
 
 def unit_from_store(data: object) -> tuple[str, str]:
@@ -154,6 +180,8 @@ def export_url(view: View, path: str, **extra: str) -> str:
                                     **view.filters.as_dict(), "indicator": view.indicator}
     if view.rank:
         params[RANK] = view.rank
+    if view.sort:
+        params[SORT] = view.sort
     params.update(extra)
     return f"/export/{path}?{urlencode(params)}"
 
@@ -174,6 +202,8 @@ def view_url(view: View) -> str:
         params["indicator"] = view.indicator
     if view.rank:
         params[RANK] = view.rank
+    if view.sort:
+        params[SORT] = view.sort
     return f"{unit_path(view.level, view.code)}?{urlencode(params)}"
 
 
@@ -251,4 +281,9 @@ def parse(pathname: str | None, search: str | None, years: list[int]) -> ParsedV
     except BadParameter:
         rank = None
         notices.append(RANK)
-    return ParsedView(View(unit[0], unit[1], filters, indicator, rank), notices)
+    try:
+        sort = read_sort(params.get(SORT))
+    except BadParameter:
+        sort = None
+        notices.append(SORT)
+    return ParsedView(View(unit[0], unit[1], filters, indicator, rank, sort), notices)

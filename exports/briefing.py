@@ -34,6 +34,7 @@ from layouts.shell import CHOICE_LABELS
 from panels import registry
 from panels.base import present
 from panels.kpis import tone
+from panels.ranking import sort_label
 from panels.school import territory
 from queries import NATIONAL_SCOPE, Scope, privacy
 from queries.units import ancestors, get_unit
@@ -96,6 +97,11 @@ class Ranking:
     total: int
     without_data: int
     secret: int = 0
+    #: The order the user sorted the page's table in (``Évolution, ordre croissant``);
+    #: None for the ranking's own order, by value from the highest.
+    order: str | None = None
+    highest: RankRow | None = None  # rank 1, wherever the order puts it
+    lowest: RankRow | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +275,8 @@ def ranking_note(content: Briefing) -> str:
     ranking = content.ranking
     note = _("Rang 1 : valeur la plus élevée. {children} : {total}.",
              children=ranking.children_label, total=ranking.total)
+    if ranking.order:
+        note += " " + _("Trié comme le tableau de la page : {order}.", order=ranking.order)
     if ranking.without_data:
         note += " " + _("Sans données pour ces filtres, hors classement : {missing}.",
                         missing=ranking.without_data)
@@ -322,7 +330,8 @@ def _rank_row(rank: int | None, code: str, name: str, indicator: indicators.Indi
 
 
 def ranking(view: View, unit: dict, scope: Scope) -> Ranking:
-    """Rank the children as the page's table does: by value, highest first, no data last."""
+    """Rank the children as the page's table does, in its order (by value, highest first,
+    unless sorted otherwise), no data last; beyond a dozen, the first and last five."""
     indicator = indicators.BY_CODE[view.indicator]
     threshold = privacy.threshold()
     content = registry.BY_ID["ranking"].rows(view, scope, unit)
@@ -333,19 +342,21 @@ def ranking(view: View, unit: dict, scope: Scope) -> Ranking:
                   r, threshold)
         for r in content["ranked"].to_dict("records")
     ]
-    ranked = [r for r in rows if r.raw_value is not None]
-    unranked = [r for r in rows if r.raw_value is None]
+    ordered = rows[:len(rows) - content["unsorted"]]  # those with a value in the order's column
     if len(rows) <= RANKING_ALL_UP_TO:
-        top, bottom = ranked + unranked, []
-    elif len(ranked) <= RANKING_ALL_UP_TO:
-        top, bottom = ranked, []
+        top, bottom = rows, []
+    elif len(ordered) <= RANKING_ALL_UP_TO:
+        top, bottom = ordered, []
     else:
-        top, bottom = ranked[:RANKING_EACH_END], ranked[-RANKING_EACH_END:]
+        top, bottom = ordered[:RANKING_EACH_END], ordered[-RANKING_EACH_END:]
     references = [_reference_row(label, reference["level"], frame, indicator)
                   for label, reference, frame in content["references"]]
+    unranked = [r for r in rows if r.raw_value is None]
+    by_rank = sorted((r for r in rows if r.rank is not None), key=lambda r: r.rank)
     secret = sum(row.secret for row in unranked)
     return Ranking(_(RANKED_LABELS[view.ranked]), top, bottom, references, len(rows),
-                   len(unranked) - secret, secret)
+                   len(unranked) - secret, secret, sort_label(view, indicator),
+                   by_rank[0] if by_rank else None, by_rank[-1] if by_rank else None)
 
 
 def _reference_row(label: str, level: str, frame: pd.DataFrame,
@@ -408,9 +419,8 @@ def map_panel(content: Briefing) -> list[tuple[str, str]]:
     lines = [(_(indicator.label), _(indicator.definition))]
     for reference in ranking.references:
         lines.append((reference.name, reference.value))
-    ranked = [row for row in ranking.top + ranking.bottom if row.rank is not None]
-    if ranked:
-        highest, lowest = ranked[0], ranked[-1]
+    highest, lowest = ranking.highest, ranking.lowest
+    if highest is not None:
         lines.append((_("Valeur la plus élevée"), f"{highest.name} ({highest.value})"))
         if lowest is not highest:
             lines.append((_("Valeur la plus faible"), f"{lowest.name} ({lowest.value})"))
@@ -429,11 +439,14 @@ def ranking_rows(content: Briefing) -> list[tuple[str, list[str] | RankRow]]:
     """Return the ranking table's body: ``("section", [title])`` or ``("unit", row)``."""
     ranking = content.ranking
     body: list[tuple[str, list[str] | RankRow]] = []
+    by_value = ranking.order is None
     if ranking.bottom:
-        body.append(("section", [_("Les {n} valeurs les plus élevées", n=len(ranking.top))]))
+        body.append(("section", [_("Les {n} valeurs les plus élevées", n=len(ranking.top))
+                                 if by_value else _("Les {n} premiers", n=len(ranking.top))]))
     body += [("unit", row) for row in ranking.top]
     if ranking.bottom:
-        body.append(("section", [_("Les {n} valeurs les plus faibles", n=len(ranking.bottom))]))
+        body.append(("section", [_("Les {n} valeurs les plus faibles", n=len(ranking.bottom))
+                                 if by_value else _("Les {n} derniers", n=len(ranking.bottom))]))
         body += [("unit", row) for row in ranking.bottom]
     body.append(("section", [_("Références")]))
     body += [("reference", row) for row in ranking.references]

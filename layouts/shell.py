@@ -180,6 +180,8 @@ def layout(home: str = "/") -> html.Div:
         [
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="view"),
+            dcc.Store(id="view-next"),  # the view of the address, before it reaches "view"
+            dcc.Store(id="view-sort"),  # the ranking's order (urls.SORT), apart from the view
             dcc.Store(id="title-sink"),
             dcc.Store(id="page-unit"),  # the unit on screen: {"level", "code"}, else None
             dcc.Store(id="page-title"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 
 from dashboard import indicators
@@ -9,7 +11,7 @@ from dashboard.formatting import format_cell, is_missing, secret_note
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from dashboard.levels import CHILD_LEVEL, CHILD_NAMES, NATIONAL_CODE
-from dashboard.urls import View, drill_url
+from dashboard.urls import View, drill_url, sort_order
 from panels.base import (
     Column,
     Panel,
@@ -34,9 +36,10 @@ from queries.units import get_unit
 class RankingPanel(Panel):
     """The children ranked, then the unit itself and Maroc as reference rows.
 
-    ``rows`` gives ``ranked`` (the children), and ``references``: ``(label, unit,
-    frame)`` for the unit and, below the nation, for Maroc, each frame holding last year
-    and this year.
+    ``rows`` gives ``ranked`` (the children, in the order of the view's sort, as the grid
+    shows them), ``unsorted`` (how many of them, at the end, have nothing in the sorted
+    column) and ``references``: ``(label, unit, frame)`` for the unit and, below the
+    nation, for Maroc, each frame holding last year and this year.
     """
 
     id = "ranking"
@@ -65,7 +68,8 @@ class RankingPanel(Panel):
             sat = pd.to_numeric(ranked[indicator.denominator], errors="coerce").fillna(0) > 0
             hidden = ranked[privacy.flag(indicator.code)].fillna(False).astype(bool)
             ranked = ranked[sat | hidden].reset_index(drop=True)
-        return {"ranked": ranked, "references": references}
+        ranked, unsorted = in_view_order(ranked, indicator, sort_of(view, indicator))
+        return {"ranked": ranked, "unsorted": unsorted, "references": references}
 
     def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
         indicator = self.indicator(view)
@@ -119,7 +123,55 @@ class RankingPanel(Panel):
                   for r in rows["ranked"].to_dict("records")]
         pinned = [_reference_row(label, frame, indicator, threshold)
                   for label, _unit, frame in rows["references"]]
-        return ranked, column_defs(indicator), pinned
+        return ranked, column_defs(indicator, sort_of(view, indicator)), pinned
+
+
+def sort_of(view: View, indicator: Indicator) -> str | None:
+    """Return the view's sort, None (by value, highest first) when the grid has no such
+    column (the candidates of a rate that is not an exam's)."""
+    field, _descending = sort_order(view.sort)
+    return None if field == "base" and not is_exam(indicator) else view.sort
+
+
+def sort_label(view: View, indicator: Indicator) -> str | None:
+    """Return the order of a ranking sorted by hand, ``Évolution, ordre croissant``; None
+    for the default order (by value, highest first)."""
+    sort = sort_of(view, indicator)
+    if sort is None:
+        return None
+    field, descending = sort_order(sort)
+    names = {"rank": _("Rang"), "name": _("Nom"), "value": _(indicator.short_label),
+             "base": base_label(indicator) if has_base(indicator) else "",
+             "change": _("Évolution"), "enrollment": _("Effectif")}
+    direction = _("ordre décroissant") if descending else _("ordre croissant")
+    return f"{names[field]}, {direction}"
+
+
+def name_key(name: str) -> str:
+    """Return what names sort by, as the grid sorts them: without accents or case, so
+    "École" comes among the E (``nameOrder`` in assets/dashAgGridFunctions.js)."""
+    decomposed = unicodedata.normalize("NFD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def in_view_order(ranked: pd.DataFrame, indicator: Indicator,
+                  sort: str | None) -> tuple[pd.DataFrame, int]:
+    """Return the ranked units in the order the grid shows them for ``sort``, and how many
+    (at the end, in ranking order) have nothing in the sorted column.
+
+    As the grid sorts (``missingLast``, ``nameOrder``): rows without a value ("—",
+    "secret") last whichever the direction, ties in ranking order.
+    """
+    field, descending = sort_order(sort)
+    threshold = privacy.threshold()
+    keys = [_grid_row(record, indicator, threshold)[field]
+            for record in ranked.to_dict("records")]
+    if field == "name":
+        keys = [name_key(key) for key in keys]
+    known = [i for i, key in enumerate(keys) if key is not None]
+    unknown = [i for i, key in enumerate(keys) if key is None]
+    known.sort(key=lambda i: keys[i], reverse=descending)  # stable: ties keep their rank
+    return ranked.iloc[known + unknown].reset_index(drop=True), len(unknown)
 
 
 def _grid_row(record: dict, indicator: Indicator, threshold: int) -> dict:
@@ -213,19 +265,28 @@ def base_cells(record, indicator: Indicator) -> dict:
 MISSING_LAST = {"function": "missingLast"}
 
 
-def column_defs(indicator: Indicator) -> list[dict]:
-    """Return the grid columns, the indicator column formatted in its unit."""
+def column_defs(indicator: Indicator, sort: str | None = None) -> list[dict]:
+    """Return the grid columns, the indicator column formatted in its unit, sorted as
+    ``sort`` says (the default: by value, highest first)."""
+    columns = _columns(indicator)
+    field, descending = sort_order(sort)
+    for column in columns:
+        column["sort"] = ("desc" if descending else "asc") if column["field"] == field else None
+    return columns
+
+
+def _columns(indicator: Indicator) -> list[dict]:
     value_format = {"count": "frCount", "rate": "frRate", "score": "frScore"}[indicator.unit]
     change_format = "frPoints" if indicator.is_rate else "frPercentChange"
     return [
         {"field": "rank", "headerName": _("Rang"), "width": 62, "filter": False,
-         "type": "numericColumn", "pinned": "left"},
+         "type": "numericColumn", "pinned": "left", "comparator": MISSING_LAST},
         # narrow enough beside the rank that the value stays in view on a phone
         {"field": "name", "headerName": _("Nom"), "flex": 2, "minWidth": 130,
          "filter": "agTextColumnFilter", "cellClass": "drill-cell", "tooltipField": "name",
-         "cellRenderer": "UnitLink"},
+         "cellRenderer": "UnitLink", "comparator": {"function": "nameOrder"}},
         {"field": "value", "headerName": _(indicator.short_label), "type": "numericColumn",
-         "sort": "desc", "sortingOrder": ["desc", "asc"], "comparator": MISSING_LAST,
+         "sortingOrder": ["desc", "asc"], "comparator": MISSING_LAST,
          "filter": "agNumberColumnFilter", "flex": 1, "minWidth": 110,
          "valueFormatter": {"function": f"frMarked(params, '{value_format}')"},
          "tooltipValueGetter": {"function": "params.data.value_note || params.data.few_note"},

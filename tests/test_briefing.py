@@ -239,6 +239,24 @@ def test_commune_ranking_keeps_the_five_highest_and_the_five_lowest(download, cl
                         "Références"]
 
 
+def test_the_ranking_slide_follows_the_order_of_the_page(download, client):
+    """Sorted by pupils, fewest first: the first and last five in that order, and a note."""
+    presentation = deck(download("pptx", f"{COMMUNE}&indicator=enrollment&sort=enrollment"))
+    (table,) = tables(presentation.slides[4])
+    payload = api(client, "children", COMMUNE)
+    counts = sorted(entry["indicators"]["enrollment"] for entry in payload["children"]
+                    if entry["indicators"]["enrollment"] is not None)
+    assert len(counts) > 12
+    shown = [int(words(row[4]).replace(" ", "")) for row in ranking_units(table)]
+    assert shown == counts[:5] + counts[-5:]
+    sections = [texts[0] for row, texts in zip(table.rows, cells(table), strict=True)
+                if row.cells[0].is_merge_origin]
+    assert sections == ["Les 5 premiers", "Les 5 derniers", "Références"]
+    notes = " ".join(words(shape.text_frame.text) for shape in presentation.slides[4].shapes
+                     if shape.has_text_frame)
+    assert "Trié comme le tableau de la page : Effectif, ordre croissant." in notes
+
+
 def test_map_and_trend_are_png_pictures_of_the_expected_size(download):
     presentation = deck(download("pptx", REGION))
     for position, size in ((2, MAP_SIZE), (3, TREND_SIZE)):

@@ -58,8 +58,9 @@ def _text(component) -> str:
 def test_url_change_sets_controls_and_view(request_context):
     result = call(navigation.synchronise, "/province/141", "?year=2023&cycle=college",
                   2024, "all", "all", "all", "all", "dropout_rate", trigger="url.search")
-    search, store, notices, options, *controls = result
+    search, store, sort, notices, options, *controls = result
     assert store == {**view(year=2023, cycle="college"), "version": 1}
+    assert sort is None
     assert controls == [2023, "college", "all", "all", "all", "dropout_rate"]
     assert notices == []
     assert [o["value"] for o in options] == [2024, 2023, 2022, 2021]
@@ -78,7 +79,16 @@ def test_bad_url_parameter_gives_a_notice_and_the_default(request_context):
     result = call(navigation.synchronise, "/province/141", "?year=1999&sex=Z",
                   None, None, None, None, None, None)
     assert result[1]["year"] == 2024 and result[1]["sex"] == "all"
-    assert len(result[2]) == 2
+    assert len(result[3]) == 2
+
+
+def test_a_filter_change_keeps_the_ranked_level_and_the_order(request_context):
+    result = call(navigation.synchronise, "/region/6", "?year=2024&rank=commune&sort=-change",
+                  2022, "all", "all", "all", "all", "dropout_rate",
+                  trigger="filter-year.value")
+    assert result[0] == "?year=2022&rank=commune&sort=-change"
+    assert result[1] == {**view("region", "6", year=2022, rank="commune"), "version": 1}
+    assert result[2] == "-change"
 
 
 def test_render_page_for_each_kind_of_path(request_context, tiny_engine):

@@ -354,6 +354,36 @@ def test_xlsx_ranking_formats_rates_counts_and_changes(client):
                                          abs=1e-3)
 
 
+def test_data_files_list_the_rows_in_the_order_the_screen_sorts(client, tiny_engine):
+    """Sorted by pupils, fewest first, as a click on the grid's "Effectif" header does."""
+    counts = dict(query(tiny_engine, """
+        SELECT c.code, count(e.massar_code) FROM commune c
+        LEFT JOIN school s ON s.commune_code = c.code
+        LEFT JOIN enrollment e ON e.school_code = s.code AND e.school_year = 2024
+        WHERE c.province_code = '141' GROUP BY c.code"""))
+    params = {"level": "province", "code": "141", "year": "2024", "sort": "enrollment"}
+    book = load_workbook(io.BytesIO(client.get("/export/data/ranking.xlsx",
+                                               query_string=params).data))
+    rows = [[cell.value for cell in row] for row in book["Données"].iter_rows(min_row=2)]
+    children = [row for row in rows if row[1] in counts]
+    assert len(children) == len(counts)
+    shown = [row[6] for row in children if row[6] is not None]
+    assert shown == sorted(shown) and len(set(shown)) > 1
+    assert all(row[6] == counts[row[1]] for row in children if row[6] is not None)
+    assert [row[6] for row in children[len(shown):]] == [None] * (len(children) - len(shown))
+    assert [row[1] for row in rows[len(children):]] == ["141", "MA"]  # references below
+    descending = read_csv(client.get("/export/data/ranking.csv", query_string={
+        **params, "sort": "-enrollment"}).data)
+    assert [int(r["Effectif"]) for r in descending if r["Code"] in counts
+            and r["Effectif"]] == sorted(shown, reverse=True)
+    by_name = read_csv(client.get("/export/data/ranking.csv", query_string={
+        **params, "sort": "name"}).data)
+    names = [r["Nom"] for r in by_name if r["Code"] in counts]
+    # accents and case do not count: "Aîn-Sebaâ" comes before "Al-Fida", as "ain" < "al"
+    plain = [n.replace("î", "i").replace("â", "a").replace("é", "e").lower() for n in names]
+    assert names[:3] == ["Aîn-Chock", "Aîn-Sebaâ", "Al-Fida"] and plain == sorted(plain)
+
+
 def api_previous(client, params: dict) -> dict[str, dict]:
     """Return last year's indicators of each child, as the API gives them."""
     api = client.get("/api/v1/children", query_string=params).get_json()
@@ -477,6 +507,7 @@ def test_content_disposition(client, path, params, expected):
     ("chart/map.png", {"level": "region", "code": "6", "width": "99999"}, 400, "width"),
     ("chart/map.png", {"level": "region", "code": "6", "height": "-1"}, 400, "height"),
     ("data/ranking.csv", {"level": "region", "code": "6", "sep": "tab"}, 400, "sep"),
+    ("data/ranking.csv", {"level": "region", "code": "6", "sort": "salary"}, 400, "sort"),
     ("chart/school-exams.png", {"level": "region", "code": "6"}, 404, "chart"),
     ("data/breakdown-grade.csv", {"level": "school", "code": "10001E"}, 404, "chart"),
     ("data/ranking.csv", {"level": "school", "code": "10001E"}, 404, "chart"),

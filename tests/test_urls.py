@@ -9,10 +9,13 @@ from dashboard.urls import (
     View,
     as_store,
     drill_url,
+    export_url,
     from_store,
     parse,
     read_filters,
     read_rank,
+    read_sort,
+    sort_order,
     split_path,
     view_url,
 )
@@ -114,3 +117,28 @@ def test_a_rank_above_or_unknown_is_refused(level, rank):
     if isinstance(rank, str) and level != "school":
         parsed = parse(f"/{level}/6", f"?year=2024&rank={rank}", [2024])
         assert parsed.notices == ["rank"] and parsed.view.rank is None
+
+
+def test_an_order_goes_into_the_address_the_store_and_the_export_links():
+    view = View("region", "6", Filters(2024), rank="commune", sort="-change")
+    assert view_url(view) == "/region/6?year=2024&rank=commune&sort=-change"
+    assert parse("/region/6", "?year=2024&rank=commune&sort=-change", [2024]).view == view
+    assert from_store(as_store(view)) == view
+    assert "sort=-change" in export_url(view, "data/ranking.csv")
+    # the default order, by value from the highest, is never written
+    assert read_sort("-value") is None and "sort" not in view_url(
+        View("region", "6", Filters(2024), sort=read_sort("-value")))
+    assert sort_order(None) == ("value", True) and sort_order("name") == ("name", False)
+    # a drill opens the other unit in its own default order, as it does its own level
+    assert "sort" not in drill_url(view, "province", "141")
+
+
+@pytest.mark.parametrize("sort", ["galaxy", "--change", "-", "Change", ["name"], 3])
+def test_an_unknown_order_is_refused_or_falls_back_with_a_notice(sort):
+    with pytest.raises(BadParameter):
+        read_sort(sort)
+    with pytest.raises(BadParameter):
+        from_store({**as_store(View("region", "6", Filters(2024))), "sort": sort})
+    if isinstance(sort, str):
+        parsed = parse("/region/6", f"?year=2024&sort={sort}", [2024])
+        assert parsed.notices == ["sort"] and parsed.view.sort is None

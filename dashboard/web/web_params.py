@@ -18,10 +18,12 @@ from dashboard.urls import (
     MAX_CODE_LENGTH,
     NATIONAL_CODE,
     RANK,
+    SORT,
     BadParameter,
     View,
     read_filters,
     read_rank,
+    read_sort,
 )
 from dashboard.web.auth.audit import ROUTE_UNIT
 from queries.database import DataNotReady
@@ -98,7 +100,8 @@ def read_view(params: dict[str, str], with_indicator: bool = True) -> View:
     """Return the view a request names: unit, filters and indicator, all checked."""
     level, code = read_unit(params)
     filters, indicator = _read_filters(params, with_indicator)
-    return View(level, code, filters, indicator, read_rank(level, params.get(RANK)))
+    return View(level, code, filters, indicator, read_rank(level, params.get(RANK)),
+                read_sort(params.get(SORT)))
 
 
 def read_filters_only(params: dict[str, str]) -> Filters:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -127,6 +128,51 @@ def test_sorting_keeps_rows_without_a_value_last_and_the_first_click_reverses(pa
     after = page.evaluate(SORTED_VALUES)
     assert _in_order(after, descending=False)
     assert after[len(shown):] == [None] * (len(after) - len(shown))  # "—" still last
+
+
+GRID_ORDER = """
+() => {
+  const codes = [];
+  dash_ag_grid.getApi('children-grid').forEachNodeAfterFilterAndSort(
+    (node) => codes.push(node.data.code));
+  return codes;
+}
+"""
+
+
+def test_a_sort_goes_into_the_address_and_the_files_and_redraws_the_ranking_only(page):
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.post_data or "")
+            if "/_dash-update-component" in request.url else None)
+    page.goto("/province/141?year=2024")
+    grid = page.locator("#children-grid")
+    expect(grid.locator(".ag-center-cols-container .ag-row").first).to_be_visible()
+    expect(page.locator("#map .choroplethlayer path").first).to_be_attached()
+    page.wait_for_timeout(500)
+    posted.clear()
+    grid.locator('.ag-header-cell[col-id="change"] .ag-header-cell-label').click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("sort") == ["change"])
+    order = page.evaluate(GRID_ORDER)
+    page.locator("[id*='export-menu'][id*='ranking'] button").click()
+    link = page.locator(".dropdown-menu.show a.dropdown-item").filter(
+        has_text=re.compile(r"^Données CSV$"))
+    expect(link).to_have_attribute("href", re.compile(r"sort=change"))
+    assert not [body for body in posted if '"map.figure"' in body or "kpi-row" in body], (
+        "a sort redraws the ranking, not the map nor the cards")
+    with page.expect_download(timeout=60_000) as download_info:
+        link.click()
+    content = download_info.value.path().read_text(encoding="utf-8-sig")
+    codes = [line.split(",")[1] for line in content.splitlines()[1:]]
+    assert codes[:len(order)] == order  # the file's rows in the order on screen
+    page.reload()  # the address alone restores the order
+    expect(grid.locator('.ag-header-cell[col-id="change"]')).to_have_attribute(
+        "aria-sort", "ascending")
+    page.wait_for_function(f"(order) => JSON.stringify(({GRID_ORDER})()) === order",
+                           arg=json.dumps(order, separators=(",", ":")))
+    page.locator("#filter-cycle").click()  # a filter change keeps the order
+    page.get_by_role("option", name="Collège", exact=True).click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("cycle") == ["college"])
+    assert parse_qs(urlsplit(page.url).query).get("sort") == ["change"]
 
 
 GRID_ROWS = """
