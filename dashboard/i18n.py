@@ -7,12 +7,18 @@ matter of filling ``CATALOGS["ar"]`` and choosing the language per request.
 
 from __future__ import annotations
 
+import re
+
 SOURCE_LANGUAGE = "fr"
 LANGUAGES = ("fr",)
 RIGHT_TO_LEFT = {"ar"}
 
 #: Translations of French source strings, per language.
 CATALOGS: dict[str, dict[str, str]] = {}
+#: An apostrophe inside a French word (``d'abandon``, ``l'{unit}``): printed as the
+#: typographic one, ’, on screen, in images and in files alike. Values filled into a
+#: text (unit names, which are data) are left as they are.
+ELIDED = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_]|\{)")
 
 
 def current_language() -> str:
@@ -30,7 +36,10 @@ def current_language() -> str:
 
 def gettext(text: str, **values: object) -> str:
     """Translate ``text`` into the current language and fill its ``{placeholders}``."""
-    translated = CATALOGS.get(current_language(), {}).get(text, text)
+    language = current_language()
+    translated = CATALOGS.get(language, {}).get(text, text)
+    if language == SOURCE_LANGUAGE:
+        translated = ELIDED.sub("\u2019", translated)
     return translated.format(**values) if values else translated
 
 

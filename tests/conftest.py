@@ -160,3 +160,8 @@ def request_as(app, username: str = "national"):
         state = state_of(app.server).state_engine
         login_user(User(get_account(state, username)))
         yield
+
+
+def printed(text: str) -> str:
+    """Return a French text as the interface prints it: its apostrophes typographic (’)."""
+    return text.replace("'", "\u2019")

@@ -68,12 +68,15 @@ def written(state, since: int, event: str | None = None) -> list[dict]:
 def post_callback(client, outputs: tuple[str, ...], view: dict, headers: dict | None = None):
     """POST Dash's callback endpoint as a page does, for outputs given as id, property pairs."""
     pairs = [{"id": outputs[i], "property": outputs[i + 1]} for i in range(0, len(outputs), 2)]
+    # the ranking also reads its order, kept apart from the view
+    order = [{"id": "view-sort", "property": "data", "value": None}] * (
+        outputs[0] == "children-grid")
     body = {
         "output": _output_key(pairs),
         "outputs": pairs if len(pairs) > 1 else pairs[0],
         "inputs": [{"id": "view", "property": "data", "value": view},
                    {"id": "page-unit", "property": "data",
-                    "value": {"level": view["level"], "code": view["code"]}}],
+                    "value": {"level": view["level"], "code": view["code"]}}, *order],
         "changedPropIds": ["view.data"],
         "state": [],
     }
@@ -99,7 +102,8 @@ def press_briefing_button(client, fmt: str, view: dict):
                     "value": 1 if fmt == "pdf" else None}],
         "state": [{"id": "view", "property": "data", "value": view},
                   {"id": "page-unit", "property": "data",
-                   "value": {"level": view["level"], "code": view["code"]}}],
+                   "value": {"level": view["level"], "code": view["code"]}},
+                  {"id": "view-sort", "property": "data", "value": None}],
         "changedPropIds": [f"{button}.n_clicks"],
     }
     return client.post("/_dash-update-component", json=body)
@@ -224,7 +228,7 @@ def test_a_refused_callback_is_always_recorded(app, state, since):
     entries = written(state, since, "callback_refused")
     assert len(entries) == 2
     assert entries[0]["unit"] == "province:141" and entries[0]["detail"]["status"] == 403
-    assert entries[0]["detail"]["reason"] == "requête d'un autre site refusée"
+    assert entries[0]["detail"]["reason"] == "requête d’un autre site refusée"
     assert entries[0]["detail"]["outputs"] == ["kpi-row.children", "empty-notice.children"]
 
 

@@ -28,7 +28,7 @@ from exports.briefing_charts import IMAGE_SCALE, MAP_SIZE, TREND_SIZE
 from exports.briefing_files import PPTX_MIMETYPE, briefing_filename
 from queries import NATIONAL_SCOPE, Filters, Scope
 from queries.database import NOT_BUILT, DataNotReady
-from tests.conftest import log_in
+from tests.conftest import log_in, printed
 
 REGION = "level=region&code=6&year=2024"
 COMMUNE = "level=commune&code=141.1.1&year=2024"  # 18 schools, all with pupils
@@ -36,9 +36,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REGION_TITLES = [
     "Casablanca-Settat",
     "Indicateurs clés",
-    "Carte des provinces et préfectures : Taux d'abandon",
-    "Évolution : Taux d'abandon",
-    "Classement des provinces et préfectures : Taux d'abandon",
+    "Carte des provinces et préfectures : Taux d’abandon",
+    "Évolution : Taux d’abandon",
+    "Classement des provinces et préfectures : Taux d’abandon",
     "Définitions et sources",
 ]
 
@@ -124,7 +124,7 @@ def kpi_rows(payload: dict) -> list[list[str]]:
     for indicator in indicators.INDICATORS:
         current = payload["indicators"][indicator.code]
         previous = payload["previous_year"][indicator.code]
-        rows.append([indicator.label, shown(indicator, payload),
+        rows.append([printed(indicator.label), shown(indicator, payload),
                      shown(indicator, payload, "previous_year"),
                      change_text(indicator, current, previous)])
     return rows
@@ -188,7 +188,7 @@ def test_region_pack_has_its_slides_in_order(download):
     cover = " ".join(shape.text_frame.text for shape in presentation.slides[0].shapes
                      if shape.has_text_frame)
     for expected in ("PILOTAGE", "2024-2025", "الدار البيضاء", "Tous les cycles",
-                     "Taux d'abandon"):
+                     "Taux d’abandon"):
         assert expected in cover
 
 
@@ -272,8 +272,8 @@ def test_school_pack_compares_the_school_with_its_territory(download, client, sc
     query = school_query(school)
     presentation = deck(download("pptx", query))
     assert titles(presentation) == [
-        words(school["name_fr"]), "Indicateurs clés", "L'établissement et son territoire",
-        "Évolution : Taux d'abandon", "Définitions et sources",
+        words(school["name_fr"]), "Indicateurs clés", "L’établissement et son territoire",
+        "Évolution : Taux d’abandon", "Définitions et sources",
     ]
     (kpis,) = tables(presentation.slides[1])
     assert cells(kpis)[1:] == kpi_rows(api(client, "indicators", query))
@@ -324,7 +324,8 @@ def test_filters_and_indicator_reach_the_content(tiny_app, client):
     with tiny_app.server.test_request_context():
         content = briefing_content(view, NATIONAL_SCOPE)
     query = f"{REGION}&cycle=college&sex=F"
-    shown = [[row.indicator.label, row.value, row.previous, row.change] for row in content.kpis]
+    shown = [[printed(row.indicator.label), row.value, row.previous, row.change]
+             for row in content.kpis]
     assert shown == kpi_rows(api(client, "indicators", query))
     assert content.kpi("girls_share").value == "—"
     assert "Collège" in content.filters_text and "Filles" in content.filters_text

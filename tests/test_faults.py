@@ -226,11 +226,12 @@ def test_a_page_pinned_to_a_replaced_build_redraws_itself(postgres, tmp_path):
     client = client_as(app)
     filters = [("filter-" + name, "value", None) for name in
                ("year", "cycle", "sector", "milieu", "sex", "indicator")]
-    sync = dash_post(client, [("url", "search"), ("view", "data"), ("notices", "children"),
-                              ("filter-year", "options")] + [(i, p) for i, p, _ in filters],
+    sync = dash_post(client, [("url", "search"), ("view-next", "data"), ("view-sort", "data"),
+                              ("notices", "children"), ("filter-year", "options")]
+                     + [(i, p) for i, p, _ in filters],
                      [("url", "pathname", "/province/141"), ("url", "search", "?year=2024"),
                       *filters, ("data-epoch", "data", 0)], "url.pathname")
-    view = json.loads(sync.data)["response"]["view"]["data"]
+    view = json.loads(sync.data)["response"]["view-next"]["data"]
     assert view["version"] == 1
     inputs = [("view", "data", view), ("page-unit", "data", {"level": "province",
                                                            "code": "141"})]
