@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
 from dashboard.app_state import state_of
+from dashboard.cli_import import ImportCommandError
 from dashboard.cli_users import UsersCommandError
 from dashboard.config import ConfigError, load_config
 from dashboard.db import DatabaseError, make_engine
@@ -170,9 +171,10 @@ def parser() -> argparse.ArgumentParser:
     warm.add_argument("--quiet", action="store_true", help="no progress bar")
     warm.set_defaults(run=_warm_cache)
 
-    from dashboard.cli_users import add_commands
+    from dashboard import cli_import, cli_users
 
-    add_commands(commands)
+    cli_import.add_commands(commands)
+    cli_users.add_commands(commands)
     return top
 
 
@@ -184,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except UsersCommandError as error:
+    except (UsersCommandError, ImportCommandError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SQLAlchemyError as error:

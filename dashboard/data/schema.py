@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     Double,
     ForeignKey,
     Integer,
@@ -108,7 +109,7 @@ enrollment = Table(
     Column("school_year", Integer, nullable=False),
     Column("school_code", String, ForeignKey("school.code"), nullable=False),
     Column("grade", String, nullable=False),
-    Column("outcome", String, nullable=False),
+    Column("outcome", String),  # empty while the year's result is not decided
     Column("annual_average", Double),
     PrimaryKeyConstraint("massar_code", "school_year", name="pk_enrollment"),
     _one_of("grade", GRADES),
@@ -130,4 +131,38 @@ exam_result = Table(
     CheckConstraint("score BETWEEN 0 AND 20", name="ck_exam_score"),
 )
 
+#: One row per file an import read: what it held and what became of its rows.
+import_batch = Table(
+    "import_batch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("run_id", Integer, nullable=False),  # the files imported together
+    Column("imported_at", DateTime, nullable=False),
+    Column("username", String, nullable=False),
+    Column("file_name", String, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("table_name", String, nullable=False),
+    Column("school_year", Integer),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_accepted", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rejected_by_reason", String, nullable=False),  # JSON: {reason code: rows}
+    CheckConstraint("rows_read = rows_accepted + rows_rejected", name="ck_rows_accounted"),
+)
+
+#: Each rejected row of an import: where it was, what it held and why it was not taken.
+import_reject = Table(
+    "import_reject",
+    metadata,
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("column_name", String),
+    Column("value", String),
+    Column("reason", String, nullable=False),
+    Column("message", String, nullable=False),
+    Column("school_code", String),  # the row's school, when it names one (for scoping)
+    PrimaryKeyConstraint("batch_id", "line", name="pk_import_reject"),
+)
+
 RAW_TABLES = (region, province, commune, school, student, enrollment, exam_result)
+IMPORT_TABLES = (import_batch, import_reject)
