@@ -69,8 +69,24 @@ def run(args: argparse.Namespace) -> None:
         print("nothing changed: every file was imported before")
         return
     print(f"imported in {seconds:.1f} s")
+    _audit(report)
     if not args.no_build:
         _build_after(config, engine)
+
+
+def _audit(report) -> None:
+    """Record the import in the audit log, beside the web app's reads and downloads."""
+    from dashboard.cli_users import state_engine
+    from dashboard.web.auth import audit
+
+    files = [{"file": f.name, "sha256": f.sha256, "batch": f.batch_id, "read": f.rows_read,
+              "accepted": f.rows_accepted, "rejected": f.rows_rejected}
+             for f in report.files if f.batch_id is not None]
+    engine = state_engine()
+    try:
+        audit.record(engine, "import", f"cli:{getpass.getuser()}", detail={"files": files})
+    finally:
+        engine.dispose()
 
 
 def _has_schema(engine) -> bool:

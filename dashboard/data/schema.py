@@ -164,5 +164,18 @@ import_reject = Table(
     PrimaryKeyConstraint("batch_id", "line", name="pk_import_reject"),
 )
 
+#: Each file's rows by the school they name, so that a regional or provincial user sees the
+#: part of a batch that concerns their territory.
+import_batch_school = Table(
+    "import_batch_school",
+    metadata,
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("school_code", String, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_accepted", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    PrimaryKeyConstraint("batch_id", "school_code", name="pk_import_batch_school"),
+)
+
 RAW_TABLES = (region, province, commune, school, student, enrollment, exam_result)
-IMPORT_TABLES = (import_batch, import_reject)
+IMPORT_TABLES = (import_batch, import_reject, import_batch_school)

@@ -43,6 +43,12 @@ from dashboard.web.web_params import (
 from queries import privacy
 from queries.database import data_version
 from queries.filters import Filters
+from queries.imports import BATCH_COLUMNS as IMPORT_FIELDS
+from queries.imports import REJECT_COLUMNS as REJECT_FIELDS
+from queries.imports import UnknownBatch
+from queries.imports import batch as import_batch
+from queries.imports import batches as import_batches
+from queries.imports import rejects as import_rejects
 from queries.stats import children_indicators, unit_indicators
 from queries.units import UnknownUnit, children, get_unit, units
 
@@ -164,12 +170,50 @@ def units_route() -> Response:
     return _json({"units": records, "data_version": data_version()})
 
 
+@api.get("/imports")
+def imports_route() -> Response:
+    """The imports of MASSAR extracts the caller may see, newest first (see
+    ``queries.imports`` for what a territorial user sees of them)."""
+    params = query_params()
+    output = _format(params)
+    frame = import_batches(current_scope())
+    records = [_batch_json(row) for row in frame.to_dict("records")]
+    if output == "csv":
+        header = (*IMPORT_FIELDS, "rejected_by_reason")
+        rows = [[*(record[name] for name in IMPORT_FIELDS),
+                 json.dumps(record["rejected_by_reason"], sort_keys=True)] for record in records]
+        return _csv(header, rows, "pilotage-imports.csv")
+    return _json({"imports": records})
+
+
+@api.get("/imports/<batch>/rejects")
+def import_rejects_route(batch: str) -> Response:
+    """The rejected rows of one import batch the caller may see, by line."""
+    params = query_params()
+    output = _format(params)
+    if not batch.isdigit() or len(batch) > 9:
+        raise BadParameter("batch", "must be the whole number of an import batch")
+    try:
+        found = import_batch(int(batch), current_scope())
+        frame = import_rejects(int(batch), current_scope())
+    except UnknownBatch as error:
+        raise JsonError(404, "batch", str(error)) from None
+    records = [{name: _plain(row[name]) for name in REJECT_FIELDS}
+               for row in frame.to_dict("records")]
+    if output == "csv":
+        rows = [[record[name] for name in REJECT_FIELDS] for record in records]
+        return _csv(REJECT_FIELDS, rows, f"pilotage-import-{batch}-rejects.csv")
+    return _json({"import": _batch_json(found), "rejects": records})
+
+
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_route(rest: str) -> Response:
     """Answer JSON for paths the API does not have (rather than the dashboard's page)."""
-    if rest.strip("/") in ("indicators", "children", "units"):
+    if rest.strip("/") in ("indicators", "children", "units", "imports") or rest.endswith(
+            "/rejects"):
         raise JsonError(405, None, f"{request.method} is not allowed here; use GET")
-    raise JsonError(404, None, "no such API route; see /api/v1/indicators, /children, /units")
+    raise JsonError(404, None, "no such API route; see /api/v1/indicators, /children, /units, "
+                    "/imports")
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -236,6 +280,14 @@ def _plain(value):
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def _batch_json(row: dict) -> dict:
+    """Return one import batch as JSON values (its date in ISO form)."""
+    record = {name: _plain(row[name]) for name in IMPORT_FIELDS}
+    record["imported_at"] = pd.Timestamp(row["imported_at"]).isoformat()
+    record["rejected_by_reason"] = dict(row["rejected_by_reason"])
+    return record
 
 
 def _unit_json(row: dict) -> dict[str, str]:

@@ -194,6 +194,27 @@ def _record(conn: Connection, wanted, username: str) -> None:
             rows_accepted=file.rows_accepted, rows_rejected=file.rows_rejected,
             rejected_by_reason=json.dumps(file.by_reason, sort_keys=True)))
         _rejects(conn, opened.table, number, file.batch_id)
+        _by_school(conn, opened.table, number, file.batch_id)
+
+
+def _school_of(table: ExtractTable) -> str:
+    """The school a row of ``table`` concerns, as SQL over its parsed table: an exam's is
+    the one its pupil is enrolled in that year."""
+    parsed = checks.parsed_name(table)
+    school = {SCHOOLS.name: "code", PUPILS.name: "school_code"}.get(table.name)
+    return school or ("(SELECT min(e.school_code) FROM import_enrolled e WHERE e.massar_code = "
+                      f"{parsed}.massar_code AND e.school_year = {parsed}.school_year)")
+
+
+def _by_school(conn: Connection, table: ExtractTable, number: int, batch_id: int) -> None:
+    parsed = checks.parsed_name(table)
+    conn.execute(sa.text(
+        "INSERT INTO import_batch_school (batch_id, school_code, rows_read, rows_accepted, "
+        f"rows_rejected) SELECT {batch_id}, school, count(*), "
+        "sum(CASE WHEN reason IS NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN reason IS NULL THEN 0 ELSE 1 END) "
+        f"FROM (SELECT {_school_of(table)} AS school, reason FROM {parsed} "
+        f"WHERE file_no = {number}) AS rows_of_file WHERE school IS NOT NULL GROUP BY school"))
 
 
 def _rejects(conn: Connection, table: ExtractTable, number: int, batch_id: int) -> None:
@@ -203,10 +224,7 @@ def _rejects(conn: Connection, table: ExtractTable, number: int, batch_id: int) 
     message = "CASE reason " + " ".join(
         f"WHEN '{code}' THEN replace('{_(text).replace(chr(39), chr(39) * 2)}', '{{column}}', "
         "coalesce(reason_column, ''))" for code, text in REASONS.items()) + " END"
-    school = {SCHOOLS.name: "code", PUPILS.name: "school_code"}.get(table.name)
-    if school is None:  # an exam's school is the one its pupil is enrolled in that year
-        school = ("(SELECT min(e.school_code) FROM import_enrolled e WHERE e.massar_code = "
-                  f"{parsed}.massar_code AND e.school_year = {parsed}.school_year)")
+    school = _school_of(table)
     conn.execute(sa.text(
         "INSERT INTO import_reject (batch_id, line, column_name, value, reason, message, "
         f"school_code) SELECT {batch_id}, line, reason_column, {value}, reason, {message}, "
