@@ -10,6 +10,7 @@ import dash
 from callbacks import (  # noqa: F401
     availability,
     exports_ui,
+    imports,
     navigation,
     panels,
     search,

@@ -20,6 +20,7 @@ from callbacks.common import (
     text_input,
     unit_input,
 )
+from callbacks.imports import page as imports_page
 from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
@@ -150,7 +151,8 @@ clientside_callback(
 )
 def render_page(pathname: str, _epoch: int | None = None, shown: object = None,
                 search: str | None = None):
-    """Lay out the page the path names: a unit, a school, the definitions, or not found.
+    """Lay out the page the path names: a unit, a school, the definitions, the imports,
+    or not found.
 
     Territorial pages share one skeleton: going from one to another (a drill, a
     breadcrumb, back) keeps the page mounted and only names the new unit, so that its
@@ -160,6 +162,8 @@ def render_page(pathname: str, _epoch: int | None = None, shown: object = None,
     search = text_input(search, "search")
     if (pathname or "").rstrip("/") == "/definitions":
         return definitions.layout(), None, _("Définitions · Pilotage")
+    if (pathname or "").rstrip("/") == "/imports":
+        return imports_page(), None, _("Imports · Pilotage")
     unit = split_path(pathname)
     if unit is None:
         return _not_found(_("Cette adresse ne correspond à aucune page."))

@@ -143,6 +143,8 @@ def header(home: str) -> dbc.Navbar:
                                                 id="nav-dashboard")),
                         dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions",
                                                 id="nav-definitions")),
+                        dbc.NavItem(dbc.NavLink(_("Imports"), href="/imports",
+                                                id="nav-imports")),
                     ],
                     navbar=True, className="ms-auto",
                 ),
