@@ -1,10 +1,10 @@
 """The checks of an import, each one SQL statement over the staged rows of every file.
 
 Rows are staged as text (``stage_table``), then parsed into typed columns by one
-``CREATE TABLE ... AS SELECT`` per table. Each check then marks, in one ``UPDATE``, the rows
-still unmarked that fail it with its reason code and the column at fault, so a row carries
-the first reason it fails, in the order of the format page. The same SQL runs on DuckDB
-and PostgreSQL.
+``CREATE TEMPORARY TABLE ... AS SELECT`` per table. Each check then marks, in one
+``UPDATE``, the rows still unmarked that fail it with its reason code and the column at
+fault, so a row carries the first reason it fails, in the order of the format page. The
+same SQL runs on DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def stage_table(table: ExtractTable) -> sa.Table:
                     sa.Column("file_no", sa.Integer, nullable=False),
                     sa.Column("line", sa.Integer, nullable=False),
                     sa.Column("unreadable", sa.String),
-                    *(sa.Column(f.name, sa.String) for f in table.fields))
+                    *(sa.Column(f.name, sa.String) for f in table.fields),
+                    prefixes=["TEMPORARY"])
 
 
 def _text(column: str) -> str:
@@ -88,12 +89,13 @@ def _year(column: str) -> str:
             f"THEN CAST(substr({text}, 1, 4) AS INTEGER) END")
 
 
-def _date_part(column: str, iso: tuple[int, int], french: tuple[int, int]) -> str:
+def _iso_date(column: str) -> str:
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY``, written ``YYYY-MM-DD``; NULL for anything else."""
     text = f"trim({column})"
-    return (f"CASE WHEN {text} SIMILAR TO '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}' "
-            f"THEN CAST(substr({text}, {iso[0]}, {iso[1]}) AS INTEGER) "
-            f"WHEN {text} SIMILAR TO '[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}' "
-            f"THEN CAST(substr({text}, {french[0]}, {french[1]}) AS INTEGER) END")
+    return (f"CASE WHEN {text} SIMILAR TO '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}' THEN {text} "
+            f"WHEN {text} SIMILAR TO '[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}' THEN "
+            f"substr({text}, 7, 4) || '-' || substr({text}, 4, 2) || '-' || substr({text}, 1, 2) "
+            "END")
 
 
 def _values(pairs: dict[str, str], names: tuple[str, str]) -> str:
@@ -111,17 +113,18 @@ def parse(conn: Connection, table: ExtractTable) -> None:
              EXAMS.name: _exam_columns}[table.name]()
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {parsed_name(table)}"))
     conn.execute(sa.text(
-        f"CREATE TABLE {parsed_name(table)} AS SELECT {raw}, {typed}, "
+        f"CREATE TEMPORARY TABLE {parsed_name(table)} AS SELECT {raw}, {typed}, "
         "CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS reason_column "
         f"FROM ({_inner(table)}) AS staged"))
 
 
 def _inner(table: ExtractTable) -> str:
     if table is PUPILS:
-        parts = (f"{_date_part('date_naissance', (1, 4), (7, 4))} AS birth_y, "
-                 f"{_date_part('date_naissance', (6, 2), (4, 2))} AS birth_m, "
-                 f"{_date_part('date_naissance', (9, 2), (1, 2))} AS birth_d")
-        return f"SELECT *, {parts} FROM {stage_name(table)}"
+        parts = ", ".join(f"CAST(substr(birth_iso, {start}, {length}) AS INTEGER) AS {name}"
+                          for name, start, length in (("birth_y", 1, 4), ("birth_m", 6, 2),
+                                                      ("birth_d", 9, 2)))
+        return (f"SELECT *, {parts} FROM (SELECT *, {_iso_date('date_naissance')} AS birth_iso "
+                f"FROM {stage_name(table)}) AS dated")
     return f"SELECT * FROM {stage_name(table)}"
 
 
@@ -189,7 +192,7 @@ def _year_checks(conn: Connection, table: ExtractTable) -> None:
     parsed = parsed_name(table)
     conn.execute(sa.text("DROP TABLE IF EXISTS import_file_year"))
     conn.execute(sa.text(
-        "CREATE TABLE import_file_year AS SELECT file_no, school_year FROM ("
+        "CREATE TEMPORARY TABLE import_file_year AS SELECT file_no, school_year FROM ("
         "SELECT file_no, school_year, row_number() OVER (PARTITION BY file_no "
         "ORDER BY count(*) DESC, school_year) AS place "
         f"FROM {parsed} WHERE reason IS NULL AND school_year BETWEEN 2000 AND 2100 "
@@ -224,7 +227,7 @@ def _duplicates(conn: Connection, table: ExtractTable, key: tuple[str, ...], col
     parsed = parsed_name(table)
     keys = ", ".join(key)
     conn.execute(sa.text("DROP TABLE IF EXISTS import_repeated"))
-    conn.execute(sa.text(f"CREATE TABLE import_repeated AS SELECT {keys} FROM {parsed} "
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE import_repeated AS SELECT {keys} FROM {parsed} "
                          f"WHERE reason IS NULL GROUP BY {keys} HAVING count(*) > 1"))
     match = " AND ".join(f"r.{k} = {parsed}.{k}" for k in key)
     _mark(conn, table, "duplicate", f"EXISTS (SELECT 1 FROM import_repeated r WHERE {match})",
@@ -236,7 +239,7 @@ def known_schools(conn: Connection) -> None:
     """Gather the schools rows may name: the extract's accepted ones, then the database's."""
     conn.execute(sa.text("DROP TABLE IF EXISTS import_school"))
     conn.execute(sa.text(
-        f"CREATE TABLE import_school AS SELECT code, cycle_code AS cycle "
+        f"CREATE TEMPORARY TABLE import_school AS SELECT code, cycle_code AS cycle "
         f"FROM {parsed_name(SCHOOLS)} WHERE reason IS NULL UNION ALL "
         f"SELECT code, cycle FROM school WHERE code NOT IN "
         f"(SELECT code FROM {parsed_name(SCHOOLS)} WHERE reason IS NULL)"))
@@ -282,8 +285,8 @@ def enrolled(conn: Connection) -> None:
     parsed = parsed_name(PUPILS)
     conn.execute(sa.text("DROP TABLE IF EXISTS import_enrolled"))
     conn.execute(sa.text(
-        f"CREATE TABLE import_enrolled AS SELECT massar_code, school_year, school_code, grade "
-        f"FROM {parsed} WHERE reason IS NULL UNION ALL "
+        "CREATE TEMPORARY TABLE import_enrolled AS SELECT massar_code, school_year, "
+        f"school_code, grade FROM {parsed} WHERE reason IS NULL UNION ALL "
         "SELECT e.massar_code, e.school_year, e.school_code, e.grade FROM enrollment e "
         f"WHERE NOT EXISTS (SELECT 1 FROM {parsed} p WHERE p.reason IS NULL AND "
         "p.school_year = e.school_year AND (p.school_code = e.school_code OR "

@@ -4,6 +4,7 @@ its line number, its values by column, or as unreadable with what it held."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gzip
@@ -12,8 +13,13 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from dashboard.data.extract.format import ExtractTable, identify
 
@@ -138,14 +144,9 @@ def _digest(source: Source) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-@dataclass
-class Row:
-    """One data row: its line and its fields in the header's order, or ``unreadable``
-    with what the line held."""
-
-    line: int
-    fields: list[str] = field(default_factory=list)
-    unreadable: str | None = None
+#: One data row: its line, its fields in the header's order (None when unreadable), and
+#: for an unreadable line what it held (None otherwise).
+Row = tuple[int, "list[str] | None", "str | None"]
 
 
 @dataclass
@@ -156,6 +157,13 @@ class Opened:
     table: ExtractTable
     names: list[str | None]
     rows: Iterator[Row]
+    #: The same rows as Arrow tables (``line``, ``unreadable`` and the table's columns),
+    #: when a file is read by Arrow's CSV reader; ``rows`` then serves if it gives up.
+    chunks: Iterator[pa.Table] | None = None
+
+
+class FastReadFailed(Exception):
+    """Arrow's reader could not read a file that Python's reader may still read."""
 
 
 def open_rows(source: Source) -> Opened:
@@ -167,15 +175,122 @@ def open_rows(source: Source) -> Opened:
     stream = source.open()
     if kind == "csv.gz":
         stream = gzip.GzipFile(fileobj=stream)
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
-        first = text.readline(MAX_FIELD * 2)
+        raw = stream.readline(MAX_FIELD * 2)
     except (OSError, EOFError, zlib.error) as error:
         raise ExtractError(f"{source.name}: cannot be read ({error})") from None
+    first = raw.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=delimiter), [])
     table, names = _identified(source, header)
-    return Opened(table, names, _csv_rows(source, text, delimiter, len(names)))
+    garbled: set[int] = set()
+    lines = _decoded_lines(source, stream, garbled)
+    opened = Opened(table, names, _csv_rows(source, lines, garbled, delimiter, len(names)))
+    if _is_utf8(source):
+        opened.chunks = _arrow_chunks(source, table, names, delimiter)
+    return opened
+
+
+def _text_stream(source: Source):
+    stream = source.open()
+    return gzip.GzipFile(fileobj=stream) if kind_of(source.name) == "csv.gz" else stream
+
+
+def _is_utf8(source: Source) -> bool:
+    """Tell whether a whole CSV file is UTF-8 (then Arrow's reader may read it)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with _text_stream(source) as stream:
+            while chunk := stream.read(1 << 22):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error):
+        return False
+    return True
+
+
+def _arrow_chunks(source: Source, table: ExtractTable, names: list[str | None],
+                  delimiter: str) -> Iterator[pa.Table]:
+    """Yield a CSV file's rows read by Arrow, with the line of each (one line per row: a
+    line that is not one row of the header's width is unreadable, an empty one no row).
+    Raise :class:`FastReadFailed` when Arrow cannot go on."""
+    width = len(names)
+    refused: list[tuple[int, str]] = []
+
+    def unreadable(row) -> str:
+        if row.number is None:
+            raise FastReadFailed("no line number")
+        refused.append((row.number, (row.text or "")[:KEPT_TEXT]))
+        return "skip"
+
+    positions = [f"c{i}" for i in range(width)]
+    try:
+        reader = pacsv.open_csv(
+            _text_stream(source),
+            read_options=pacsv.ReadOptions(column_names=positions, skip_rows=1,
+                                           use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                              newlines_in_values=False,
+                                              invalid_row_handler=unreadable),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in positions}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+        line = 2
+        for batch in reader:
+            seen = sorted(number for number, _text in refused if number >= line)
+            span = np.arange(line, line + batch.num_rows + len(seen))
+            lines = np.setdiff1d(span, np.array(seen, dtype=span.dtype), assume_unique=True)
+            if len(lines) != batch.num_rows:
+                raise FastReadFailed("lines out of step")
+            line += batch.num_rows + len(seen)
+            yield _chunk(table, names, batch, lines)
+    except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as error:
+        raise FastReadFailed(str(error)) from None
+    if refused:
+        yield pa.table({"line": pa.array([n for n, _ in refused], pa.int32()),
+                        "unreadable": pa.array([t for _, t in refused], pa.string()),
+                        **{c: pa.nulls(len(refused), pa.string()) for c in table.columns}})
+
+
+def _chunk(table: ExtractTable, names: list[str | None], batch: pa.RecordBatch,
+           lines: np.ndarray) -> pa.Table:
+    """Return one Arrow batch in the staging shape, lines of empty fields left out."""
+    columns = {name: batch.column(i) for i, name in enumerate(names) if name}
+    empty = None
+    for i in range(batch.num_columns):
+        blank = pc.equal(pc.utf8_trim_whitespace(batch.column(i)), "")
+        empty = blank if empty is None else pc.and_(empty, blank)
+    chunk = pa.table({"line": pa.array(lines, pa.int32()),
+                      "unreadable": pa.nulls(batch.num_rows, pa.string()),
+                      **{c: columns.get(c, pa.nulls(batch.num_rows, pa.string()))
+                         for c in table.columns}})
+    return chunk.filter(pc.invert(empty)) if empty is not None else chunk
+
+
+def _decoded_lines(source: Source, stream, garbled: set[int]) -> Iterator[str]:
+    """Yield the file's lines after the header as text; a line that is not UTF-8 is
+    decoded anyway and its number (header: 1) put in ``garbled``."""
+    number = 1
+    while True:
+        try:
+            chunk = stream.readlines(1 << 22)
+        except (OSError, EOFError, zlib.error) as error:
+            raise ExtractError(f"{source.name}: cannot be read past line {number} "
+                               f"({error})") from None
+        if not chunk:
+            return
+        try:
+            texts = [line.decode("utf-8") for line in chunk]
+        except UnicodeDecodeError:
+            texts = []
+            for offset, line in enumerate(chunk, start=1):
+                try:
+                    texts.append(line.decode("utf-8"))
+                except UnicodeDecodeError:
+                    garbled.add(number + offset)
+                    texts.append(line.decode("utf-8", "replace"))
+        number += len(chunk)
+        yield from texts
 
 
 def _identified(source: Source, header: list[str]) -> tuple[ExtractTable, list[str | None]]:
@@ -197,10 +312,10 @@ def _garbled(text: str) -> bool:
     return any("\udc80" <= c <= "\udcff" for c in text) or "\x00" in text
 
 
-def _csv_rows(source: Source, text: io.TextIOWrapper, delimiter: str,
+def _csv_rows(source: Source, lines: Iterator[str], garbled: set[int], delimiter: str,
               width: int) -> Iterator[Row]:
     csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     last = 1  # the line a record ends on; the header, read apart, is line 1
     while True:
         try:
@@ -209,19 +324,17 @@ def _csv_rows(source: Source, text: io.TextIOWrapper, delimiter: str,
             return
         except csv.Error as error:
             line, last = last + 1, reader.line_num + 1
-            yield Row(line, unreadable=f"{error}"[:KEPT_TEXT])
+            yield line, None, f"{error}"[:KEPT_TEXT]
             continue
-        except (OSError, EOFError, zlib.error) as error:
-            raise ExtractError(f"{source.name}: cannot be read past line {last} "
-                               f"({error})") from None
         line, last = last + 1, reader.line_num + 1
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # a blank line is no row
-        if len(fields) != width or any(_garbled(f) for f in fields):
-            shown = delimiter.join(fields)
-            yield Row(line, unreadable=shown.encode("utf-8", "replace").decode()[:KEPT_TEXT])
+        if len(fields) != width or (garbled and not garbled.isdisjoint(range(line, last + 1))):
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line is no row
+            yield line, None, delimiter.join(fields)[:KEPT_TEXT]
             continue
-        yield Row(line, fields)
+        if not fields[0].strip() and not any(f.strip() for f in fields):
+            continue  # a line of empty fields holds no row either
+        yield line, fields, None
 
 
 def _xlsx_rows(source: Source) -> Opened:
@@ -244,7 +357,7 @@ def _xlsx_rows(source: Source) -> Opened:
             texts = [_cell_text(c) for c in cells]
             if not any(t.strip() for t in texts):
                 continue
-            yield Row(index, (texts + [""] * len(names))[:len(names)])
+            yield index, (texts + [""] * len(names))[:len(names)], None
 
     return Opened(table, names, generate())
 

@@ -14,13 +14,22 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.data import schema
 from dashboard.data.extract import checks
-from dashboard.data.extract.files import ExtractError, Opened, Source, open_rows
+from dashboard.data.extract.files import (
+    ExtractError,
+    FastReadFailed,
+    Opened,
+    Source,
+    open_rows,
+)
 from dashboard.data.extract.format import EXAMS, PUPILS, REASONS, SCHOOLS, TABLES, ExtractTable
 from dashboard.dialect import bulk_load
 from dashboard.i18n import _
 
 #: Rows staged per Arrow batch.
 CHUNK = 200_000
+#: What DuckDB may hold in memory during an import (it spills its work tables to disk
+#: beyond), so that a national school year imports in a bounded footprint.
+DUCKDB_MEMORY = "4GB"
 
 
 class ImportStopped(ExtractError):
@@ -78,6 +87,9 @@ def run_import(engine: Engine, sources: list[Source], username: str, dry_run: bo
     report = ImportReport([FileReport(s.name, o.table.name, s.digest) for s, o in opened],
                           dry_run)
     with engine.connect() as conn:
+        if conn.dialect.name == "duckdb":
+            conn.exec_driver_sql(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            conn.commit()
         transaction = conn.begin()
         try:
             _mark_known(conn, report)
@@ -120,6 +132,18 @@ def _stage(conn: Connection, wanted, progress) -> None:
         staged.create(conn)
     for number, (_source, opened, file) in enumerate(wanted):
         staged = checks.stage_table(opened.table)
+        if opened.chunks is not None:
+            try:
+                for chunk in opened.chunks:
+                    numbered = chunk.add_column(0, "file_no",
+                                                pa.array([number] * chunk.num_rows, pa.int32()))
+                    bulk_load(conn, staged, numbered)
+                    file.rows_read += chunk.num_rows
+                    progress(chunk.num_rows)
+                continue
+            except FastReadFailed:  # read it again, line by line
+                conn.execute(staged.delete().where(staged.c.file_no == number))
+                file.rows_read = 0
         positions = {name: i for i, name in enumerate(opened.names) if name}
         batch: list = []
         for row in opened.rows:
@@ -138,13 +162,17 @@ def _load_batch(conn: Connection, staged: sa.Table, table: ExtractTable,
                 positions: dict[str, int], number: int, rows: list) -> None:
     if not rows:
         return
+    lines, fields, unreadable = zip(*rows, strict=True)
+    width = max(positions.values()) + 1
+    blank = (None,) * width
+    by_position = list(zip(*(f if f is not None else blank for f in fields), strict=True))
     columns = {"file_no": pa.array([number] * len(rows), pa.int32()),
-               "line": pa.array([r.line for r in rows], pa.int32()),
-               "unreadable": pa.array([r.unreadable for r in rows], pa.string())}
+               "line": pa.array(lines, pa.int32()),
+               "unreadable": pa.array(unreadable, pa.string())}
     for name in table.columns:
         at = positions.get(name)
-        columns[name] = pa.array([None if r.unreadable is not None or at is None
-                                  else r.fields[at] for r in rows], pa.string())
+        columns[name] = pa.array(by_position[at] if at is not None else blank[:1] * len(rows),
+                                 pa.string())
     bulk_load(conn, staged, pa.table(columns))
 
 
