@@ -368,3 +368,23 @@ def test_a_locked_duckdb_file_exits_2(tmp_path):
         holder.close()
     assert result.returncode == 2
     assert "open in another process" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_line_not_in_utf8_is_unreadable_and_the_rest_is_read(database, tmp_path,
+                                                                far_commune):
+    folder = extract(tmp_path / "x", far_commune)
+    good = (folder / "eleves_2024.csv").read_bytes()
+    bad = "2024-2025,A100000009,F,2014-02-02,90001A,5AEP,promu,11 élève\n".encode("latin-1")
+    (folder / "eleves_2024.csv").write_bytes(good + b"\n" + bad)  # a blank line, then Latin-1
+    assert run(str(folder), "--no-build") == 0
+    (line, reason), = [(r[1], r[4]) for r in rejects(database)]
+    assert (line, reason) == (8, "unreadable")
+    assert rows(database, "SELECT count(*) FROM enrollment")[0][0] == 5
+
+
+def test_quoted_fields_keep_their_commas_and_quotes(database, tmp_path, far_commune):
+    schools = [*SCHOOLS, '90011A,"École ""Al Fath"", annexe",141.1.1,primaire,public,urbain,'
+                         '33.1,-7.1']
+    assert run(str(extract(tmp_path / "x", far_commune, schools=schools)), "--no-build") == 0
+    assert rows(database, "SELECT name FROM school WHERE code = '90011A'") == [
+        ('École "Al Fath", annexe',)]
