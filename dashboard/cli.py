@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
@@ -27,20 +29,45 @@ class CommandError(Exception):
 def _generate(args: argparse.Namespace) -> None:
     from dashboard.data.generate import GenerateError, generate, parse_years
 
+    if args.defects and not args.extract:
+        raise CommandError("--defects needs --extract DIR")
+    if not 0 <= args.defects < 0.5:
+        raise CommandError(f"--defects is a share of rows, from 0 to 0.5, not {args.defects}")
+    scratch = tempfile.TemporaryDirectory(prefix="pilotage-extract-") if args.extract else None
     try:
         years = parse_years(args.years)
-        engine = make_engine(load_config().database_url)
+        url = (f"duckdb:///{Path(scratch.name) / 'synthetic.duckdb'}" if scratch
+               else load_config().database_url)
+        engine = make_engine(url)
         steps = tqdm(total=len(years) + 2, desc=f"generate {args.scale}", unit="step")
         started = time.perf_counter()
         summary = generate(engine, args.scale, years, args.seed, progress=_advance(steps))
         steps.close()
+        print(
+            f"generated {summary.schools:,} schools, {summary.students:,} students, "
+            f"{summary.enrollments:,} enrollments, {summary.exam_results:,} exam results "
+            f"({summary.scale}, {years[0]}-{years[-1]}) in {time.perf_counter() - started:.1f} s"
+        )
+        if scratch:
+            _write_extract(engine, Path(args.extract), args.defects, args.seed)
+        engine.dispose()
     except (GenerateError, ConfigError, DatabaseError) as error:
         raise CommandError(str(error)) from None
-    print(
-        f"generated {summary.schools:,} schools, {summary.students:,} students, "
-        f"{summary.enrollments:,} enrollments, {summary.exam_results:,} exam results "
-        f"({summary.scale}, {years[0]}-{years[-1]}) in {time.perf_counter() - started:.1f} s"
-    )
+    finally:
+        if scratch:
+            scratch.cleanup()
+
+
+def _write_extract(engine, folder: Path, defects: float, seed: int) -> None:
+    """Write the generated data as a MASSAR extract (with defects and their ground truth)."""
+    from dashboard.data.extract.write import write_extract
+
+    started = time.perf_counter()
+    summary = write_extract(engine, folder, defects=defects, seed=seed)
+    print(f"wrote an extract of {summary.rows:,} rows in {len(summary.files)} files to "
+          f"{folder}" + (f", {summary.defects:,} of them defective (ground_truth.txt)"
+                         if summary.defects else "")
+          + f" in {time.perf_counter() - started:.1f} s")
 
 
 def _build(args: argparse.Namespace) -> None:
@@ -151,6 +178,11 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
     gen.add_argument("--years", default="2020-2025",
                      help="school years as FIRST-LAST, each the starting year (default: 2020-2025)")
+    gen.add_argument("--extract", metavar="DIR", default=None,
+                     help="write the data as a MASSAR extract in DIR instead of the database")
+    gen.add_argument("--defects", type=float, default=0.0, metavar="RATE",
+                     help="with --extract: share of rows given a defect of some reason code, "
+                     "listed in DIR/ground_truth.txt (default: 0)")
     gen.set_defaults(run=_generate)
 
     bld = commands.add_parser("build", help="build and publish the analytics tables")

@@ -388,3 +388,34 @@ def test_quoted_fields_keep_their_commas_and_quotes(database, tmp_path, far_comm
     assert run(str(extract(tmp_path / "x", far_commune, schools=schools)), "--no-build") == 0
     assert rows(database, "SELECT name FROM school WHERE code = '90011A'") == [
         ('École "Al Fath", annexe',)]
+
+
+def test_defects_written_by_the_generator_are_each_rejected_at_their_line(database, tmp_path,
+                                                                          capsys):
+    """``generate --extract --defects``: the import rejects exactly the lines of the ground
+    truth, each with its reason, and takes every other row."""
+    import csv
+
+    folder = tmp_path / "extract"
+    assert main(["generate", "--scale", "tiny", "--years", "2023-2024", "--seed", "3",
+                 "--extract", str(folder), "--defects", "0.01"]) == 0
+    assert run(str(folder), "--no-build") == 0
+    assert "ground_truth.txt: not an extract file, left aside" in capsys.readouterr().out
+    with (folder / "ground_truth.txt").open(encoding="utf-8", newline="") as stream:
+        truth = sorted((r["file"], int(r["line"]), r["reason"]) for r in csv.DictReader(stream))
+    assert {reason for *_, reason in truth} >= {"unreadable", "duplicate", "bad_sex",
+                                                  "unknown_school", "exam_grade_mismatch"}
+    assert sorted((r[0], r[1], r[4]) for r in rejects(database)) == truth
+    read, taken, refused = rows(database, "SELECT sum(rows_read), sum(rows_accepted), "
+                                          "sum(rows_rejected) FROM import_batch")[0]
+    assert refused == len(truth) and read == taken + refused
+
+
+def test_a_school_map_sent_again_updates_schools_that_have_pupils(database, tmp_path,
+                                                                  far_commune):
+    assert run(str(extract(tmp_path / "a", far_commune)), "--no-build") == 0
+    renamed = [SCHOOLS[0].replace("École Al Amal", "École Al Amal (annexe)"), *SCHOOLS[1:]]
+    extract(tmp_path / "b", far_commune, schools=renamed)
+    assert run(str(tmp_path / "b" / "etablissements.csv"), "--no-build") == 0
+    assert rows(database, "SELECT name FROM school WHERE code = '90001A'") == [
+        ("École Al Amal (annexe)",)]

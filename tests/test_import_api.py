@@ -133,3 +133,10 @@ def test_reading_rejects_is_in_the_audit_log(app):
     entries = audit.recent(state_of(app.server).state_engine, 5)
     assert any(e["event"] == "api_read" and "/imports/1/rejects" in (e["detail"] or "")
                for e in entries)
+
+
+def test_the_extract_format_is_served_to_anyone(app):
+    answer = app.server.test_client().get("/datapackage.json")  # no login: it holds no data
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert [r["name"] for r in answer.get_json()["resources"]] == [
+        "etablissements", "eleves", "examens"]

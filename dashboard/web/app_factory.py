@@ -42,11 +42,12 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
 
     from callbacks.availability import on_callback_error
     from dashboard.web.api import api
+    from dashboard.web.extract_format import extract_format
     from dashboard.web.health import health
     from exports.briefing_routes import briefing
     from exports.routes import exports
 
-    for blueprint in (api, briefing, exports, health):
+    for blueprint in (api, briefing, exports, extract_format, health):
         server.register_blueprint(blueprint)
 
     app = dash.Dash(

@@ -265,9 +265,10 @@ def _write(conn: Connection) -> None:
     schools, pupils, exams = (checks.parsed_name(t) for t in (SCHOOLS, PUPILS, EXAMS))
     accepted = f"(SELECT * FROM {schools} WHERE reason IS NULL)"
     conn.execute(sa.text(
-        f"UPDATE school SET name = a.name, commune_code = a.commune_code, cycle = a.cycle_code, "
-        "sector = a.sector, milieu = a.milieu_code, latitude = a.lat, longitude = a.lon "
+        "UPDATE school SET name = a.name, cycle = a.cycle_code, sector = a.sector, "
+        "milieu = a.milieu_code, latitude = a.lat, longitude = a.lon "
         f"FROM {accepted} AS a WHERE school.code = a.code"))
+    _move_schools(conn, accepted)
     conn.execute(sa.text(
         "INSERT INTO school (code, name, commune_code, cycle, sector, milieu, latitude, "
         "longitude) SELECT code, name, commune_code, cycle_code, sector, milieu_code, lat, lon "
@@ -295,6 +296,23 @@ def _write(conn: Connection) -> None:
     conn.execute(sa.text(
         "INSERT INTO exam_result (massar_code, school_year, exam, score, passed) "
         f"SELECT massar_code, school_year, exam, score, passed FROM {exams} WHERE reason IS NULL"))
+
+
+def _move_schools(conn: Connection, accepted: str) -> None:
+    """Give schools the commune their row names, where it changed. DuckDB cannot change a
+    column it indexes in a row that pupils' rows reference: that is said, and nothing is
+    kept."""
+    try:
+        conn.execute(sa.text(
+            f"UPDATE school SET commune_code = a.commune_code FROM {accepted} AS a "
+            "WHERE school.code = a.code AND school.commune_code <> a.commune_code"))
+    except sa.exc.DBAPIError as error:
+        if "foreign key" not in str(error).lower():
+            raise
+        raise ImportStopped(
+            "some schools of the file move to another commune, which DuckDB cannot record "
+            "for schools that already have pupils; import into PostgreSQL, or correct the "
+            "school map in a new database; nothing was imported") from None
 
 
 def _one(conn: Connection, statement) -> object:

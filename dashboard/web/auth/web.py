@@ -37,7 +37,7 @@ LIMITER_KEY = "pilotage.login_limiter"
 #: The session's copy of the user's session generation, checked on every request.
 GENERATION_KEY = "pilotage_generation"
 #: Paths anyone may fetch, exactly: the login page, its icon and the health check.
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/_favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/_favicon.ico", "/datapackage.json"})
 #: Folders of static files anyone may fetch: the login page's stylesheets, and the
 #: JavaScript libraries of the Dash shell (published code that holds no data).
 PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/")
