@@ -22,7 +22,6 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import request
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -35,7 +34,7 @@ from dashboard.urls import parse_search
 from dashboard.web.auth import audit
 from dashboard.web.auth.state import current_username, state_engine
 from dashboard.web.callback_guard import CallbackRefused
-from exports.tables import DATE_FORMAT, HEADER_FILL, HEADER_FONT
+from exports.tables import DATE_FORMAT, HEADER_FILL, HEADER_FONT, put_cell
 from layouts import imports as page_layout
 from layouts.components import notice
 from queries.database import DataNotReady
@@ -202,14 +201,14 @@ def rejects_workbook(found: dict, frame: pd.DataFrame, scope: Scope) -> bytes:
     sheet = book.active
     sheet.title = _("Lignes rejetées")
     for position, header in enumerate(REJECT_HEADERS, start=1):
-        cell = _put(sheet, 1, position, _(header))
+        cell = put_cell(sheet, 1, position, _(header))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(vertical="center")
     for line, row in enumerate(records(frame), start=2):
         values = (row["line"], row["column_name"], row["value"], row["reason"], row["message"],
                   row["school_code"])
         for position, value in enumerate(values, start=1):
-            _put(sheet, line, position, value)
+            put_cell(sheet, line, position, value)
     for position, width in enumerate(REJECT_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "A2"
@@ -240,22 +239,11 @@ def _context_sheet(sheet, found: dict, scope: Scope) -> None:
         (_("Source"), _("Pilotage, imports des extraits MASSAR")),
     )
     for line, (label, value) in enumerate(facts, start=1):
-        _put(sheet, line, 1, label).font = LABEL_FONT
-        cell = _put(sheet, line, 2, value)
+        put_cell(sheet, line, 1, label).font = LABEL_FONT
+        cell = put_cell(sheet, line, 2, value)
         if isinstance(value, dt.datetime):
             cell.number_format = DATE_FORMAT
         cell.alignment = Alignment(horizontal="left")
     sheet.column_dimensions["A"].width = 20
     sheet.column_dimensions["B"].width = 48
-
-
-def _put(sheet, row: int, column: int, value):
-    """Write one cell; text stays text even when it starts like a formula."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
-    return cell
 

@@ -128,7 +128,7 @@ def to_xlsx(export: ChartExport, view: View, indicators: Sequence[Indicator],
     return buffer.getvalue()
 
 
-def _put(sheet: Worksheet, row: int, column: int, value, number_format: str | None = None):
+def put_cell(sheet: Worksheet, row: int, column: int, value, number_format: str | None = None):
     """Write one cell; text stays text even when it starts like a formula."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
@@ -143,7 +143,7 @@ def _put(sheet: Worksheet, row: int, column: int, value, number_format: str | No
 
 def _header(sheet: Worksheet, row: int, names: Sequence[str]) -> None:
     for position, name in enumerate(names, start=1):
-        cell = _put(sheet, row, position, name)
+        cell = put_cell(sheet, row, position, name)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -158,7 +158,7 @@ def _data_sheet(sheet: Worksheet, export: ChartExport) -> None:
             value, kind = cell_value(column, row), cell_kind(column, row)
             if kind == "points" and value is not None:
                 value = round(value * POINTS_PER_FRACTION, 4)
-            _put(sheet, line, position, value, NUMBER_FORMATS.get(kind))
+            put_cell(sheet, line, position, value, NUMBER_FORMATS.get(kind))
             shown = len(value) if isinstance(value, str) else 12
             widths[position - 1] = max(widths[position - 1], shown)
     for position, width in enumerate(widths, start=1):
@@ -197,18 +197,18 @@ def _context_sheet(sheet: Worksheet, export: ChartExport, view: View,
             n=max(privacy.threshold() - 1, 0))))
     line = 1
     for label, value in rows:
-        _put(sheet, line, 1, label).font = Font(bold=True)
-        _put(sheet, line, 2, value, DATE_FORMAT if isinstance(value, datetime) else None)
+        put_cell(sheet, line, 1, label).font = Font(bold=True)
+        put_cell(sheet, line, 2, value, DATE_FORMAT if isinstance(value, datetime) else None)
         line += 1
     line += 1
-    _put(sheet, line, 1, _("Définitions des indicateurs")).font = Font(bold=True, size=12)
+    put_cell(sheet, line, 1, _("Définitions des indicateurs")).font = Font(bold=True, size=12)
     line += 1
     _header(sheet, line, [_("Code"), _("Libellé"), _("Définition"), _("Unité")])
     for indicator in indicators:
         line += 1
-        _put(sheet, line, 1, indicator.code)
-        _put(sheet, line, 2, _(indicator.label))
-        _put(sheet, line, 3, _(indicator.definition)).alignment = Alignment(wrap_text=True)
-        _put(sheet, line, 4, _(UNIT_WORDS.get(indicator.unit, indicator.unit)))
+        put_cell(sheet, line, 1, indicator.code)
+        put_cell(sheet, line, 2, _(indicator.label))
+        put_cell(sheet, line, 3, _(indicator.definition)).alignment = Alignment(wrap_text=True)
+        put_cell(sheet, line, 4, _(UNIT_WORDS.get(indicator.unit, indicator.unit)))
     for letter, width in zip("ABCD", (28, 48, 80, 34), strict=True):
         sheet.column_dimensions[letter].width = width
