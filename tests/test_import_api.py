@@ -140,3 +140,57 @@ def test_the_extract_format_is_served_to_anyone(app):
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     assert [r["name"] for r in answer.get_json()["resources"]] == [
         "etablissements", "eleves", "examens"]
+
+
+def test_readers_see_the_old_numbers_or_the_new_during_an_import(backend, app, tmp_path):
+    """An import (then its build) while the API is read. PostgreSQL: every answer gives
+    the enrollment of the published version before or after, never a mix. DuckDB, from
+    another process: either refused in one line (a worker holds the file) with nothing
+    changed, or published whole."""
+    import threading
+
+    from dashboard.app_state import state_of
+
+    url = str(state_of(app.server).engine.url.render_as_string(hide_password=False))
+    client = client_as(app, "national")
+    path = "/api/v1/indicators?level=national&year=2025"
+    before = client.get(path)
+    later = extract(tmp_path / "later", "141.1.1", schools=[], exams=[], year=2025, pupils=[
+        f"2025-2026,A2000000{n:02d},F,2015-01-01,90001A,4AEP,promu,12" for n in range(40)])
+    (later / "etablissements.csv").unlink()
+    if backend.name != "postgresql":  # the workers of a served app are other processes
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard", "import", str(later)], capture_output=True,
+            text=True, env={"PILOTAGE_DATABASE_URL": url, "PATH": "/usr/bin"}, timeout=120,
+            cwd=Path(__file__).resolve().parent.parent)
+        if done.returncode == 2:  # a worker held the file: refused in one line, nothing kept
+            assert "open in another process" in done.stderr, done.stderr
+            assert client.get(path).status_code == 400
+        else:  # the file was free: the new version is published whole
+            assert done.returncode == 0 and "Traceback" not in done.stderr
+            assert client.get(path).get_json()["indicators"]["enrollment"] == 40
+        return
+    outcome: dict = {}
+
+    def run_import():
+        with environment(PILOTAGE_DATABASE_URL=url):
+            outcome["code"] = main(["import", str(later)])
+
+    worker = threading.Thread(target=run_import)
+    seen = set()
+    worker.start()
+    while worker.is_alive():
+        answer = client.get(path)
+        assert answer.status_code in (200, 400), answer.get_data(as_text=True)[:200]
+        if answer.status_code == 200:
+            seen.add(answer.get_json()["indicators"]["enrollment"])
+    worker.join()
+    assert outcome["code"] == 0
+    after = client.get(path)
+    assert before.status_code == 400  # 2025 is not a school year of the data before
+    assert after.status_code == 200 and after.get_json()["indicators"]["enrollment"] == 40
+    assert seen <= {40}
