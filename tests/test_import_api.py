@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from contextlib import contextmanager
 
 import pytest
@@ -23,16 +22,11 @@ BAD_SCHOOLS = ['90010A,"=HYPERLINK(""http://x"")",999.9,primaire,public,urbain,3
 
 @contextmanager
 def environment(**values: str):
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
+    """Set environment variables for a block (module fixtures have no ``monkeypatch``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in values.items():
+            patch.setenv(name, value)
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(scope="module")

@@ -34,17 +34,23 @@ class QuietHandler(WSGIRequestHandler):
         """Log nothing for a served request (errors go through log_error)."""
 
 
-@pytest.fixture(scope="session")
-def live_url(tiny_app) -> Iterator[str]:
-    """Serve the tiny app on a free loopback port for the whole session; return its root URL."""
-    server = make_server(LOCAL_HOST, 0, tiny_app.server, threaded=True,
+def served(app, name: str = "pilotage-live") -> Iterator[str]:
+    """Serve ``app`` on a free loopback port until the generator is closed; yield its root
+    URL (for fixtures)."""
+    server = make_server(LOCAL_HOST, 0, app.server, threaded=True,
                          request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="pilotage-live", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     yield f"http://{LOCAL_HOST}:{server.server_port}"
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(tiny_app) -> Iterator[str]:
+    """Serve the tiny app on a free loopback port for the whole session; return its root URL."""
+    yield from served(tiny_app)
 
 
 @pytest.fixture(scope="session")

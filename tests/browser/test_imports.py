@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -15,10 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Route, expect
-from werkzeug.serving import make_server
 
 from dashboard.data.extract.format import REASONS
-from tests.browser.conftest import LOCAL_HOST, QuietHandler, log_in
+from tests.browser.conftest import log_in, served
 from tests.conftest import make_app, query
 from tests.test_imports_page import imports_database
 
@@ -38,14 +36,7 @@ def live_url(database, backend, tmp_path_factory) -> Iterator[str]:
     """The app on the imported database, served on loopback for this module (the page
     fixture of the browser suite opens it)."""
     app = make_app(database, tmp_path_factory.mktemp("imports-browser-data"), backend)
-    server = make_server(LOCAL_HOST, 0, app.server, threaded=True,
-                         request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="imports-live", daemon=True)
-    thread.start()
-    yield f"http://{LOCAL_HOST}:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    yield from served(app, "imports-live")
 
 
 @pytest.fixture(scope="module")
