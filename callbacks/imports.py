@@ -12,8 +12,6 @@ caller's own scope.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import logging
 import re
 
@@ -21,9 +19,6 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import request
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from callbacks.access import current_scope
 from callbacks.common import count_input, text_input
@@ -34,7 +29,7 @@ from dashboard.urls import parse_search
 from dashboard.web.auth import audit
 from dashboard.web.auth.state import current_username, state_engine
 from dashboard.web.callback_guard import CallbackRefused
-from exports.tables import DATE_FORMAT, HEADER_FILL, HEADER_FONT, put_cell
+from exports.import_rejects import records, rejects_workbook
 from layouts import imports as page_layout
 from layouts.components import notice
 from queries.database import DataNotReady
@@ -47,9 +42,6 @@ log = logging.getLogger("pilotage.exports")
 #: Import numbers are whole numbers below this (the database's integers).
 MAX_BATCH = 2**31
 BATCH_PARAMETER = re.compile(r"[0-9]{1,9}")
-REJECT_HEADERS = ("Ligne", "Colonne", "Valeur", "Motif", "Message", "Établissement")
-REJECT_WIDTHS = (8, 18, 24, 24, 70, 16)
-LABEL_FONT = Font(bold=True)
 
 
 def page() -> html.Div:
@@ -155,14 +147,6 @@ def show_rejects(selection):
     return rows, page_layout.grid_height(len(rows)), page_layout.shown_note(len(frame))
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    """Return rejected rows as plain values (no NaN, no numpy numbers)."""
-    return [{"line": int(row["line"]), **{name: None if pd.isna(row[name]) else str(row[name])
-                                          for name in ("column_name", "value", "reason",
-                                                       "message", "school_code")}}
-            for row in frame.to_dict("records")]
-
-
 @callback(
     Output("imports-download", "data"),
     Input("imports-xlsx", "n_clicks"),
@@ -177,7 +161,8 @@ def download_rejects(clicks, selection):
         raise PreventUpdate
     found, frame = read_rejects(batch_id)
     scope = current_scope()
-    content = rejects_workbook(found, frame, scope)
+    territory = _("Maroc (national)") if scope.level == "national" else territory_name(scope)
+    content = rejects_workbook(found, frame, territory)
     filename = f"pilotage-import-{batch_id}-rejects.xlsx"
     audit.record(state_engine(), "export", current_username(),
                  unit=f"{scope.level}:{scope.code}",
@@ -186,64 +171,3 @@ def download_rejects(clicks, selection):
                  address=request.remote_addr)
     log.info("rejects of import %s as Excel (%s rows)", batch_id, len(frame))
     return dcc.send_bytes(content, filename)
-
-
-# --- the Excel file -----------------------------------------------------------------------
-
-
-def rejects_workbook(found: dict, frame: pd.DataFrame, scope: Scope) -> bytes:
-    """Return an Excel workbook: the rejected rows, then the import they come from.
-
-    Every value of the file is written as text: a value that starts like a formula
-    (= + - @) stays the text it was in the extract.
-    """
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Lignes rejetées")
-    for position, header in enumerate(REJECT_HEADERS, start=1):
-        cell = put_cell(sheet, 1, position, _(header))
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-    for line, row in enumerate(records(frame), start=2):
-        values = (row["line"], row["column_name"], row["value"], row["reason"], row["message"],
-                  row["school_code"])
-        for position, value in enumerate(values, start=1):
-            put_cell(sheet, line, position, value)
-    for position, width in enumerate(REJECT_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(REJECT_HEADERS))}{len(frame) + 1}"
-    _context_sheet(book.create_sheet(_("Contexte")), found, scope)
-    book.properties.creator = "Pilotage"
-    book.properties.title = _("Lignes rejetées : {file}", file=found["file_name"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _context_sheet(sheet, found: dict, scope: Scope) -> None:
-    territory = _("Maroc (national)") if scope.level == "national" else territory_name(scope)
-    imported = found["imported_at"]
-    facts = (
-        (_("Import n°"), int(found["id"])),
-        (_("Fichier"), found["file_name"]),
-        (_("Table"), page_layout.table_label(found["table_name"])),
-        (_("Année scolaire"), page_layout.year_label(found["school_year"])),
-        (_("Importé le"), None if pd.isna(imported) else pd.Timestamp(imported).to_pydatetime()),
-        (_("Importé par"), found["username"]),
-        (_("Lignes lues"), int(found["rows_read"])),
-        (_("Lignes acceptées"), int(found["rows_accepted"])),
-        (_("Lignes rejetées"), int(found["rows_rejected"])),
-        (_("Périmètre"), territory),
-        (_("Téléchargé le"), dt.datetime.now().replace(microsecond=0)),
-        (_("Source"), _("Pilotage, imports des extraits MASSAR")),
-    )
-    for line, (label, value) in enumerate(facts, start=1):
-        put_cell(sheet, line, 1, label).font = LABEL_FONT
-        cell = put_cell(sheet, line, 2, value)
-        if isinstance(value, dt.datetime):
-            cell.number_format = DATE_FORMAT
-        cell.alignment = Alignment(horizontal="left")
-    sheet.column_dimensions["A"].width = 20
-    sheet.column_dimensions["B"].width = 48
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -14,7 +13,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
 from dashboard.app_state import state_of
-from dashboard.cli_import import ImportCommandError
+from dashboard.cli_import import ImportCommandError, locked
 from dashboard.cli_users import UsersCommandError
 from dashboard.config import ConfigError, load_config
 from dashboard.db import DatabaseError, make_engine
@@ -81,14 +80,10 @@ def _build(args: argparse.Namespace) -> None:
     except (BuildError, ConfigError, DatabaseError) as error:
         raise CommandError(str(error)) from None
     except OperationalError as error:
-        if "Could not set lock" not in str(error):
+        message = locked(error, "build")
+        if message is None:
             raise
-        holder = re.search(r"\(PID (\d+)\)", str(error))
-        raise CommandError(
-            "the DuckDB file is open in another process"
-            + (f" (PID {holder.group(1)})" if holder else "")
-            + ": stop the dashboard before building, or build a copy of the file and move it "
-            "into place (docs/deployment.md, Data refresh)") from None
+        raise CommandError(message) from None
     print(
         f"built data version {summary.version}: {summary.stats_rows:,} analytics rows from "
         f"{summary.enrollment_rows:,} enrollments in {time.perf_counter() - started:.1f} s"

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> None:
     except (ExtractError, ConfigError, DatabaseError) as error:
         raise ImportCommandError(str(error)) from None
     except OperationalError as error:
-        raise ImportCommandError(_locked(error)) from None
+        raise ImportCommandError(locked(error, "import") or "database: " + str(
+            getattr(error, "orig", error)).splitlines()[0]) from None
     for name in ignored:
         print(f"{name}: not an extract file, left aside")
     for file in report.files:
@@ -121,11 +122,13 @@ def _build_after(config, engine) -> None:
     print(f"built data version {summary.version} in {time.perf_counter() - started:.1f} s")
 
 
-def _locked(error: OperationalError) -> str:
+def locked(error: OperationalError, doing: str) -> str | None:
+    """Return what to say of a DuckDB file another process holds (``doing``: "build",
+    "import"), None for another database error."""
     if "Could not set lock" not in str(error):
-        return f"database: {str(getattr(error, 'orig', error)).splitlines()[0]}"
+        return None
     holder = re.search(r"\(PID (\d+)\)", str(error))
     return ("the DuckDB file is open in another process"
             + (f" (PID {holder.group(1)})" if holder else "")
-            + ": stop the dashboard before importing, or import into a copy of the file and "
-            "move it into place (docs/deployment.md, Data refresh)")
+            + f": stop the dashboard before you {doing}, or {doing} into a copy of the file "
+            "and move it into place (docs/deployment.md, Data refresh)")
