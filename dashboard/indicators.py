@@ -54,18 +54,20 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "dropout_rate", "Taux d'abandon", "Abandon",
-        "Inscrits dont le résultat de fin d'année est « abandon » / effectif.",
-        "dropouts", "enrolled", "rate", False,
+        "Inscrits dont le résultat de fin d'année est « abandon » / inscrits dont le "
+        "résultat est connu (un élève sans résultat encore compte dans l'effectif, pas ici).",
+        "dropouts", "decided", "rate", False,
     ),
     Indicator(
         "repetition_rate", "Taux de redoublement", "Redoublement",
-        "Inscrits dont le résultat de fin d'année est « redoublant » / effectif.",
-        "repeaters", "enrolled", "rate", False,
+        "Inscrits dont le résultat de fin d'année est « redoublant » / inscrits dont le "
+        "résultat est connu.",
+        "repeaters", "decided", "rate", False,
     ),
     Indicator(
         "promotion_rate", "Taux de promotion", "Promotion",
-        "Inscrits « promu » ou « diplômé » / effectif.",
-        "promoted", "enrolled", "rate", True,
+        "Inscrits « promu » ou « diplômé » / inscrits dont le résultat est connu.",
+        "promoted", "decided", "rate", True,
     ),
     Indicator(
         "success_rate_CEP", "Réussite au CEP", "CEP",
@@ -96,7 +98,8 @@ DEFAULT = "dropout_rate"
 DECIMALS = {"rate": 6, "score": 4}
 #: Summed analytics columns every indicator draws on.
 MEASURES = (
-    "enrolled", "girls", "dropouts", "repeaters", "promoted", "average_sum", "average_count",
+    "enrolled", "decided", "girls", "dropouts", "repeaters", "promoted", "average_sum",
+    "average_count",
     "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
     "bac_candidates", "bac_passed",
 )

@@ -220,7 +220,8 @@ def _reference_row(label: str, frame: pd.DataFrame, indicator: Indicator,
 #: A rate computed on fewer pupils (or candidates) than this is marked: read it with care.
 FEW_PUPILS = 30
 #: What the base of a ratio that is not an exam's counts, as the ranking names it.
-BASE_LABELS = {"enrolled": "Effectif", "average_count": "Élèves notés"}
+BASE_LABELS = {"enrolled": "Effectif", "decided": "Résultats connus",
+               "average_count": "Élèves notés"}
 
 
 def base_label(indicator: Indicator) -> str:
@@ -256,8 +257,8 @@ def base_cells(record, indicator: Indicator) -> dict:
     cells = {"base": base, "few": few}
     if few:
         cells["few_note"] = _("Calculé sur {count} seulement : à lire avec prudence",
-                              count=_("{n} élèves", n=base) if indicator.denominator == "enrolled"
-                              else _("{n} candidats", n=base))
+                              count=_("{n} candidats", n=base) if is_exam(indicator)
+                              else _("{n} élèves", n=base))
     return cells
 
 

@@ -77,6 +77,8 @@ def hidden_counts(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
                                (sex == "F") & enrolled)
     result["boys"] = np.where(sex == pattern.ALL, boys["enrolled"].to_numpy(),
                               (sex == "M") & enrolled)
+    # the pupils with a known result are the enrolled minus the undecided
+    result["decided"] = enrolled | own["undecided"].to_numpy()
     return result
 
 

@@ -354,13 +354,14 @@ def test_indicators_csv_equals_json(client):
     assert "filename=" in response.headers["Content-Disposition"]
     assert response.get_data().decode("utf-8-sig").splitlines()[0].split(",") == [
         "level", "code", "name_fr", "name_ar", "year", "cycle", "sector", "milieu", "sex", *CODES,
-        "suppressed",
+        "known_outcomes", "suppressed",
     ]
     (row,) = read_csv(response)
     assert {name: row[name] for name in ("level", "code", "name_fr", "name_ar")} == data["unit"]
     assert row["year"] == "2024" and row["cycle"] == "college" and row["sex"] == "all"
     for code in CODES:
         assert from_csv(row[code]) == data["indicators"][code], code
+    assert from_csv(row["known_outcomes"]) == data["known_outcomes"]
 
 
 def test_children_csv_equals_json(client):

@@ -22,6 +22,7 @@ from dashboard.urls import View
 from exports.charts import SCHOOL_CHARTS, UNIT_CHARTS, chart_export
 from exports.naming import export_filename
 from exports.tables import to_csv
+from panels.base import is_exam
 from queries import NATIONAL_SCOPE, Filters
 from queries.version import data_version_info
 from tests.conftest import bac_candidates_by_commune, printed, query, request_as
@@ -211,7 +212,7 @@ def test_ranking_csv_equals_the_api(client, params):
     api = client.get("/api/v1/children", query_string=params).get_json()
     # an exam ranking lists the units with candidates only: a rate, or a hidden one
     expected = {c["unit"]["code"]: c for c in api["children"]
-                if indicator.denominator == "enrolled" or indicator.unit != "rate"
+                if not is_exam(indicator)
                 or c["indicators"][indicator.code] is not None
                 or indicator.code in c["suppressed"]}
     children, references = rows[:len(expected)], rows[len(expected):]
@@ -340,18 +341,21 @@ def test_xlsx_ranking_formats_rates_counts_and_changes(client):
                                                query_string=params).data))
     sheet = book["Données"]
     header = [cell.value for cell in sheet[1]]
+    # an outcome rate's base: the pupils whose result is known
     assert header == ["Rang", "Code", "Nom", "Nom (arabe)", "Taux de redoublement",
-                      "Évolution (points)", "Effectif"]
+                      "Résultats connus", "Évolution (points)", "Effectif"]
     api = client.get("/api/v1/children", query_string=params).get_json()
     by_code = {c["unit"]["code"]: c["indicators"] for c in api["children"]}
+    known = {c["unit"]["code"]: c["known_outcomes"] for c in api["children"]}
     row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "141")
     assert row[0].value == 1 and row[0].number_format == "0"
     assert row[4].value == by_code["141"]["repetition_rate"] and row[4].number_format == "0.0%"
-    assert row[6].value == by_code["141"]["enrollment"] and row[6].number_format == "#,##0"
+    assert row[5].value == known["141"] and row[5].number_format == "#,##0"
+    assert row[7].value == by_code["141"]["enrollment"] and row[7].number_format == "#,##0"
     # the change of a rate, in points as the header says (not a percentage)
     previous = api_previous(client, params)["141"]["repetition_rate"]
-    assert row[5].number_format == '+0.0" pt";-0.0" pt";0.0" pt"'
-    assert row[5].value == pytest.approx((by_code["141"]["repetition_rate"] - previous) * 100,
+    assert row[6].number_format == '+0.0" pt";-0.0" pt";0.0" pt"'
+    assert row[6].value == pytest.approx((by_code["141"]["repetition_rate"] - previous) * 100,
                                          abs=1e-3)
 
 
@@ -365,14 +369,16 @@ def test_data_files_list_the_rows_in_the_order_the_screen_sorts(client, tiny_eng
     params = {"level": "province", "code": "141", "year": "2024", "sort": "enrollment"}
     book = load_workbook(io.BytesIO(client.get("/export/data/ranking.xlsx",
                                                query_string=params).data))
-    rows = [[cell.value for cell in row] for row in book["Données"].iter_rows(min_row=2)]
-    children = [row for row in rows if row[1] in counts]
+    rows = [[cell.value for cell in row] for row in book["Données"].iter_rows()]
+    pupils = rows[0].index("Effectif")
+    children = [row for row in rows[1:] if row[1] in counts]
     assert len(children) == len(counts)
-    shown = [row[6] for row in children if row[6] is not None]
+    shown = [row[pupils] for row in children if row[pupils] is not None]
     assert shown == sorted(shown) and len(set(shown)) > 1
-    assert all(row[6] == counts[row[1]] for row in children if row[6] is not None)
-    assert [row[6] for row in children[len(shown):]] == [None] * (len(children) - len(shown))
-    assert [row[1] for row in rows[len(children):]] == ["141", "MA"]  # references below
+    assert all(row[pupils] == counts[row[1]] for row in children if row[pupils] is not None)
+    assert [row[pupils] for row in children[len(shown):]] == [None] * (len(children)
+                                                                       - len(shown))
+    assert [row[1] for row in rows[1 + len(children):]] == ["141", "MA"]  # references below
     descending = read_csv(client.get("/export/data/ranking.csv", query_string={
         **params, "sort": "-enrollment"}).data)
     assert [int(r["Effectif"]) for r in descending if r["Code"] in counts

@@ -27,7 +27,7 @@ metadata = MetaData()
 
 EXAM_MEASURES = ("candidates", "passed", "score_sum")
 EXAM_COLUMNS = tuple(f"{exam.lower()}_{measure}" for exam in EXAMS for measure in EXAM_MEASURES)
-COUNT_COLUMNS = ("enrolled", "dropouts", "repeaters", "promoted", "average_count")
+COUNT_COLUMNS = ("enrolled", "decided", "dropouts", "repeaters", "promoted", "average_count")
 SUM_COLUMNS = ("average_sum",)
 DIMENSIONS = (
     "school_year", "school_code", "region_code", "province_code", "commune_code",

@@ -77,6 +77,7 @@ def stats_select() -> sa.Select:
 
     measures = [
         sa.func.count().label("enrolled"),
+        sa.func.count(e.c.outcome).label("decided"),
         count_where(e.c.outcome == "abandon").label("dropouts"),
         count_where(e.c.outcome == "redoublant").label("repeaters"),
         count_where(e.c.outcome.in_(("promu", "diplome"))).label("promoted"),

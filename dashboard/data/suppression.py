@@ -43,17 +43,18 @@ KEY = ("level", "code", "sector", "milieu", "grades", "sex")
 #: From one school up to the nation.
 LEVELS = tuple(reversed(levels.LEVELS))
 #: Counts of a cell; ``*_failed`` are implied (candidates minus passes).
-MEASURES = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
+MEASURES = ("enrolled", "dropouts", "repeaters", "promoted", "undecided", "average_count",
             *(f"{exam.lower()}_{part}" for exam in EXAMS
               for part in ("candidates", "passed", "failed")))
-#: Within a cell: a total and the counts it splits into.
-MEASURE_RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts")),
+#: Within a cell: a total and the counts it splits into (``undecided`` are the pupils
+#: whose end-of-year result is not known yet: enrolled minus ``decided``).
+MEASURE_RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts", "undecided")),
                      *((f"{e.lower()}_candidates", (f"{e.lower()}_passed", f"{e.lower()}_failed"))
                        for e in EXAMS))
 ROW_COLUMNS = ("school_code", "commune_code", "province_code", "region_code", "sector",
-               "milieu", "grade", "sex", "enrolled", "dropouts", "repeaters", "promoted",
-               "average_count", *(f"{e.lower()}_{p}" for e in EXAMS for p in ("candidates",
-                                                                              "passed")))
+               "milieu", "grade", "sex", "enrolled", "decided", "dropouts", "repeaters",
+               "promoted", "average_count",
+               *(f"{e.lower()}_{p}" for e in EXAMS for p in ("candidates", "passed")))
 _ANCESTORS = ("commune_code", "province_code", "region_code")
 #: The grade whose pupils sit each exam: a cell without it has no candidates, as
 #: everyone can tell from the schools' cycles, so its zero protects nothing.
@@ -72,7 +73,8 @@ _CYCLE_OF = {_GRADES[g]: _GRADES[c] for c, grades in GRADES_BY_CYCLE.items() for
 _GROUPS = [tuple((tuple(MEASURES.index(n) for n in names),
                   [(MEASURES.index(t), tuple(MEASURES.index(p) for p in parts))
                    for t, parts in MEASURE_RELATIONS if t in names]))
-           for names in (("enrolled", "dropouts", "repeaters", "promoted"), ("average_count",),
+           for names in (("enrolled", "dropouts", "repeaters", "promoted", "undecided"),
+                         ("average_count",),
                          *((f"{e.lower()}_candidates", f"{e.lower()}_passed",
                             f"{e.lower()}_failed") for e in EXAMS))]
 _PART = 1e12  # scores of the candidate complements: a visible count, a zero part, the total
@@ -186,6 +188,7 @@ def cells(rows: pd.DataFrame) -> pd.DataFrame:
     ``tag_lo``, ``tag_hi`` and ``rows``, which say which rows the cell sums.
     """
     rows = rows.copy()
+    rows["undecided"] = rows["enrolled"] - rows["decided"]
     for exam in EXAMS:
         prefix = exam.lower()
         rows[f"{prefix}_failed"] = rows[f"{prefix}_candidates"] - rows[f"{prefix}_passed"]

@@ -11,7 +11,7 @@ and sex) leaves every shown count as it is and changes it. Those changes are wor
 from the bottom up:
 
 * In a school: the changes of its hidden finest counts that keep its shown cells (and,
-  within each finest cell, pupils = promoted + repeaters + dropouts, candidates = passes
+  within each finest cell, pupils = promoted + repeaters + dropouts + undecided, candidates = passes
   + failures), seen through what they do to its hidden cells.
 * In a commune, province, region and the nation: the changes of its children's hidden
   cells that keep the unit's shown cells, seen again through its hidden cells. A change

@@ -59,7 +59,8 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 FORMATS = ("json", "csv")
 UNIT_FIELDS = ("level", "code", "name_fr", "name_ar")
 SCHOOL_FIELDS = ("cycle", "sector", "milieu", "latitude", "longitude")
-CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES, "suppressed")
+CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES, "known_outcomes",
+              "suppressed")
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CACHE_CONTROL = "private, max-age=60"
 #: Decimals kept per kind of indicator (counts are whole numbers).
@@ -83,14 +84,16 @@ def unit_indicators_route() -> Response:
     row, before = frame.loc[filters.year], frame.loc[filters.year - 1]
     current, hidden = _indicator_values(row), privacy.suppressed_codes(row)
     if output == "csv":
-        rows = [_csv_row(unit, filters, current, hidden)]
+        rows = [_csv_row(unit, filters, current, _known_outcomes(row), hidden)]
         return _csv(CSV_HEADER, rows, f"pilotage-indicators-{level}-{code}-{filters.year}.csv")
     return _json({
         "unit": _unit_json(unit),
         "filters": filters.as_dict(),
         "indicators": current,
+        "known_outcomes": _known_outcomes(row),
         "suppressed": hidden,
         "previous_year": _indicator_values(before),
+        "previous_year_known_outcomes": _known_outcomes(before),
         "previous_year_suppressed": privacy.suppressed_codes(before),
         "below_threshold": _below_threshold(row),
         "previous_year_below_threshold": _below_threshold(before),
@@ -123,15 +126,17 @@ def children_route() -> Response:
         {
             "unit": _unit_json(member),
             "indicators": _child_values(current, member["code"]),
+            "known_outcomes": _child_known(current, member["code"]),
             "suppressed": _child_suppressed(current, member["code"]),
             "previous_year": _child_values(previous, member["code"]),
+            "previous_year_known_outcomes": _child_known(previous, member["code"]),
             "previous_year_suppressed": _child_suppressed(previous, member["code"]),
         }
         for member in children(level, code, scope).to_dict("records")
     ]
     if output == "csv":
-        rows = [_csv_row(entry["unit"], filters, entry["indicators"], entry["suppressed"])
-                for entry in entries]
+        rows = [_csv_row(entry["unit"], filters, entry["indicators"], entry["known_outcomes"],
+                         entry["suppressed"]) for entry in entries]
         return _csv(CSV_HEADER, rows, f"pilotage-children-{level}-{code}-{filters.year}.csv")
     return _json({
         "unit": _unit_json(unit),
@@ -266,6 +271,18 @@ def _child_values(frame: pd.DataFrame, code: str) -> dict[str, int | float | Non
     return _indicator_values(row)
 
 
+def _known_outcomes(row: pd.Series) -> int | None:
+    """Return the pupils whose end-of-year result is known, the base of the outcome rates
+    (None when hidden)."""
+    value = _plain(row.get("decided"))
+    return None if value is None else int(value)
+
+
+def _child_known(frame: pd.DataFrame, code: str) -> int | None:
+    """Return a child's known results (zero if it has no row)."""
+    return _known_outcomes(frame.loc[code]) if code in frame.index else 0
+
+
 def _child_suppressed(frame: pd.DataFrame, code: str) -> list[str]:
     """Return the codes of a child's hidden indicators (none if it has no row)."""
     return privacy.suppressed_codes(frame.loc[code]) if code in frame.index else []
@@ -299,11 +316,13 @@ def _json(payload: dict, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/json")
 
 
-def _csv_row(unit: dict, filters: Filters, values: dict, hidden: list[str]) -> list:
+def _csv_row(unit: dict, filters: Filters, values: dict, known: int | None,
+             hidden: list[str]) -> list:
     return [
         *(unit[name] for name in UNIT_FIELDS),
         *(filters.as_dict()[name] for name in FILTER_PARAMETERS),
         *(values[code] for code in indicators.CODES),
+        known,
         " ".join(hidden),
     ]
 
