@@ -89,6 +89,12 @@ INDICATORS: tuple[Indicator, ...] = (
         "Moyenne des moyennes annuelles (sur 20) des inscrits qui en ont une.",
         "average_sum", "average_count", "score", True,
     ),
+    Indicator(
+        "quality_score", "Score de qualité des données", "Qualité des données",
+        "Part des inscriptions sans aucun constat des contrôles de qualité portant sur les "
+        "élèves (voir « Qualité des données »).",
+        "quality_clean", "enrolled", "rate", True,
+    ),
 )
 
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
@@ -99,7 +105,7 @@ DECIMALS = {"rate": 6, "score": 4}
 #: Summed analytics columns every indicator draws on.
 MEASURES = (
     "enrolled", "decided", "girls", "dropouts", "repeaters", "promoted", "average_sum",
-    "average_count",
+    "average_count", "quality_clean",
     "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
     "bac_candidates", "bac_passed",
 )

@@ -79,6 +79,8 @@ def hidden_counts(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
                               (sex == "M") & enrolled)
     # the pupils with a known result are the enrolled minus the undecided
     result["decided"] = enrolled | own["undecided"].to_numpy()
+    # a unit's records without a finding are shown where its pupils are
+    result["quality_clean"] = enrolled
     return result
 
 

@@ -21,7 +21,8 @@ BACKENDS = (DUCKDB, POSTGRES)
 #: Test modules that run on every backend.
 SERVER_SUITES = frozenset({"test_queries", "test_api", "test_auth", "test_privacy",
                            "test_consistency", "test_import", "test_import_api",
-                           "test_import_roundtrip", "test_known_outcomes"})
+                           "test_import_roundtrip", "test_known_outcomes",
+                           "test_quality_checks"})
 SERVICES = Path(__file__).resolve().parent.parent / "scripts" / "services"
 NOT_STARTED = (
     "PostgreSQL and Redis test servers are not configured: run `make test`, or "

@@ -220,8 +220,11 @@ def _records(columns: tuple[str, ...], rows: list[tuple]) -> list[dict]:
 
 
 def make_handmade_database(folder: Path, backend: Backend | None = None,
-                           name: str = "handmade") -> str:
-    """Create, fill and build the handmade database; return its URL."""
+                           name: str = "handmade", students: list[tuple] = STUDENTS,
+                           enrollments: list[tuple] = ENROLLMENTS,
+                           exams: list[tuple] = EXAM_RESULTS) -> str:
+    """Create, fill and build the handmade database (its schools, with these pupils);
+    return its URL."""
     url = (backend or Backend(DUCKDB)).database_url(folder, name)
     engine = make_engine(url)
     geography = load_geography()
@@ -234,9 +237,10 @@ def make_handmade_database(folder: Path, backend: Backend | None = None,
         ):
             conn.execute(table.insert(), frame[[c.name for c in table.columns]].to_dict("records"))
         conn.execute(schema.school.insert(), _records(SCHOOL_COLUMNS, SCHOOLS))
-        conn.execute(schema.student.insert(), _records(STUDENT_COLUMNS, STUDENTS))
-        conn.execute(schema.enrollment.insert(), _records(ENROLLMENT_COLUMNS, ENROLLMENTS))
-        conn.execute(schema.exam_result.insert(), _records(EXAM_COLUMNS, EXAM_RESULTS))
+        conn.execute(schema.student.insert(), _records(STUDENT_COLUMNS, students))
+        conn.execute(schema.enrollment.insert(), _records(ENROLLMENT_COLUMNS, enrollments))
+        if exams:
+            conn.execute(schema.exam_result.insert(), _records(EXAM_COLUMNS, exams))
     build(engine)
     engine.dispose()
     return url

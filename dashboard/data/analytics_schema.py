@@ -27,7 +27,8 @@ metadata = MetaData()
 
 EXAM_MEASURES = ("candidates", "passed", "score_sum")
 EXAM_COLUMNS = tuple(f"{exam.lower()}_{measure}" for exam in EXAMS for measure in EXAM_MEASURES)
-COUNT_COLUMNS = ("enrolled", "decided", "dropouts", "repeaters", "promoted", "average_count")
+COUNT_COLUMNS = ("enrolled", "decided", "dropouts", "repeaters", "promoted", "average_count",
+                 "quality_clean")
 SUM_COLUMNS = ("average_sum",)
 DIMENSIONS = (
     "school_year", "school_code", "region_code", "province_code", "commune_code",
@@ -123,3 +124,49 @@ def suppression_threshold_table(name: str) -> Table:
 
 
 suppression_threshold = suppression_threshold_table("suppression_threshold")
+
+
+def quality_finding_table(name: str) -> Table:
+    """Declare the table of data-quality findings: one row per pupil record (or school) a
+    check finds, with the fields in question (docs/quality.md)."""
+    return Table(
+        name,
+        metadata if name == "quality_finding" else MetaData(),
+        Column("school_year", Integer, nullable=False),
+        Column("school_code", String, nullable=False),
+        Column("check_code", String, nullable=False),
+        Column("massar_code", String),
+        Column("grade", String),
+        Column("outcome", String),
+        Column("annual_average", Double),
+        Column("age", Integer),
+        Column("other_year", Integer),
+        Column("other_grade", String),
+        Column("exam", String),
+        Column("exam_passed", Boolean),
+        Column("pupils", BigInteger),
+        Column("pupils_before", BigInteger),
+        Column("rate", Double),
+        Column("lower", Double),
+        Column("upper", Double),
+    )
+
+
+quality_finding = quality_finding_table("quality_finding")
+
+
+def quality_stats_table(name: str) -> Table:
+    """Declare the table of what each check examined and found, per school, school year,
+    grade and sex (a school check: grade and sex ``all``), summed like ``school_stats``."""
+    return Table(
+        name,
+        metadata if name == "quality_stats" else MetaData(),
+        *(Column(dimension, Integer if dimension == "school_year" else String, nullable=False)
+          for dimension in DIMENSIONS),
+        Column("check_code", String, nullable=False),
+        Column("count", BigInteger, nullable=False),
+        Column("base", BigInteger, nullable=False),
+    )
+
+
+quality_stats = quality_stats_table("quality_stats")

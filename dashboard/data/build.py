@@ -15,9 +15,11 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dashboard.data import analytics_schema, schema, suppression
+from dashboard.data import analytics_schema, quality, schema, suppression
 from dashboard.data.analytics_schema import (
     data_version,
+    quality_finding_table,
+    quality_stats_table,
     school_stats_table,
     suppressed_cell_table,
     suppression_threshold_table,
@@ -57,8 +59,9 @@ def _exam_per_pupil() -> sa.Subquery:
     return sa.select(*columns).group_by(x.c.massar_code, x.c.school_year).subquery("exams")
 
 
-def stats_select() -> sa.Select:
-    """Aggregate enrollments (and their exams) by school, year, grade and sex."""
+def stats_select(flagged: sa.Table | None = None) -> sa.Select:
+    """Aggregate enrollments (and their exams) by school, year, grade and sex; with the
+    ``flagged`` findings table, count the records without a pupil finding."""
     e, st, sc, co, pr = schema.enrollment, schema.student, schema.school, schema.commune, (
         schema.province
     )
@@ -84,6 +87,12 @@ def stats_select() -> sa.Select:
         sa.func.count(e.c.annual_average).label("average_count"),
         sa.func.coalesce(sa.func.sum(e.c.annual_average), 0.0).label("average_sum"),
     ]
+    clean = sa.func.count()
+    if flagged is not None:
+        found = (sa.select(flagged.c.massar_code, flagged.c.school_year)
+                 .where(flagged.c.massar_code.is_not(None)).distinct().subquery("found"))
+        clean = count_where(found.c.massar_code.is_(None))
+    measures.append(clean.label("quality_clean"))
     for column in analytics_schema.EXAM_COLUMNS:
         zero = 0.0 if column.endswith("score_sum") else 0
         measures.append(sa.func.coalesce(sa.func.sum(exams.c[column]), zero).label(column))
@@ -97,6 +106,9 @@ def stats_select() -> sa.Select:
             (exams.c.massar_code == e.c.massar_code) & (exams.c.school_year == e.c.school_year),
         )
     )
+    if flagged is not None:
+        joined = joined.outerjoin(found, (found.c.massar_code == e.c.massar_code)
+                                  & (found.c.school_year == e.c.school_year))
     # Rows in the order of the hierarchy, year first: the engine skips every block of
     # rows whose years and codes cannot match a unit's query.
     order = [e.c.school_year, pr.c.region_code, co.c.province_code, sc.c.commune_code,
@@ -222,11 +234,17 @@ def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
     units = unit_table("unit_staging")
     hidden = suppressed_cell_table("suppressed_cell_staging")
     rule = suppression_threshold_table("suppression_threshold_staging")
-    for staging in (stats, units, hidden, rule):
+    findings = quality_finding_table("quality_finding_staging")
+    checked = quality_stats_table("quality_stats_staging")
+    for staging in (stats, units, hidden, rule, findings, checked):
         staging.drop(engine, checkfirst=True)
         staging.create(engine)
     with engine.begin() as conn:
-        conn.execute(stats.insert().from_select([c.name for c in stats.columns], stats_select()))
+        quality.compute(conn, findings, checked)
+        counted = stats_select(findings)
+        conn.execute(stats.insert().from_select([c.name for c in counted.selected_columns],
+                                                counted))
+        quality.compute_outliers(conn, stats, findings, checked)
         for select in unit_selects():
             conn.execute(units.insert().from_select([c.name for c in units.columns], select))
         stats_rows = conn.execute(sa.select(sa.func.count()).select_from(stats)).scalar_one()
@@ -234,12 +252,16 @@ def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
         store_pattern(conn, stats, hidden, threshold)
         conn.execute(rule.insert().values(threshold=threshold))
         index_for_lookups(conn, hidden.name, ("code",))
+        index_for_lookups(conn, checked.name, LOOKUP_COLUMNS)
+        index_for_lookups(conn, findings.name, ("school_code",))
     data_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
         replace_table(conn, stats.name, analytics_schema.school_stats.name)
         replace_table(conn, units.name, analytics_schema.unit.name)
         replace_table(conn, hidden.name, analytics_schema.suppressed_cell.name)
         replace_table(conn, rule.name, analytics_schema.suppression_threshold.name)
+        replace_table(conn, checked.name, analytics_schema.quality_stats.name)
+        replace_table(conn, findings.name, analytics_schema.quality_finding.name)
         previous = conn.execute(sa.select(sa.func.max(data_version.c.version))).scalar()
         version = (previous or 0) + 1
         conn.execute(

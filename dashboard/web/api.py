@@ -26,6 +26,7 @@ import pandas as pd
 from flask import Blueprint, Response, request
 
 from dashboard import indicators
+from dashboard.data.quality import CODES as CHECK_CODES
 from dashboard.levels import CHILD_LEVEL, PARENT_LEVEL
 from dashboard.urls import BadParameter
 from dashboard.web.auth.web import current_scope
@@ -49,6 +50,7 @@ from queries.imports import UnknownBatch
 from queries.imports import batch as import_batch
 from queries.imports import batches as import_batches
 from queries.imports import rejects as import_rejects
+from queries.quality import unit_checks
 from queries.stats import children_indicators, unit_indicators
 from queries.units import UnknownUnit, children, get_unit, units
 
@@ -191,6 +193,38 @@ def imports_route() -> Response:
     return _json({"imports": records})
 
 
+@api.get("/quality")
+def quality_route() -> Response:
+    """The data-quality checks of one unit for the filtered year: per check the findings,
+    what was examined and their rate, and the unit's quality score (docs/quality.md)."""
+    params = query_params()
+    level, code = read_unit(params)
+    output = _format(params)
+    filters = read_filters_only(params)
+    scope = current_scope()
+    unit = get_unit(level, code, scope)
+    frame = unit_checks(level, code, filters, scope).set_index("check_code")
+    checks = {check: {"count": int(frame.loc[check, "count"]),
+                      "base": int(frame.loc[check, "base"]),
+                      "rate": _rate(frame.loc[check, "rate"])} for check in CHECK_CODES}
+    row = unit_indicators(level, code, filters, scope).set_index("school_year").loc[
+        filters.year]
+    score = None if privacy.is_suppressed(row, "quality_score") else _rate(
+        row["quality_score"])
+    if output == "csv":
+        header = (*UNIT_FIELDS, *FILTER_PARAMETERS, "check", "count", "base", "rate")
+        rows = [[*(unit[name] for name in UNIT_FIELDS),
+                 *(filters.as_dict()[name] for name in FILTER_PARAMETERS), check,
+                 values["count"], values["base"], values["rate"]]
+                for check, values in checks.items()]
+        rows.append([*(unit[name] for name in UNIT_FIELDS),
+                     *(filters.as_dict()[name] for name in FILTER_PARAMETERS), "score",
+                     None, None, score])
+        return _csv(header, rows, f"pilotage-quality-{level}-{code}-{filters.year}.csv")
+    return _json({"unit": _unit_json(unit), "filters": filters.as_dict(), "checks": checks,
+                  "score": score, "data_version": data_version()})
+
+
 @api.get("/imports/<batch>/rejects")
 def import_rejects_route(batch: str) -> Response:
     """The rejected rows of one import batch the caller may see, by line."""
@@ -214,11 +248,11 @@ def import_rejects_route(batch: str) -> Response:
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_route(rest: str) -> Response:
     """Answer JSON for paths the API does not have (rather than the dashboard's page)."""
-    if rest.strip("/") in ("indicators", "children", "units", "imports") or rest.endswith(
-            "/rejects"):
+    routes = ("indicators", "children", "units", "imports", "quality")
+    if rest.strip("/") in routes or rest.endswith("/rejects"):
         raise JsonError(405, None, f"{request.method} is not allowed here; use GET")
     raise JsonError(404, None, "no such API route; see /api/v1/indicators, /children, /units, "
-                    "/imports")
+                    "/imports, /quality")
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -269,6 +303,12 @@ def _child_values(frame: pd.DataFrame, code: str) -> dict[str, int | float | Non
     """Return a child's indicators, or zero pupils and no data if it has no row."""
     row = frame.loc[code] if code in frame.index else pd.Series(dtype=float)
     return _indicator_values(row)
+
+
+def _rate(value) -> float | None:
+    """Return a rate as the API gives it (6 decimals), None for no data."""
+    value = _plain(value)
+    return None if value is None else round(float(value), indicators.DECIMALS["rate"])
 
 
 def _known_outcomes(row: pd.Series) -> int | None:

@@ -1,0 +1,330 @@
+"""Data-quality checks of accepted data, computed by ``build`` (rules: docs/quality.md).
+
+Every pupil check is one SQL statement over ``quality_pupil``, a temporary table holding
+each enrollment with the pupil's record of the year before and after and that year's exam
+results; it writes the check's findings, and a second statement sums what it examined and
+found per school, grade and sex. The school checks are a statement each (a school silent
+this year, an enrollment jump), and the funnel plot's outliers are worked out in pandas
+from the outcome counts of ``school_stats``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from dashboard.data.schema import GRADES, GRADES_BY_CYCLE
+from dashboard.dialect import bulk_load
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: its stable code, what it is about (``pupil`` or ``school``), its label,
+    what it examines and what it finds."""
+
+    code: str
+    about: str
+    label: str
+    examined: str
+    finds: str
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("missing_outcome", "pupil", "Résultat manquant", "Élèves inscrits",
+          "Aucun résultat de fin d'année."),
+    Check("missing_average", "pupil", "Moyenne manquante",
+          "Élèves dont le résultat n'est pas « abandon »", "Aucune moyenne annuelle."),
+    Check("school_silent", "school", "Établissement sans élèves",
+          "Établissements qui avaient des élèves l'année précédente",
+          "Aucun élève inscrit cette année."),
+    Check("returns_after_abandon", "pupil", "Retour après abandon",
+          "Élèves dont le résultat est « abandon »", "Inscrits une année suivante."),
+    Check("promoted_not_next_grade", "pupil", "Promu hors niveau suivant",
+          "Élèves promus (hors 2BAC) inscrits l'année suivante",
+          "Inscrits l'année suivante dans un autre niveau que le suivant."),
+    Check("repeater_moved_on", "pupil", "Redoublant changé de niveau",
+          "Élèves redoublants inscrits l'année suivante",
+          "Inscrits l'année suivante dans un autre niveau que le même."),
+    Check("grade_skip", "pupil", "Saut de niveau",
+          "Élèves inscrits cette année et l'année précédente",
+          "Plus d'un niveau au-dessus de celui de l'année précédente."),
+    Check("lost_in_transfer", "pupil", "Perdu de vue",
+          "Élèves promus ou redoublants (hors 2BAC), hors dernière année",
+          "Inscrits nulle part l'année suivante."),
+    Check("implausible_age", "pupil", "Âge invraisemblable", "Élèves inscrits",
+          "5 ans ou plus au-dessus de l'âge théorique du niveau, ou 2 ans ou plus en dessous "
+          "(date de naissance probablement erronée)."),
+    Check("exam_outcome_mismatch", "pupil", "Examen et résultat contradictoires",
+          "Candidats à un examen et diplômés",
+          "Bac réussi sans « diplômé », « diplômé » sans bac réussi, CEP ou examen régional "
+          "échoué et « promu », réussi et « redoublant »."),
+    Check("average_outcome_mismatch", "pupil", "Moyenne et résultat contradictoires",
+          "Élèves ayant un résultat et une moyenne",
+          "« Promu » ou « diplômé » avec moins de 8/20, « redoublant » avec 12/20 ou plus."),
+    Check("enrollment_jump", "school", "Variation brutale de l'effectif",
+          f"Établissements d'au moins {50} élèves l'année précédente",
+          "Effectif en hausse ou en baisse de plus de 40 %."),
+    Check("outlier_rate", "school", "Taux hors des limites",
+          "Établissements ayant des élèves au résultat connu",
+          "Taux d'abandon ou de redoublement hors des limites à 99,8 % du graphique en "
+          "entonnoir de sa province."),
+)
+BY_CODE = {check.code: check for check in CHECKS}
+CODES = tuple(BY_CODE)
+PUPIL_CHECKS = tuple(c.code for c in CHECKS if c.about == "pupil")
+SCHOOL_CHECKS = tuple(c.code for c in CHECKS if c.about == "school")
+#: The smallest school (pupils the year before) whose enrollment jump is examined.
+JUMP_MIN_PUPILS = 50
+JUMP_SHARE = 0.4
+#: Average thresholds of ``average_outcome_mismatch``.
+PROMOTED_BELOW, REPEATER_FROM = 8.0, 12.0
+#: Ages from the intended one that ``implausible_age`` finds.
+OLDER_BY, YOUNGER_BY = 5, 2
+#: The 99.8 % two-sided normal quantile, and the funnel's smallest province.
+FUNNEL_Z = 3.090232306167813
+FUNNEL_MIN_SCHOOLS = 5
+FINDING_COLUMNS = ("school_year", "school_code", "check_code", "massar_code", "grade",
+                   "outcome", "annual_average", "age", "other_year", "other_grade", "exam",
+                   "exam_passed", "pupils", "pupils_before", "rate", "lower", "upper")
+
+
+def _grade_index(column: str) -> str:
+    cases = " ".join(f"WHEN '{grade}' THEN {i}" for i, grade in enumerate(GRADES))
+    return f"(CASE {column} {cases} END)"
+
+
+_PUPILS = f"""
+CREATE TEMPORARY TABLE quality_pupil AS
+WITH exams AS (
+    SELECT massar_code, school_year,
+           MAX(CASE WHEN exam = 'CEP' THEN 1 ELSE 0 END) AS cep_sat,
+           MAX(CASE WHEN exam = 'CEP' AND passed THEN 1 ELSE 0 END) AS cep_passed,
+           MAX(CASE WHEN exam = 'REG' THEN 1 ELSE 0 END) AS reg_sat,
+           MAX(CASE WHEN exam = 'REG' AND passed THEN 1 ELSE 0 END) AS reg_passed,
+           MAX(CASE WHEN exam = 'BAC' THEN 1 ELSE 0 END) AS bac_sat,
+           MAX(CASE WHEN exam = 'BAC' AND passed THEN 1 ELSE 0 END) AS bac_passed
+    FROM exam_result GROUP BY massar_code, school_year
+), records AS (
+    SELECT e.massar_code, e.school_year, e.school_code, e.grade, st.sex, e.outcome,
+           e.annual_average,
+           {_grade_index('e.grade')} AS grade_index,
+           CAST(e.school_year - EXTRACT(YEAR FROM st.birth_date)
+                - CASE WHEN EXTRACT(MONTH FROM st.birth_date) > 9
+                         OR (EXTRACT(MONTH FROM st.birth_date) = 9
+                             AND EXTRACT(DAY FROM st.birth_date) > 1) THEN 1 ELSE 0 END
+                AS INTEGER) AS age,
+           LAG(e.school_year) OVER pupil AS before_year,
+           LAG(e.grade) OVER pupil AS before_grade,
+           LEAD(e.school_year) OVER pupil AS after_year,
+           LEAD(e.grade) OVER pupil AS after_grade
+    FROM enrollment e JOIN student st ON st.massar_code = e.massar_code
+    WINDOW pupil AS (PARTITION BY e.massar_code ORDER BY e.school_year)
+)
+SELECT r.*, {_grade_index('r.before_grade')} AS before_index,
+       {_grade_index('r.after_grade')} AS after_index,
+       COALESCE(x.cep_sat, 0) AS cep_sat, COALESCE(x.cep_passed, 0) AS cep_passed,
+       COALESCE(x.reg_sat, 0) AS reg_sat, COALESCE(x.reg_passed, 0) AS reg_passed,
+       COALESCE(x.bac_sat, 0) AS bac_sat, COALESCE(x.bac_passed, 0) AS bac_passed,
+       (SELECT MAX(school_year) FROM enrollment) AS last_year
+FROM records r LEFT JOIN exams x
+  ON x.massar_code = r.massar_code AND x.school_year = r.school_year
+"""
+
+_LAST_GRADE = len(GRADES) - 1
+_NEXT_YEAR = "after_year = school_year + 1"
+_BAC = ("(bac_passed = 1 AND outcome <> 'diplome') "
+        "OR (outcome = 'diplome' AND bac_passed = 0)")
+_AFTER = (("after_year", "other_year"), ("after_grade", "other_grade"))
+_EXAM = ("CASE WHEN bac_sat = 1 OR outcome = 'diplome' THEN {bac} WHEN cep_sat = 1 "
+         "THEN {cep} ELSE {reg} END")
+#: (examined, found, (expression, column) of the finding beyond its record) of each pupil
+#: check.
+_PUPIL_RULES: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
+    "missing_outcome": ("TRUE", "outcome IS NULL", ()),
+    "missing_average": ("outcome IS NOT NULL AND outcome <> 'abandon'",
+                        "annual_average IS NULL", ()),
+    "returns_after_abandon": ("outcome = 'abandon'", "after_year IS NOT NULL", _AFTER),
+    "promoted_not_next_grade": (
+        f"outcome = 'promu' AND grade_index < {_LAST_GRADE} AND {_NEXT_YEAR}",
+        "after_index <> grade_index + 1", _AFTER),
+    "repeater_moved_on": (f"outcome = 'redoublant' AND {_NEXT_YEAR}",
+                          "after_index <> grade_index", _AFTER),
+    "grade_skip": ("before_year = school_year - 1", "grade_index - before_index > 1",
+                   (("before_year", "other_year"), ("before_grade", "other_grade"))),
+    "lost_in_transfer": (
+        f"outcome IN ('promu', 'redoublant') AND grade_index < {_LAST_GRADE} "
+        "AND school_year < last_year",
+        f"after_year IS NULL OR NOT ({_NEXT_YEAR})", ()),
+    "implausible_age": ("TRUE", f"age - (6 + grade_index) >= {OLDER_BY} "
+                                f"OR (6 + grade_index) - age >= {YOUNGER_BY}", ()),
+    "exam_outcome_mismatch": (
+        "cep_sat = 1 OR reg_sat = 1 OR bac_sat = 1 OR outcome = 'diplome'",
+        f"{_BAC} OR (cep_sat = 1 AND cep_passed = 0 AND outcome = 'promu') "
+        "OR (cep_passed = 1 AND outcome = 'redoublant') "
+        "OR (reg_sat = 1 AND reg_passed = 0 AND outcome = 'promu') "
+        "OR (reg_passed = 1 AND outcome = 'redoublant')",
+        ((_EXAM.format(bac="'BAC'", cep="'CEP'", reg="'REG'"), "exam"),
+         (f"({_EXAM.format(bac='bac_passed', cep='cep_passed', reg='reg_passed')}) = 1",
+          "exam_passed"))),
+    "average_outcome_mismatch": (
+        "outcome IS NOT NULL AND annual_average IS NOT NULL",
+        f"(outcome IN ('promu', 'diplome') AND annual_average < {PROMOTED_BELOW}) "
+        f"OR (outcome = 'redoublant' AND annual_average >= {REPEATER_FROM})", ()),
+}
+_SCHOOLS = """
+    SELECT s.code AS school_code, s.commune_code, c.province_code, p.region_code,
+           s.cycle, s.sector, s.milieu
+    FROM school s JOIN commune c ON c.code = s.commune_code
+    JOIN province p ON p.code = c.province_code
+"""
+_SCHOOL_PUPILS = """
+    SELECT y.school_year, s.school_code,
+           COALESCE(now.pupils, 0) AS pupils, COALESCE(prev.pupils, 0) AS pupils_before
+    FROM (SELECT DISTINCT school_year FROM enrollment) y
+    CROSS JOIN (SELECT code AS school_code FROM school) s
+    LEFT JOIN (SELECT school_year, school_code, COUNT(*) AS pupils FROM enrollment
+               GROUP BY school_year, school_code) now
+      ON now.school_year = y.school_year AND now.school_code = s.school_code
+    LEFT JOIN (SELECT school_year, school_code, COUNT(*) AS pupils FROM enrollment
+               GROUP BY school_year, school_code) prev
+      ON prev.school_year = y.school_year - 1 AND prev.school_code = s.school_code
+    WHERE prev.pupils > 0
+"""
+#: (examined, found) of each school check computed in SQL, over ``_SCHOOL_PUPILS``.
+_SCHOOL_RULES = {
+    "school_silent": ("TRUE", "pupils = 0"),
+    "enrollment_jump": (f"pupils_before >= {JUMP_MIN_PUPILS} AND pupils > 0",
+                        f"ABS(pupils - pupils_before) > {JUMP_SHARE} * pupils_before"),
+}
+
+
+def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
+    """Run every check over the raw tables into the staging ``findings`` and ``stats``."""
+    conn.execute(sa.text("DROP TABLE IF EXISTS quality_pupil"))
+    conn.execute(sa.text(_PUPILS))
+    record = ("school_year", "school_code", "massar_code", "grade", "outcome",
+              "annual_average", "age")
+    for code, (examined, found, extra) in _PUPIL_RULES.items():
+        names = [*record, *(name for _, name in extra)]
+        chosen = [*record, *(f"{expression} AS {name}" for expression, name in extra)]
+        conn.execute(sa.text(
+            f"INSERT INTO {findings.name} (check_code, {', '.join(names)}) "
+            f"SELECT '{code}', {', '.join(chosen)} FROM quality_pupil "
+            f"WHERE ({examined}) AND ({found})"))
+        conn.execute(sa.text(
+            f"INSERT INTO {stats.name} (school_year, school_code, region_code, province_code,"
+            " commune_code, cycle, sector, milieu, grade, sex, check_code, count, base) "
+            f"SELECT q.school_year, q.school_code, s.region_code, s.province_code, "
+            f"s.commune_code, {_cycle('q.grade')}, s.sector, s.milieu, q.grade, q.sex, "
+            f"'{code}', SUM(CASE WHEN {found} THEN 1 ELSE 0 END), COUNT(*) "
+            f"FROM quality_pupil q JOIN ({_SCHOOLS}) s ON s.school_code = q.school_code "
+            f"WHERE {examined} "
+            "GROUP BY q.school_year, q.school_code, s.region_code, s.province_code, "
+            "s.commune_code, q.grade, q.sex, s.sector, s.milieu"))
+    for code, (examined, found) in _SCHOOL_RULES.items():
+        conn.execute(sa.text(
+            f"INSERT INTO {findings.name} (school_year, school_code, check_code, pupils, "
+            f"pupils_before) SELECT school_year, school_code, '{code}', pupils, pupils_before "
+            f"FROM ({_SCHOOL_PUPILS}) p WHERE ({examined}) AND ({found})"))
+        _school_stats(conn, stats, code,
+                      f"SELECT school_year, school_code, CASE WHEN {found} THEN 1 ELSE 0 END "
+                      f"AS found FROM ({_SCHOOL_PUPILS}) p WHERE {examined}")
+    conn.execute(sa.text("DROP TABLE quality_pupil"))
+
+
+def compute_outliers(conn: sa.Connection, school_stats: sa.Table, findings: sa.Table,
+                     stats: sa.Table) -> None:
+    """Find the schools outside their province's funnel limits, from ``school_stats``."""
+    s, school = school_stats.c, sa.table("school", sa.column("code"), sa.column("cycle"))
+    rows = conn.execute(sa.select(
+        s.school_year, s.region_code, s.province_code, s.commune_code, s.school_code,
+        school.c.cycle, s.sector, s.milieu, sa.func.sum(s.decided).label("n"),
+        sa.func.sum(s.dropouts).label("dropouts"), sa.func.sum(s.repeaters).label("repeaters"),
+    ).join_from(school_stats, school, school.c.code == s.school_code).group_by(
+        s.school_year, s.region_code, s.province_code, s.commune_code, s.school_code,
+        school.c.cycle, s.sector, s.milieu)).all()
+    schools = pd.DataFrame(rows, columns=[
+        "school_year", "region_code", "province_code", "commune_code", "school_code", "cycle",
+        "sector", "milieu", "n", "dropouts", "repeaters"])
+    schools = schools[schools["n"] > 0].reset_index(drop=True)
+    found, examined = outliers(schools)
+    bulk_load(conn, findings, pa.Table.from_pandas(
+        found.assign(check_code="outlier_rate")[[
+            "school_year", "school_code", "check_code", "pupils", "rate", "lower", "upper"]],
+        preserve_index=False))
+    flagged = pd.MultiIndex.from_frame(found[["school_year", "school_code"]])
+    schools = schools[examined].drop(columns=["n", "dropouts", "repeaters"])
+    keys = pd.MultiIndex.from_frame(schools[["school_year", "school_code"]])
+    bulk_load(conn, stats, pa.Table.from_pandas(schools.assign(
+        grade="all", sex="all", check_code="outlier_rate",
+        count=keys.isin(flagged).astype("int64"), base=1), preserve_index=False))
+
+
+def outliers(schools: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the schools (``school_year``, ``school_code``) outside their funnel for the
+    dropout or the repetition rate, with the first such rate, its limits and ``pupils``;
+    and which rows of ``schools`` were examined (their province had a funnel).
+
+    ``schools`` has ``school_year``, ``province_code``, ``school_code``, ``n`` (pupils with
+    a result), ``dropouts`` and ``repeaters``.
+    """
+    found, examined = [], np.zeros(len(schools), bool)
+    for _, group in schools.groupby(["school_year", "province_code"], sort=False):
+        if len(group) < FUNNEL_MIN_SCHOOLS:
+            continue
+        n = group["n"].to_numpy(float)
+        for measure in ("dropouts", "repeaters"):
+            low, high = funnel_limits(n, group[measure].to_numpy(float))
+            if low is None:
+                continue
+            examined[schools.index.get_indexer(group.index)] = True
+            rate = group[measure].to_numpy(float) / n
+            outside = (rate < low) | (rate > high)
+            found.append(group.loc[outside, ["school_year", "school_code"]].assign(
+                pupils=group.loc[outside, "n"].to_numpy(), rate=rate[outside],
+                lower=low[outside], upper=high[outside], measure=measure))
+    columns = ["school_year", "school_code", "pupils", "rate", "lower", "upper", "measure"]
+    every = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
+    return every.drop_duplicates(["school_year", "school_code"]).reset_index(drop=True), examined
+
+
+def funnel_limits(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Return each unit's lower and upper 99.8 % limits around the pooled rate of ``y / n``,
+    widened by an additive over-dispersion estimated from winsorised z-scores (Spiegelhalter
+    2005); (None, None) when the pooled rate is 0 or 1."""
+    target = y.sum() / n.sum()
+    if target <= 0 or target >= 1:
+        return None, None
+    variance = target * (1 - target) / n
+    z = (y / n - target) / np.sqrt(variance)
+    low, high = np.percentile(z, [10, 90])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    count = len(n)
+    weights = 1 / variance
+    tau2 = 0.0
+    if count * phi > count - 1:
+        tau2 = max(0.0, (count * phi - (count - 1))
+                   / (weights.sum() - (weights ** 2).sum() / weights.sum()))
+    spread = FUNNEL_Z * np.sqrt(variance + tau2)
+    return target - spread, target + spread
+
+
+def _school_stats(conn: sa.Connection, stats: sa.Table, code: str, examined: str) -> None:
+    conn.execute(sa.text(
+        f"INSERT INTO {stats.name} (school_year, school_code, region_code, province_code, "
+        "commune_code, cycle, sector, milieu, grade, sex, check_code, count, base) "
+        "SELECT e.school_year, e.school_code, s.region_code, s.province_code, s.commune_code, "
+        f"s.cycle, s.sector, s.milieu, 'all', 'all', '{code}', SUM(e.found), COUNT(*) "
+        f"FROM ({examined}) e JOIN ({_SCHOOLS}) s ON s.school_code = e.school_code "
+        "GROUP BY e.school_year, e.school_code, s.region_code, s.province_code, "
+        "s.commune_code, s.cycle, s.sector, s.milieu"))
+
+
+def _cycle(column: str) -> str:
+    cases = " ".join(f"WHEN {column} IN ({', '.join(repr(g) for g in grades)}) THEN '{cycle}'"
+                     for cycle, grades in GRADES_BY_CYCLE.items())
+    return f"CASE {cases} END"

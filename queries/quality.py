@@ -1,0 +1,121 @@
+"""Data-quality findings of a unit, its children and its years, as a caller may see them.
+
+The counts are those of the checks (docs/quality.md), summed from ``quality_stats`` over
+the unit's schools within the caller's scope. They describe records, not pupils, and are
+read by the users who correct them: they are shown as they are, like the lists of pupils
+of a school (read by :func:`school_findings`, school by school, for a caller whose scope
+contains the school; every read is audited where the view is served).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.data.analytics_schema import quality_finding as finding
+from dashboard.data.analytics_schema import quality_stats as checked
+from dashboard.data.quality import BY_CODE, CODES, PUPIL_CHECKS
+from dashboard.levels import CHILD_LEVEL
+from queries.database import read
+from queries.filters import Filters
+from queries.scope import LEVEL_COLUMN, Scope
+from queries.stats import available_years, finished
+
+SUMS = ("count", "base")
+
+
+def _where(level: str, code: str, filters: Filters, scope: Scope,
+           years: tuple[int, ...]) -> list:
+    clauses = [checked.c.school_year.in_(list(years)), *filters.clauses(checked)]
+    if level != "national":
+        clauses.append(checked.c[LEVEL_COLUMN[level]] == code)
+    scoped = scope.clause(checked)
+    if scoped is not None:
+        clauses.append(scoped)
+    return clauses
+
+
+def _sums(level: str, code: str, filters: Filters, scope: Scope, keys: tuple[str, ...],
+          years: tuple[int, ...]) -> pd.DataFrame:
+    columns = [checked.c[name] for name in (*keys, "check_code")]
+    frame = read(sa.select(*columns, sa.func.sum(checked.c["count"]).label("count"),
+                           sa.func.sum(checked.c.base).label("base"))
+                 .where(*_where(level, code, filters, scope, years)).group_by(*columns))
+    for name in SUMS:
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    return frame
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add each row's ``rate``: found / examined, no data (NaN) when nothing was examined."""
+    base = frame["base"].astype(float)
+    return frame.assign(rate=frame["count"].where(base > 0) / base.where(base > 0))
+
+
+def _every_check(frame: pd.DataFrame, keys: dict) -> pd.DataFrame:
+    """Return one row per check (those with nothing examined at zero), in the checks' order."""
+    present = frame.set_index("check_code")[list(SUMS)]
+    rows = present.reindex(list(CODES), fill_value=0).reset_index()
+    return with_rates(rows.assign(**keys))
+
+
+@finished
+def unit_checks(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Return one row per check for the unit's filtered year: ``check_code``, ``count``
+    (found), ``base`` (examined) and ``rate``; a sex filter leaves the school checks
+    with nothing examined (they are about schools, not pupils)."""
+    frame = _sums(level, code, filters, scope, (), (filters.year,))
+    return _every_check(frame, {})
+
+
+@finished
+def checks_by_year(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
+    """Return one row per school year and check of the unit: ``school_year``, ``check_code``,
+    ``count``, ``base``, ``rate`` (every year of the database)."""
+    frame = _sums(level, code, filters, scope, ("school_year",), tuple(_years()))
+    years = sorted(set(_years()))
+    return pd.concat([_every_check(frame[frame["school_year"] == year], {"school_year": year})
+                      for year in years], ignore_index=True)
+
+
+@finished
+def children_checks(level: str, code: str, filters: Filters, scope: Scope,
+                    below: str | None = None) -> pd.DataFrame:
+    """Return one row per child unit with something examined and check: ``code``,
+    ``check_code``, ``count``, ``base`` and ``rate`` for the filtered year."""
+    column = LEVEL_COLUMN[below or CHILD_LEVEL[level]]
+    frame = _sums(level, code, filters, scope, (column,), (filters.year,))
+    return with_rates(frame.rename(columns={column: "code"}))
+
+
+def school_findings(school_code: str, year: int, check: str | None = None) -> pd.DataFrame:
+    """Return the findings of one school and school year (one check, or every check), by
+    check and MASSAR code. The caller has checked the school lies in the user's scope."""
+    select = (sa.select(*finding.c).where(finding.c.school_code == school_code,
+                                          finding.c.school_year == year)
+              .order_by(finding.c.check_code, finding.c.massar_code))
+    if check is not None:
+        select = select.where(finding.c.check_code == check)
+    frame = read(select)
+    order = frame["check_code"].map({code: i for i, code in enumerate(CODES)})
+    return (frame.assign(order=order).sort_values(["order", "massar_code"], kind="stable")
+            .drop(columns="order").reset_index(drop=True))
+
+
+def pupil_findings(school_code: str, year: int) -> pd.DataFrame:
+    """Return the pupil findings (not the school's) of one school and year."""
+    frame = school_findings(school_code, year)
+    return frame[frame["check_code"].isin(PUPIL_CHECKS)].reset_index(drop=True)
+
+
+def is_check(code: object) -> bool:
+    """Return whether ``code`` names a check."""
+    return isinstance(code, str) and code in BY_CODE
+
+
+def _years() -> list[int]:
+    return list(available_years())
+
+
+__all__ = ["checks_by_year", "children_checks", "is_check", "pupil_findings",
+           "school_findings", "unit_checks", "with_rates"]

@@ -1,0 +1,153 @@
+"""The data-quality checks on hand-written cases: every count and base worked out by hand
+from the table in ``tests/quality_cases.py``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.data import quality
+from tests.conftest import client_as, make_app, query
+from tests.quality_cases import make_quality_database
+
+#: (year, check) -> (found, examined), over the whole database, by hand.
+EXPECTED = {
+    (2022, "missing_outcome"): (0, 1),  # Q04
+    (2022, "returns_after_abandon"): (1, 1),  # Q04 is back in 2023
+    (2022, "implausible_age"): (0, 1),
+    (2023, "missing_outcome"): (0, 56),  # Q01, Q04-Q07, Q14 and 50 J pupils
+    (2023, "missing_average"): (0, 56),
+    (2023, "promoted_not_next_grade"): (1, 53),  # Q05; Q07 and Q14 are gone in 2024
+    (2023, "repeater_moved_on"): (1, 1),  # Q06
+    (2023, "grade_skip"): (0, 1),  # Q04, 5AEP twice
+    (2023, "lost_in_transfer"): (2, 56),  # Q07, Q14
+    (2023, "implausible_age"): (0, 56),
+    (2023, "exam_outcome_mismatch"): (0, 1),  # Q07 passed the CEP, promoted
+    (2023, "average_outcome_mismatch"): (0, 56),
+    (2023, "school_silent"): (0, 1),  # 10001F had pupils in 2022, and has some
+    (2024, "missing_outcome"): (1, 62),  # Q02
+    (2024, "missing_average"): (1, 61),  # Q03; Q02 has no result
+    (2024, "grade_skip"): (1, 54),  # Q05; Q01, Q04, Q06 and the J pupils are on track
+    (2024, "implausible_age"): (1, 62),  # Q08
+    (2024, "exam_outcome_mismatch"): (3, 6),  # Q09, Q10, Q11 of Q04-Q06, Q09-Q11
+    (2024, "average_outcome_mismatch"): (2, 60),  # Q12, Q13; Q02 and Q03 lack a number
+    (2024, "school_silent"): (1, 3),  # 10004F of 10001F, 10004F, 10006A
+    (2024, "enrollment_jump"): (1, 1),  # 10006A, 50 then 20 pupils
+}
+#: (year, school, check) -> MASSAR codes found (None: a school's own finding).
+FOUND = {
+    (2022, "10001F", "returns_after_abandon"): [("Q000000004", 2023, "5AEP")],
+    (2023, "10001F", "promoted_not_next_grade"): [("Q000000005", 2024, "6AEP")],
+    (2023, "10001F", "repeater_moved_on"): [("Q000000006", 2024, "6AEP")],
+    (2023, "10001F", "lost_in_transfer"): [("Q000000007", None, None)],
+    (2023, "10004F", "lost_in_transfer"): [("Q000000014", None, None)],
+    (2024, "10001F", "missing_outcome"): [("Q000000002", None, None)],
+    (2024, "10001F", "missing_average"): [("Q000000003", None, None)],
+    (2024, "10001F", "grade_skip"): [("Q000000005", 2023, "4AEP")],
+    (2024, "10001F", "implausible_age"): [("Q000000008", None, None)],
+    (2024, "10001F", "exam_outcome_mismatch"): [("Q000000011", None, None)],
+    (2024, "10003F", "exam_outcome_mismatch"): [("Q000000009", None, None),
+                                                ("Q000000010", None, None)],
+    (2024, "10001F", "average_outcome_mismatch"): [("Q000000012", None, None),
+                                                   ("Q000000013", None, None)],
+    (2024, "10004F", "school_silent"): [(None, None, None)],
+    (2024, "10006A", "enrollment_jump"): [(None, None, None)],
+}
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory, backend) -> str:
+    return make_quality_database(tmp_path_factory.mktemp("quality"), backend)
+
+
+@pytest.fixture()
+def engine(url):
+    from dashboard.db import make_engine
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def test_every_check_counts_what_it_examined_and_found(engine):
+    rows = query(engine, "SELECT school_year, check_code, SUM(count), SUM(base) "
+                         "FROM quality_stats GROUP BY school_year, check_code")
+    measured = {(int(year), check): (int(found), int(base)) for year, check, found, base in rows}
+    # checks that examined nothing have no row at all
+    assert {key: value for key, value in measured.items() if value[1]} == EXPECTED
+
+
+def test_every_finding_names_its_record(engine):
+    rows = query(engine, "SELECT school_year, school_code, check_code, massar_code, "
+                         "other_year, other_grade FROM quality_finding")
+    found: dict = {}
+    for year, school, check, massar, other_year, other_grade in rows:
+        found.setdefault((int(year), school, check), []).append(
+            (massar, None if other_year is None else int(other_year), other_grade))
+    assert {key: sorted(value, key=str) for key, value in found.items()} == FOUND
+
+
+def test_fields_in_question_are_kept(engine):
+    ((age, grade),) = query(engine, "SELECT age, grade FROM quality_finding "
+                                    "WHERE check_code = 'implausible_age'")
+    assert (age, grade) == (11, "1AEP")  # born 1 January 2013, on 1 September 2024
+    exams = dict(query(engine, "SELECT massar_code, exam || ':' || CAST(exam_passed AS VARCHAR)"
+                               " FROM quality_finding WHERE check_code = "
+                               "'exam_outcome_mismatch'"))
+    assert {code: text.split(":")[0] for code, text in exams.items()} == {
+        "Q000000009": "BAC", "Q000000010": "BAC", "Q000000011": "CEP"}
+    ((before, now),) = query(engine, "SELECT pupils_before, pupils FROM quality_finding "
+                                     "WHERE check_code = 'enrollment_jump'")
+    assert (before, now) == (50, 20)
+
+
+def test_the_api_gives_each_check_and_the_score(url, backend, tmp_path):
+    client = client_as(make_app(url, tmp_path, backend, PILOTAGE_SMALL_CELL_THRESHOLD="0"))
+    response = client.get("/api/v1/quality", query_string={
+        "level": "school", "code": "10001F", "year": "2024"})
+    assert response.status_code == 200, response.data[:300]
+    data = response.get_json()
+    assert set(data["checks"]) == set(quality.CODES)
+    # 10001F in 2024: Q01-Q06, Q08, Q11-Q13 and J21-J50, 40 records
+    assert data["checks"]["missing_outcome"] == {"count": 1, "base": 40, "rate": 0.025}
+    assert data["checks"]["grade_skip"]["count"] == 1
+    assert data["checks"]["grade_skip"]["base"] == 34  # Q01, Q04, Q05, Q06 and 30 J pupils
+    assert data["checks"]["lost_in_transfer"] == {"count": 0, "base": 0, "rate": None}
+    # Q02, Q03, Q05, Q08, Q11, Q12 and Q13 carry a finding: 33 of 40 records have none
+    assert data["score"] == pytest.approx(33 / 40)
+    region = client.get("/api/v1/quality", query_string={
+        "level": "region", "code": "6", "year": "2024"}).get_json()
+    assert region["checks"]["school_silent"] == {"count": 1, "base": 2, "rate": 0.5}
+    assert region["checks"]["exam_outcome_mismatch"]["count"] == 3
+    girls = client.get("/api/v1/quality", query_string={
+        "level": "school", "code": "10001F", "year": "2024", "sex": "F"}).get_json()
+    # girls of 10001F in 2024: Q01, Q03, Q05, Q11, Q13 and the 15 even J pupils of J21-J50
+    assert girls["checks"]["missing_average"]["count"] == 1
+    assert girls["checks"]["school_silent"]["base"] == 0  # about schools, not girls
+    csv = client.get("/api/v1/quality", query_string={
+        "level": "school", "code": "10001F", "year": "2024", "format": "csv"})
+    lines = csv.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].endswith("check,count,base,rate")
+    assert len(lines) == 1 + len(quality.CODES) + 1
+
+
+def test_the_funnel_limits_of_a_hand_worked_province():
+    """Ten schools of 100 pupils, nine with 10 dropouts and one with 60. By hand: p0 = 0.15,
+    s² = 0.15 × 0.85 / 100 = 0.001275; z = -1.40028 nine times and 12.6025; winsorised at
+    the 10th and 90th percentiles (-1.40028 and 0.0000) φ = 9 × 1.96078 / 10 = 1.76471;
+    w = 784.314 each, τ² = (10φ - 9) / (7843.14 - 784.314) = 0.0012250; the limits are
+    0.15 ± 3.0902 × √(0.001275 + 0.001225) = 0.15 ± 0.154512."""
+    n = np.full(10, 100.0)
+    y = np.array([10.0] * 9 + [60.0])
+    low, high = quality.funnel_limits(n, y)
+    assert high == pytest.approx(np.full(10, 0.304512), abs=1e-5)
+    assert low == pytest.approx(np.full(10, -0.004512), abs=1e-5)
+    schools = pd.DataFrame({
+        "school_year": 2024, "province_code": "141", "school_code": [f"S{i}" for i in range(10)],
+        "n": n, "dropouts": y, "repeaters": np.full(10, 5.0)})
+    found, examined = quality.outliers(schools)
+    assert list(found["school_code"]) == ["S9"] and examined.all()
+    # without over-dispersion the nine ordinary schools would sit inside too, but a province
+    # of four schools has no funnel at all
+    none, examined = quality.outliers(schools.head(4))
+    assert none.empty and not examined.any()
