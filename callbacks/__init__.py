@@ -13,6 +13,7 @@ from callbacks import (  # noqa: F401
     imports,
     navigation,
     panels,
+    quality,
     search,
     unit,
     wiring,

@@ -25,13 +25,16 @@ from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import (
+    CHECK,
     FILTER_NAMES,
+    QUALITY,
     RANK,
     REDIRECTED,
     SORT,
     as_store,
     drill_url,
     is_code,
+    is_quality_path,
     parse,
     parse_search,
     split_path,
@@ -40,7 +43,7 @@ from dashboard.urls import (
     view_url,
 )
 from dashboard.web.callback_guard import CallbackRefused
-from layouts import definitions, not_found, school_page, unit_page
+from layouts import definitions, not_found, quality_page, school_page, unit_page
 from layouts.components import empty_state, notice
 from panels.map import map_level
 from queries.database import DataNotReady, DataUnavailable, refresh_version
@@ -52,9 +55,9 @@ FILTER_INPUTS = [Input(f"filter-{name}", "value") for name in FILTER_NAMES]
 FILTER_OUTPUTS = [Output(f"filter-{name}", "value") for name in FILTER_NAMES]
 PARAMETER_NAMES = {"year": "année scolaire", "cycle": "cycle", "sector": "secteur",
                    "milieu": "milieu", "sex": "sexe", "indicator": "indicateur",
-                   "rank": "classement", "sort": "tri"}
+                   "rank": "classement", "sort": "tri", "check": "contrôle"}
 #: Parameters of the address that no filter control holds: kept when a filter changes.
-KEPT_PARAMETERS = (RANK, SORT)
+KEPT_PARAMETERS = (RANK, SORT, CHECK)
 
 
 @callback(
@@ -164,6 +167,9 @@ def render_page(pathname: str, _epoch: int | None = None, shown: object = None,
         return definitions.layout(), None, _("Définitions · Pilotage")
     if (pathname or "").rstrip("/") == "/imports":
         return imports_page(), None, _("Imports · Pilotage")
+    quality = is_quality_path(pathname)
+    if quality:
+        pathname = pathname.rstrip("/")[len(QUALITY):] or "/"
     unit = split_path(pathname)
     if unit is None:
         return _not_found(_("Cette adresse ne correspond à aucune page."))
@@ -182,6 +188,8 @@ def render_page(pathname: str, _epoch: int | None = None, shown: object = None,
         return _not_found(_("Les données ne sont pas encore disponibles."))
     marker = {"level": level, "code": code}
     title = f"{row['name_fr']} · Pilotage"
+    if quality:  # no unit marker: leaving the view lays the next page out afresh
+        return quality_page.layout(row), None, _("Qualité des données · {title}", title=title)
     if level == "school":
         # the commune's name is context, readable even by a user who sees one school only
         commune = get_unit("commune", row["commune_code"], NATIONAL_SCOPE)

@@ -14,7 +14,7 @@ from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.levels import LEVEL_LABELS
-from dashboard.urls import BadParameter, drill_url, read_rank, view_search
+from dashboard.urls import BadParameter, drill_url, quality_url, read_rank, view_search
 from dashboard.web.callback_guard import CallbackRefused
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import map_title, rank_options, ranking_title, unit_names
@@ -52,6 +52,16 @@ def update_heading(view_data, page_unit):
         if value != "all":
             parts.append(_(dict(labels)[value]))
     return crumbs, " · ".join(parts), _(LEVEL_LABELS[row["level"]]), unit_names(row)
+
+
+@callback(
+    Output("unit-quality-link", "href"),
+    *VIEW_INPUTS,
+)
+def link_quality(view_data, page_unit):
+    """Point the heading's link at the unit's data-quality view, with the same filters."""
+    view = current_view(view_data, page_unit)
+    return quality_url(replace(view, rank=None, sort=None))
 
 
 @callback(

@@ -176,8 +176,10 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--extract", metavar="DIR", default=None,
                      help="write the data as a MASSAR extract in DIR instead of the database")
     gen.add_argument("--defects", type=float, default=0.0, metavar="RATE",
-                     help="with --extract: share of rows given a defect of some reason code, "
-                     "listed in DIR/ground_truth.txt (default: 0)")
+                     help="with --extract: share of rows given a defect the import rejects, "
+                     "listed in DIR/ground_truth.txt, and of pupil rows given one it accepts "
+                     "that the quality checks find, listed in DIR/quality_truth.txt "
+                     "(default: 0)")
     gen.set_defaults(run=_generate)
 
     bld = commands.add_parser("build", help="build and publish the analytics tables")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 from dashboard import indicators
+from dashboard.data.quality import CODES as QUALITY_CHECKS
 from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE, levels_below
 from queries.filters import ALL, CHOICES, Filters
 
@@ -23,7 +24,7 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9.]+")
 #: The keys of a view store (``version`` and ``rank`` may be left out) and of a page-unit
 #: store.
 STORE_KEYS = frozenset({"level", "code", *FILTER_NAMES})
-OPTIONAL_KEYS = frozenset({"version", "rank", "sort"})
+OPTIONAL_KEYS = frozenset({"version", "rank", "sort", "check"})
 #: The URL parameter naming the level a unit's page ranks (its children by default).
 RANK = "rank"
 #: The URL parameter naming the ranking's order: a column, ascending (``sort=change``) or
@@ -32,6 +33,11 @@ SORT = "sort"
 SORT_FIELDS = ("rank", "name", "value", "base", "change", "enrollment")
 DEFAULT_SORT = "-value"
 UNIT_KEYS = frozenset({"level", "code"})
+#: The data-quality view of a unit: ``/quality/<level>/<code>`` (``/quality`` for Morocco),
+#: with the view's parameters and ``check``, the check its map, ranking and funnel show
+#: (the quality score when absent).
+QUALITY = "/quality"
+CHECK = "check"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class View:
     rank: str | None = None
     #: The ranking's order, when not by value from the highest (see :data:`SORT`).
     sort: str | None = None
+    #: The check a data-quality view shows, when not the quality score (:data:`CHECK`).
+    check: str | None = None
 
     @property
     def ranked(self) -> str | None:
@@ -59,7 +67,7 @@ class ParsedView:
 
     view: View | None
     notices: list[str] = field(default_factory=list)  # names of ignored parameters
-    page: str = "unit"  # "unit", "definitions" or "not-found"
+    page: str = "unit"  # "unit", "quality", "definitions" or "not-found"
 
 
 class BadParameter(ValueError):
@@ -76,6 +84,7 @@ def as_store(view: View) -> dict:
     store = {"level": view.level, "code": view.code, "indicator": view.indicator,
              **view.filters.as_dict()}
     store = {**store, RANK: view.rank} if view.rank else store
+    store = {**store, CHECK: view.check} if view.check else store
     return {**store, SORT: view.sort} if view.sort else store
 
 
@@ -99,6 +108,16 @@ def read_sort(raw: object) -> str | None:
         raise BadParameter(SORT, f"must be one of {', '.join(SORT_FIELDS)}, "
                                  "with - before it for a descending order")
     return None if raw == DEFAULT_SORT else raw
+
+
+def read_check(raw: object) -> str | None:
+    """Return the check a data-quality view shows, None for the quality score; raise
+    :class:`BadParameter` for a code that names no check."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or raw not in QUALITY_CHECKS:
+        raise BadParameter(CHECK, f"must be one of {', '.join(QUALITY_CHECKS)}")
+    return raw
 
 
 def sort_order(sort: str | None) -> tuple[str, bool]:
@@ -137,7 +156,8 @@ def from_store(data: object, years: Collection[int] | None = None) -> View:
     if not isinstance(indicator, str) or indicator not in indicators.BY_CODE:
         raise BadParameter("indicator", "unknown indicator")
     return View(level, code, Filters(year, **choices), indicator,
-                read_rank(level, data.get(RANK)), read_sort(data.get(SORT)))
+                read_rank(level, data.get(RANK)), read_sort(data.get(SORT)),
+                read_check(data.get(CHECK)))
 
 
 def unit_from_store(data: object) -> tuple[str, str]:
@@ -204,7 +224,25 @@ def view_url(view: View) -> str:
         params[RANK] = view.rank
     if view.sort:
         params[SORT] = view.sort
+    if view.check:
+        params[CHECK] = view.check
     return f"{unit_path(view.level, view.code)}?{urlencode(params)}"
+
+
+def quality_path(level: str, code: str) -> str:
+    """Return the path of a unit's data-quality view."""
+    return QUALITY if level == "national" else f"{QUALITY}/{level}/{code}"
+
+
+def quality_url(view: View) -> str:
+    """Return the shareable URL of a view's data-quality page (same filters, the check)."""
+    return quality_path(view.level, view.code) + view_search(view)
+
+
+def is_quality_path(pathname: str | None) -> bool:
+    """Return whether a path is a data-quality view's (``/quality``, ``/quality/...``)."""
+    path = (pathname or "").rstrip("/")
+    return path == QUALITY or path.startswith(QUALITY + "/")
 
 
 def split_path(pathname: str | None) -> tuple[str, str] | None:
@@ -271,6 +309,9 @@ def parse(pathname: str | None, search: str | None, years: list[int]) -> ParsedV
     """Read a page URL into a view; unknown paths give the not-found page."""
     if (pathname or "").rstrip("/") == "/definitions":
         return ParsedView(None, page="definitions")
+    if is_quality_path(pathname):
+        parsed = parse(pathname.rstrip("/")[len(QUALITY):] or "/", search, years)
+        return replace(parsed, page="quality") if parsed.view else parsed
     unit = split_path(pathname)
     if unit is None:
         return ParsedView(None, page="not-found")
@@ -286,4 +327,9 @@ def parse(pathname: str | None, search: str | None, years: list[int]) -> ParsedV
     except BadParameter:
         sort = None
         notices.append(SORT)
-    return ParsedView(View(unit[0], unit[1], filters, indicator, rank, sort), notices)
+    try:
+        check = read_check(params.get(CHECK))
+    except BadParameter:
+        check = None
+        notices.append(CHECK)
+    return ParsedView(View(unit[0], unit[1], filters, indicator, rank, sort, check), notices)

@@ -99,6 +99,8 @@ def choropleth(
         low, high = min(z), max(z)
         if high == low:  # one value: a scale from zero, not one centred on it
             low, high = (0.0, high * 1.25) if high > 0 else (0.0, 1.0)
+            if indicator.is_rate:  # a share never passes 100 %
+                high = min(high, 1.0)
         ticks = [low + (high - low) * step / (SCALE_TICKS - 1) for step in range(SCALE_TICKS)]
         figure.add_trace(go.Choropleth(
             featureidkey="id", locations=has_data, z=z, zmin=low, zmax=high,
@@ -358,5 +360,47 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: d
     figure.update_layout(base_layout(
         barmode="stack" if stacked else "group", legend={"orientation": "h", "y": -0.2},
         yaxis={"tickformat": y_format, "gridcolor": "#e6e9ee"}, xaxis={"type": "category"},
+    ))
+    return figure
+
+
+OUTSIDE = "#b3261e"  # a point beyond its funnel limits
+
+
+def funnel(rows: list[dict], target: float | None, tau2: float, z: float) -> go.Figure:
+    """Return a funnel plot: each unit's rate against the records examined, with the
+    target rate and its limits (``target ± z·√(target(1−target)/n + tau2)``) drawn as
+    curves. ``rows`` hold ``code``, ``name``, ``count``, ``base``, ``rate``, ``lower`` and
+    ``upper``; each point carries its code, so that a click can open the unit."""
+    figure = go.Figure()
+    bases = [row["base"] for row in rows]
+    if target is not None and bases:
+        low, high = max(1, min(bases) * 0.8), max(bases) * 1.25
+        steps = [low * (high / low) ** (i / 60) for i in range(61)]
+        spread = [z * math.sqrt(target * (1 - target) / n + tau2) for n in steps]
+        for sign, name in ((1, _("limite à 99,8 %")), (-1, None)):
+            figure.add_trace(go.Scatter(
+                x=steps, y=[max(0.0, target + sign * s) for s in spread], mode="lines",
+                line={"color": MUTED_TEXT, "width": 1, "dash": "dot"}, name=name,
+                showlegend=name is not None, hoverinfo="skip"))
+        figure.add_trace(go.Scatter(
+            x=[steps[0], steps[-1]], y=[target, target], mode="lines", name=_("ensemble"),
+            line={"color": REFERENCE, "width": 2}, hoverinfo="skip"))
+    outside = [row["lower"] is not None and not row["lower"] <= row["rate"] <= row["upper"]
+               for row in rows]
+    figure.add_trace(go.Scatter(
+        x=bases, y=[row["rate"] for row in rows], mode="markers", name=_("unités"),
+        marker={"size": 9, "color": [OUTSIDE if out else PRIMARY for out in outside],
+                "line": {"color": "white", "width": 1}},
+        customdata=[[row["code"], row["name"], row["count"]] for row in rows],
+        hovertemplate=_("%{customdata[1]}<br>%{customdata[2]} constats sur %{x:,d} "
+                        "examinés<br>taux %{y:.2%}<extra></extra>"),
+        showlegend=False))
+    figure.update_layout(base_layout(
+        legend={"orientation": "h", "y": -0.2}, hovermode="closest",
+        xaxis={"type": "log", "title": _("Examinés (échelle logarithmique)"),
+               "gridcolor": "#e6e9ee"},
+        yaxis={"tickformat": ".1%", "rangemode": "tozero", "gridcolor": "#e6e9ee",
+               "title": _("Taux de constats")},
     ))
     return figure

@@ -120,10 +120,11 @@ def search_results(found: list[dict], links: list[str], text: str) -> list:
     ]
 
 
-def header(home: str) -> dbc.Navbar:
+def header(home: str, quality: str = "/quality") -> dbc.Navbar:
     """Return the top bar with the product name, the main links and the user.
 
-    ``home`` is the root of the logged-in user's scope (the nation for national users).
+    ``home`` is the root of the logged-in user's scope (the nation for national users),
+    ``quality`` its data-quality view.
     """
     return dbc.Navbar(
         dbc.Container(
@@ -143,6 +144,8 @@ def header(home: str) -> dbc.Navbar:
                                                 id="nav-dashboard")),
                         dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions",
                                                 id="nav-definitions")),
+                        dbc.NavItem(dbc.NavLink(_("Qualité des données"),
+                                                href=quality, id="nav-quality")),
                         dbc.NavItem(dbc.NavLink(_("Imports"), href="/imports",
                                                 id="nav-imports")),
                     ],
@@ -173,7 +176,7 @@ def unavailable_banner() -> html.Div:
     )
 
 
-def layout(home: str = "/") -> html.Div:
+def layout(home: str = "/", quality: str = "/quality") -> html.Div:
     """Return the app's outer layout (built per request, so texts follow the language).
 
     ``home`` is where the product name and the first link lead: the root of the user's scope.
@@ -189,7 +192,7 @@ def layout(home: str = "/") -> html.Div:
             dcc.Store(id="page-title"),
             dcc.Store(id="data-epoch", data=0),
             dcc.Interval(id="data-retry", interval=RETRY_MILLISECONDS, disabled=True),
-            header(home),
+            header(home, quality),
             unavailable_banner(),
             filter_bar(),
             dbc.Container(

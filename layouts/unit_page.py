@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from dashboard import indicators
 from dashboard.i18n import _
@@ -45,7 +45,11 @@ def title_block(unit: dict) -> html.Div:
                     html.Div(id="view-subtitle", className="unit-subtitle"),
                         ],
                     ),
-                    briefing_buttons(),
+                    html.Div([dcc.Link(_("Qualité des données"), id="unit-quality-link",
+                                       href="/quality",
+                                       className="btn btn-outline-secondary btn-sm no-print"),
+                              briefing_buttons()],
+                             className="d-flex align-items-center gap-2"),
                 ],
                 className="d-flex justify-content-between align-items-end flex-wrap gap-2",
             ),

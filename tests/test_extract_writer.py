@@ -1,5 +1,6 @@
 """Writing the database as a MASSAR extract: files, rows read back against plain SQL,
-defects and their ground truth, determinism, and the Frictionless descriptor."""
+rejected defects and their ground truth, accepted defects and the quality ground truth,
+determinism, and the Frictionless descriptor."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import datetime as dt
 import gzip
 import json
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import frictionless
+import numpy as np
 import pytest
 
+from dashboard.cli import main
 from dashboard.data import schema
 from dashboard.data.extract.format import REASONS
 from dashboard.data.extract.write import number_text, write_extract
@@ -52,6 +56,14 @@ def rows(path: Path) -> list[dict[str, str]]:
 def truth(folder: Path) -> list[tuple[str, int, str]]:
     with (folder / "ground_truth.txt").open(encoding="utf-8", newline="") as stream:
         return [(r["file"], int(r["line"]), r["reason"]) for r in csv.DictReader(stream)]
+
+
+def quality_truth(folder: Path) -> list[tuple[int, str, str, str]]:
+    """The findings of the quality ground truth: school year, school, MASSAR code, check."""
+    text = lines(folder / "quality_truth.txt")
+    assert text[0] == "school_year\tschool_code\tmassar_code\tcheck_code"
+    return [(int(year), school, code, check)
+            for year, school, code, check in (line.split("\t") for line in text[1:])]
 
 
 def years(engine) -> list[int]:
@@ -222,15 +234,31 @@ def test_about_two_percent_of_rows_are_defective(defective):
     assert summary.defects / summary.rows == pytest.approx(SHARE, abs=0.004)
 
 
-def test_lines_outside_the_ground_truth_are_rows_of_the_clean_extract(clean, defective):
+def test_lines_outside_the_ground_truths_are_rows_of_the_clean_extract(clean, defective):
+    """Outside the rejected lines, only the rows of the pupils the quality ground truth
+    names, and of the school whose dropout rate it lists, differ from the clean extract."""
     (plain, _), (folder, summary) = clean, defective
     listed = defaultdict(set)
     for name, line, _ in truth(folder):
         listed[name].add(line)
+    found = quality_truth(folder)
+    named = {code for _, _, code, _ in found if code}
+    outlying = {(year, school) for year, school, _, check in found if check == "outlier_rate"}
+    assert outlying
     for name in summary.files:
         kept = Counter(text for number, text in enumerate(lines(folder / name), start=1)
-                       if number > 1 and number not in listed[name])
+                       if number > 1 and number not in listed[name]
+                       and not changed_by_quality(name, text, named, outlying))
         assert not kept - Counter(lines(plain / name)[1:]), name
+
+
+def changed_by_quality(name: str, text: str, named: set[str],
+                       outlying: set[tuple[int, str]]) -> bool:
+    """Whether a pupil line is one an accepted defect may change."""
+    if not name.startswith("eleves_"):
+        return False
+    fields = next(csv.reader([text]))
+    return fields[1] in named or (int(name[7:11]), fields[4]) in outlying
 
 
 def reasons_by_line(folder: Path) -> dict[str, list[tuple[str, list[str]]]]:
@@ -308,6 +336,265 @@ def test_school_defects_are_added_schools_that_no_pupil_names(tiny_engine, defec
     assert set(copies.values()) == {2}
 
 
+# --- accepted defects: what the data-quality checks find ------------------------------------
+
+
+CHECKS = ("missing_outcome", "missing_average", "school_silent", "returns_after_abandon",
+          "promoted_not_next_grade", "repeater_moved_on", "grade_skip", "lost_in_transfer",
+          "implausible_age", "exam_outcome_mismatch", "average_outcome_mismatch",
+          "enrollment_jump", "outlier_rate")
+SCHOOL_CHECKS = {"school_silent", "enrollment_jump", "outlier_rate"}
+#: docs/quality.md: 1AEP 6, 2AEP 7, ... 2BAC 17.
+INTENDED_AGE = {grade: 6 + place for place, grade in enumerate(schema.GRADES)}
+
+
+@dataclass
+class Accepted:
+    """The rows an import of an extract takes: its rows but the ground truth's lines."""
+
+    pupils: dict[int, dict[str, dict[str, str]]]
+    exams: dict[tuple[int, str], list[dict[str, str]]]
+    schools: dict[str, dict[str, str]]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.pupils)
+
+    def school_pupils(self, year: int) -> Counter:
+        return Counter(row["code_gresa"] for row in self.pupils.get(year, {}).values())
+
+
+def accepted_rows(folder: Path, name: str) -> list[dict[str, str]]:
+    rejected = {line for file, line, _ in truth(folder) if file == name}
+    text = lines(folder / name)
+    return [row for number, row in enumerate(csv.DictReader(text), start=2)
+            if number not in rejected]
+
+
+@pytest.fixture(scope="module")
+def accepted(defective) -> Accepted:
+    folder, summary = defective
+    pupils: dict[int, dict[str, dict[str, str]]] = defaultdict(dict)
+    exams: dict[tuple[int, str], list[dict[str, str]]] = defaultdict(list)
+    for name in summary.files:
+        if name.startswith("eleves_"):
+            for row in accepted_rows(folder, name):
+                year = int(row["annee_scolaire"][:4])
+                assert row["code_massar"] not in pupils[year]
+                pupils[year][row["code_massar"]] = row
+        elif name.startswith("examens_"):
+            for row in accepted_rows(folder, name):
+                exams[int(row["annee_scolaire"][:4]), row["code_massar"]].append(row)
+    schools = {row["code_gresa"]: row for row in accepted_rows(folder, "etablissements.csv")}
+    return Accepted(dict(pupils), dict(exams), schools)
+
+
+@pytest.fixture(scope="module")
+def findings(defective) -> list[tuple[int, str, str, str]]:
+    return quality_truth(defective[0])
+
+
+@pytest.fixture(scope="module")
+def imported(defective, tmp_path_factory) -> str:
+    """The defective extract imported (without a build) into a new DuckDB file: its URL."""
+    place = tmp_path_factory.mktemp("imported")
+    url = f"duckdb:///{place / 'imported.duckdb'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PILOTAGE_DATABASE_URL", url)
+        patch.setenv("PILOTAGE_DATA_DIR", str(place / "data"))
+        assert main(["import", str(defective[0]), "--no-build"]) == 0
+    return url
+
+
+def age_on_first_september(birth: str, year: int) -> int:
+    born = dt.date.fromisoformat(birth)
+    return year - born.year - ((born.month, born.day) > (9, 1))
+
+
+def age_gap(row: dict[str, str], year: int) -> int:
+    """A record's age on 1 September of its year, less its grade's intended age."""
+    return age_on_first_september(row["date_naissance"], year) - INTENDED_AGE[row["niveau"]]
+
+
+def next_grade(grade: str) -> str | None:
+    place = schema.GRADES.index(grade)
+    return schema.GRADES[place + 1] if place + 1 < len(schema.GRADES) else None
+
+
+def exam_contradicts(record: dict[str, str], exams: list[dict[str, str]]) -> bool:
+    outcome = record["resultat"]
+    passed = {(row["examen"], row["admis"] == "oui") for row in exams}
+    return (("BAC", True) in passed and outcome != "diplome"
+            or outcome == "diplome" and ("BAC", True) not in passed
+            or outcome == "promu" and bool({("CEP", False), ("REG", False)} & passed)
+            or outcome == "redoublant" and bool({("CEP", True), ("REG", True)} & passed))
+
+
+def average_contradicts(record: dict[str, str]) -> bool:
+    if not record["resultat"] or not record["moyenne"]:
+        return False
+    average = float(record["moyenne"])
+    return (record["resultat"] in ("promu", "diplome") and average < 8
+            or record["resultat"] == "redoublant" and average >= 12)
+
+
+def pupil_rule(data: Accepted, check: str, year: int, code: str) -> bool:
+    """Whether the check fires on the record of ``code`` in ``year`` (docs/quality.md)."""
+    record = data.pupils[year][code]
+    later = data.pupils.get(year + 1, {}).get(code)
+    outcome, grade = record["resultat"], record["niveau"]
+    if check == "missing_outcome":
+        return outcome == ""
+    if check == "missing_average":
+        return outcome not in ("", "abandon") and record["moyenne"] == ""
+    if check == "returns_after_abandon":
+        return outcome == "abandon" and any(code in data.pupils[y] for y in data.years
+                                            if y > year)
+    if check == "promoted_not_next_grade":
+        return (outcome == "promu" and grade != "2BAC" and later is not None
+                and later["niveau"] != next_grade(grade))
+    if check == "repeater_moved_on":
+        return outcome == "redoublant" and later is not None and later["niveau"] != grade
+    if check == "grade_skip":
+        before = data.pupils.get(year - 1, {}).get(code)
+        return before is not None and (schema.GRADES.index(grade)
+                                       - schema.GRADES.index(before["niveau"]) > 1)
+    if check == "lost_in_transfer":
+        return (outcome in ("promu", "redoublant") and grade != "2BAC"
+                and year != data.years[-1] and later is None)
+    if check == "implausible_age":
+        return age_gap(record, year) >= 5 or age_gap(record, year) <= -2
+    if check == "exam_outcome_mismatch":
+        return exam_contradicts(record, data.exams.get((year, code), []))
+    if check == "average_outcome_mismatch":
+        return average_contradicts(record)
+    raise AssertionError(check)
+
+
+def funnel_outliers(data: Accepted, year: int, province_of: dict[str, str]) -> set[str]:
+    """The schools outside the 99.8 % limits of their province's funnel plot for the
+    dropout or the repetition rate in ``year`` (docs/quality.md, Spiegelhalter 2005)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for row in data.pupils[year].values():
+        if row["resultat"]:
+            counts[row["code_gresa"]]["n"] += 1
+            counts[row["code_gresa"]][row["resultat"]] += 1
+    found: set[str] = set()
+    for province in set(province_of.values()):
+        schools = sorted(s for s in counts if province_of[data.schools[s]["commune"]] == province)
+        if len(schools) < 5:
+            continue
+        n = np.array([counts[s]["n"] for s in schools], dtype=float)
+        for outcome in ("abandon", "redoublant"):
+            y = np.array([counts[s][outcome] for s in schools], dtype=float)
+            p0 = y.sum() / n.sum()
+            if p0 in (0, 1):
+                continue
+            variance = p0 * (1 - p0) / n
+            z = (y / n - p0) / np.sqrt(variance)
+            low, high = np.percentile(z, [10, 90])
+            phi = float(np.mean(np.clip(z, low, high) ** 2))
+            count, weights = len(schools), 1 / variance
+            tau2 = 0.0
+            if count * phi > count - 1:
+                tau2 = (count * phi - (count - 1)) / (
+                    weights.sum() - (weights ** 2).sum() / weights.sum())
+            limit = 3.09 * np.sqrt(variance + tau2)
+            found |= {s for s, r, w in zip(schools, y / n, limit, strict=True)
+                      if abs(r - p0) > w}
+    return found
+
+
+def school_rule(data: Accepted, check: str, year: int, school: str,
+                province_of: dict[str, str]) -> bool:
+    """Whether the school check fires on ``school`` in ``year`` (docs/quality.md)."""
+    now, before = data.school_pupils(year)[school], data.school_pupils(year - 1)[school]
+    if check == "school_silent":
+        return year != data.years[0] and before > 0 and now == 0
+    if check == "enrollment_jump":
+        return before >= 50 and now > 0 and abs(now - before) > 0.4 * before
+    if check == "outlier_rate":
+        return school in funnel_outliers(data, year, province_of)
+    raise AssertionError(check)
+
+
+def test_every_check_code_is_in_the_quality_truth(findings):
+    assert set(Counter(check for *_, check in findings)) == set(CHECKS)
+    assert len(set(findings)) == len(findings)
+    for _, school, code, check in findings:
+        assert school and bool(code) == (check not in SCHOOL_CHECKS), (school, code, check)
+
+
+def test_each_listed_pupil_record_meets_the_rule_of_its_check(findings, accepted):
+    for year, school, code, check in findings:
+        if check not in SCHOOL_CHECKS:
+            record = accepted.pupils[year][code]
+            assert record["code_gresa"] == school, (year, code, check)
+            assert pupil_rule(accepted, check, year, code), (year, code, check, record)
+
+
+def test_each_listed_school_meets_the_rule_of_its_check(tiny_engine, findings, accepted):
+    province_of = dict(query(tiny_engine, "SELECT code, province_code FROM commune"))
+    for year, school, _, check in findings:
+        if check in SCHOOL_CHECKS:
+            assert school_rule(accepted, check, year, school, province_of), (year, school,
+                                                                             check)
+
+
+def test_an_implausible_age_is_listed_in_every_year_it_fires(findings, accepted):
+    listed = defaultdict(set)
+    for year, _, code, check in findings:
+        if check == "implausible_age":
+            listed[code].add(year)
+    assert listed
+    for code, years_listed in listed.items():
+        firing = {year for year in accepted.years if code in accepted.pupils[year]
+                  and pupil_rule(accepted, "implausible_age", year, code)}
+        assert years_listed == firing, code
+        for year in accepted.years:  # the import takes every age from 4 to 30
+            if code in accepted.pupils[year]:
+                birth = accepted.pupils[year][code]["date_naissance"]
+                assert 4 <= age_on_first_september(birth, year) <= 30
+
+
+def test_the_findings_are_about_the_share_of_pupil_rows(defective, findings, accepted):
+    _, summary = defective
+    pupil_rows = sum(len(rows_of_year) for rows_of_year in accepted.pupils.values())
+    assert summary.findings == len(findings)
+    assert len(findings) / pupil_rows == pytest.approx(SHARE, abs=0.005)
+
+
+def test_accepted_defects_spare_the_pupils_of_the_rejected_lines(defective, findings):
+    """No accepted defect is given to a pupil a rejected line names (and relies on)."""
+    folder, _ = defective
+    rejected = set()
+    for name, line, _ in truth(folder):
+        fields = fields_of(folder, name, line)
+        if not name.startswith("etablissements") and len(fields) > 1:
+            rejected.add(fields[1])
+    assert not rejected & {code for _, _, code, _ in findings if code}
+
+
+def test_the_import_rejects_the_ground_truth_and_takes_every_other_row(defective, imported,
+                                                                       accepted, findings):
+    folder, _ = defective
+    engine = make_engine(imported)
+    try:
+        rejected = query(engine, "SELECT b.file_name, r.line, r.reason FROM import_reject r "
+                                 "JOIN import_batch b ON b.id = r.batch_id")
+        assert sorted(rejected) == sorted(truth(folder))
+        assert query(engine, "SELECT count(*) FROM enrollment")[0][0] == sum(
+            len(rows_of_year) for rows_of_year in accepted.pupils.values())
+        assert query(engine, "SELECT count(*) FROM exam_result")[0][0] == sum(
+            len(rows_of_pupil) for rows_of_pupil in accepted.exams.values())
+        for year, _, code, check in findings:
+            if check == "missing_outcome":
+                assert query(engine, "SELECT outcome FROM enrollment WHERE massar_code = :c "
+                                     "AND school_year = :y", c=code, y=year) == [(None,)]
+    finally:
+        engine.dispose()
+
+
 # --- determinism and compression -----------------------------------------------------------
 
 
@@ -316,9 +603,10 @@ def test_the_same_seed_writes_the_same_bytes(tiny_engine, tmp_path):
     second = write_extract(tiny_engine, tmp_path / "b", defects=SHARE, seed=5, gzip=True)
     other = write_extract(tiny_engine, tmp_path / "c", defects=SHARE, seed=6, gzip=True)
     assert first == second
-    for name in [*first.files, "ground_truth.txt"]:
+    for name in [*first.files, "ground_truth.txt", "quality_truth.txt"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert truth(tmp_path / "a") != truth(tmp_path / "c")
+    assert quality_truth(tmp_path / "a") != quality_truth(tmp_path / "c")
     assert other.files == first.files
 
 

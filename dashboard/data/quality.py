@@ -215,16 +215,25 @@ def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
             f"INSERT INTO {findings.name} (check_code, {', '.join(names)}) "
             f"SELECT '{code}', {', '.join(chosen)} FROM quality_pupil "
             f"WHERE ({examined}) AND ({found})"))
+    # what every check examined and found, per school, grade and sex, in one pass
+    sums = ", ".join(
+        f"SUM(CASE WHEN {examined} THEN 1 ELSE 0 END) AS base_{code}, "
+        f"SUM(CASE WHEN ({examined}) AND ({found}) THEN 1 ELSE 0 END) AS count_{code}"
+        for code, (examined, found, _) in _PUPIL_RULES.items())
+    conn.execute(sa.text("DROP TABLE IF EXISTS quality_grouped"))
+    conn.execute(sa.text(
+        f"CREATE TEMPORARY TABLE quality_grouped AS SELECT school_year, school_code, grade, "
+        f"sex, {sums} FROM quality_pupil GROUP BY school_year, school_code, grade, sex"))
+    for code in _PUPIL_RULES:
         conn.execute(sa.text(
             f"INSERT INTO {stats.name} (school_year, school_code, region_code, province_code,"
             " commune_code, cycle, sector, milieu, grade, sex, check_code, count, base) "
             f"SELECT q.school_year, q.school_code, s.region_code, s.province_code, "
             f"s.commune_code, {_cycle('q.grade')}, s.sector, s.milieu, q.grade, q.sex, "
-            f"'{code}', SUM(CASE WHEN {found} THEN 1 ELSE 0 END), COUNT(*) "
-            f"FROM quality_pupil q JOIN ({_SCHOOLS}) s ON s.school_code = q.school_code "
-            f"WHERE {examined} "
-            "GROUP BY q.school_year, q.school_code, s.region_code, s.province_code, "
-            "s.commune_code, q.grade, q.sex, s.sector, s.milieu"))
+            f"'{code}', q.count_{code}, q.base_{code} "
+            f"FROM quality_grouped q JOIN ({_SCHOOLS}) s ON s.school_code = q.school_code "
+            f"WHERE q.base_{code} > 0"))
+    conn.execute(sa.text("DROP TABLE quality_grouped"))
     for code, (examined, found) in _SCHOOL_RULES.items():
         conn.execute(sa.text(
             f"INSERT INTO {findings.name} (school_year, school_code, check_code, pupils, "
@@ -296,21 +305,29 @@ def funnel_limits(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, np.n
     """Return each unit's lower and upper 99.8 % limits around the pooled rate of ``y / n``,
     widened by an additive over-dispersion estimated from winsorised z-scores (Spiegelhalter
     2005); (None, None) when the pooled rate is 0 or 1."""
-    target = y.sum() / n.sum()
-    if target <= 0 or target >= 1:
+    target, tau2 = funnel(n, y)
+    if target is None:
         return None, None
+    spread = FUNNEL_Z * np.sqrt(target * (1 - target) / n + tau2)
+    return target - spread, target + spread
+
+
+def funnel(n: np.ndarray, y: np.ndarray) -> tuple[float | None, float]:
+    """Return the pooled rate of ``y / n`` and the additive over-dispersion τ² of the units
+    around it (docs/quality.md); (None, 0) when the pooled rate is 0 or 1."""
+    target = float(y.sum() / n.sum())
+    if target <= 0 or target >= 1:
+        return None, 0.0
     variance = target * (1 - target) / n
     z = (y / n - target) / np.sqrt(variance)
     low, high = np.percentile(z, [10, 90])
     phi = float(np.mean(np.clip(z, low, high) ** 2))
     count = len(n)
     weights = 1 / variance
-    tau2 = 0.0
-    if count * phi > count - 1:
-        tau2 = max(0.0, (count * phi - (count - 1))
-                   / (weights.sum() - (weights ** 2).sum() / weights.sum()))
-    spread = FUNNEL_Z * np.sqrt(variance + tau2)
-    return target - spread, target + spread
+    if count * phi <= count - 1:
+        return target, 0.0
+    return target, max(0.0, (count * phi - (count - 1))
+                       / float(weights.sum() - (weights ** 2).sum() / weights.sum()))
 
 
 def _school_stats(conn: sa.Connection, stats: sa.Table, code: str, examined: str) -> None:

@@ -63,13 +63,13 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
         on_error=on_callback_error,
     )
     import callbacks
-    from dashboard.web.auth.web import home_path
+    from dashboard.web.auth.web import home_path, quality_home_path
     from layouts import shell
 
     callbacks.register(app)
     callback_guard.init_app(app)  # malformed callback requests answer 400
 
-    app.layout = lambda: shell.layout(home=home_path())
+    app.layout = lambda: shell.layout(home=home_path(), quality=quality_home_path())
     # Dash learns which script files it may serve while rendering its index page. Render
     # it once now, so that every gunicorn worker serves them, not only the one that
     # happened to answer the first page.

@@ -83,6 +83,28 @@ audit_log = Table(
 )
 
 
+#: Follow-up of data-quality findings: one row per mark (the latest one of a school, year
+#: and check is its state), with where the school lies, for scoped reads.
+QUALITY_STATUSES = ("a_corriger", "corrige_source", "faux_signal", "clos_auto")
+quality_mark = Table(
+    "quality_mark",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("school_code", String(20), nullable=False, index=True),
+    Column("commune_code", String(20), nullable=False),
+    Column("province_code", String(20), nullable=False),
+    Column("region_code", String(20), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("check_code", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("username", String(64)),
+    Column("marked_at", DateTime, nullable=False),
+    CheckConstraint(f"status IN ({', '.join(repr(s) for s in QUALITY_STATUSES)})",
+                    name="quality_mark_status"),
+)
+
+
 #: Errors of two processes creating the same table or column at the same moment.
 CREATION_RACES = (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError)
 

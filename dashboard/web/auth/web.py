@@ -106,6 +106,16 @@ def home_path() -> str:
     return "/"
 
 
+def quality_home_path() -> str:
+    """Return the data-quality view of the logged-in user's scope (the nation's when
+    nobody is logged in)."""
+    from dashboard.urls import QUALITY, quality_path
+
+    if current_user and current_user.is_authenticated:
+        return quality_path(current_user.scope.level, current_user.scope.code)
+    return QUALITY
+
+
 LOGIN_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

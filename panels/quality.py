@@ -1,0 +1,337 @@
+"""The panels of the data-quality view: its checks, their trend, the children's funnel plot
+and ranking. Each reads through ``queries/quality`` and serves the screen and the files.
+
+The view shows the quality score, or one check when the address names it (``check=``):
+the trend, the funnel and the ranking follow that choice.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import indicators
+from dashboard.data.quality import BY_CODE, FUNNEL_Z, PUPIL_CHECKS, funnel
+from dashboard.data.schema import GRADES
+from dashboard.formatting import format_count, format_rate, school_year_label
+from dashboard.i18n import _
+from dashboard.indicators import Indicator
+from dashboard.levels import CHILD_LEVEL
+from dashboard.urls import View
+from layouts import figures
+from panels.base import Column, Panel, message_figure, place_name, rounded
+from queries import Scope, privacy
+from queries.quality import checks_by_year, children_checks, pupil_findings, unit_checks
+from queries.stats import children_indicators, trend
+from queries.units import children
+
+SCORE = indicators.BY_CODE["quality_score"]
+#: Levels whose page has children to compare.
+PARENT_LEVELS = tuple(CHILD_LEVEL)
+
+
+def check_indicator(check: str) -> Indicator:
+    """Return a check read as an indicator: its rate of findings, lower is better."""
+    found = BY_CODE[check]
+    return Indicator(check, found.label, found.label, found.finds, "count", "base", "rate",
+                     False)
+
+
+def shown(view: View) -> Indicator:
+    """Return what the view's trend, funnel and ranking show: a check, or the score."""
+    return check_indicator(view.check) if view.check else SCORE
+
+
+def check_label(code: str) -> str:
+    """Return a check's name on screen."""
+    return _(BY_CODE[code].label)
+
+
+class ChecksPanel(Panel):
+    """Every check of the unit for the year: found, examined, rate, change."""
+
+    id = "quality-checks"
+    slug = "controles"
+    per_indicator = False
+    draws = False
+
+    def title(self, view: View, unit: dict) -> str:
+        return _("Contrôles de qualité — {place}", place=place_name(unit))
+
+    def rows(self, view: View, scope: Scope, unit: dict) -> dict:
+        return {"current": unit_checks(view.level, view.code, view.filters, scope),
+                "previous": unit_checks(view.level, view.code,
+                                        view.filters.with_year(view.filters.year - 1), scope)}
+
+    def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
+        return (Column("check", _("Contrôle"), "text"), Column("code", _("Code"), "text"),
+                Column("count", _("Constats"), "count"),
+                Column("base", _("Examinés"), "count"),
+                Column("rate", _("Taux"), "rate"),
+                Column("change", _("Évolution ({unit})", unit=_("points")), "points"))
+
+    def table(self, view: View, rows: dict) -> list[dict]:
+        previous = rows["previous"].set_index("check_code")["rate"]
+        table = []
+        for record in rows["current"].to_dict("records"):
+            before = previous.get(record["check_code"])
+            rate = rounded(record["rate"], "rate")
+            change = (None if rate is None or before is None or pd.isna(before)
+                      else round(rate - float(before), 6))
+            table.append({"check": check_label(record["check_code"]),
+                          "code": record["check_code"], "count": int(record["count"]),
+                          "base": int(record["base"]), "rate": rate, "change": change})
+        return table
+
+    def figure(self, view: View, rows: dict) -> dict:
+        return message_figure("")
+
+
+class QualityTrendPanel(Panel):
+    """The quality score (or one check's rate) by school year."""
+
+    id = "quality-trend"
+    slug = "qualite-tendance"
+    per_indicator = False
+
+    def title(self, view: View, unit: dict) -> str:
+        return _("{what} par année scolaire — {place}", what=_(shown(view).label),
+                 place=place_name(unit))
+
+    def rows(self, view: View, scope: Scope, unit: dict) -> dict:
+        if view.check:
+            frame = checks_by_year(view.level, view.code, view.filters, scope)
+            frame = frame[frame["check_code"] == view.check].rename(
+                columns={"rate": view.check})
+            return {"frame": frame.reset_index(drop=True), "name": unit["name_fr"]}
+        return {"frame": trend(view.level, view.code, view.filters, scope),
+                "name": unit["name_fr"]}
+
+    def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
+        return (Column("school_year", _("Année scolaire"), "text"),
+                Column("value", _(shown(view).label), "rate"))
+
+    def table(self, view: View, rows: dict) -> list[dict]:
+        indicator = shown(view)
+        return [{"school_year": school_year_label(record["school_year"]),
+                 "value": None if not view.check and privacy.is_suppressed(
+                     record, indicator.code) else rounded(record[indicator.code], "rate")}
+                for record in rows["frame"].to_dict("records")]
+
+    def figure(self, view: View, rows: dict) -> go.Figure | dict:
+        frame = rows["frame"]
+        indicator = shown(view)
+        if frame.empty or frame[indicator.code].isna().all():
+            return message_figure(_("Rien n'a été examiné pour cette sélection"))
+        return figures.trend(frame, indicator, rows["name"], None, view.filters.year)
+
+
+def _children_values(view: View, scope: Scope) -> pd.DataFrame:
+    """Return each child's ``code``, ``value`` (the score or the check's rate), ``count``
+    (records with a finding) and ``base`` (records examined)."""
+    if view.check:
+        frame = children_checks(view.level, view.code, view.filters, scope)
+        frame = frame[frame["check_code"] == view.check]
+        return frame.rename(columns={"rate": "value"})[["code", "value", "count", "base"]]
+    frame = children_indicators(view.level, view.code, view.filters, scope)
+    hidden = frame[privacy.flag(SCORE.code)].astype(bool)
+    base = frame["enrolled"].where(~hidden)
+    return pd.DataFrame({"code": frame["code"], "value": frame[SCORE.code].where(~hidden),
+                         "count": (frame["enrolled"] - frame["quality_clean"]).where(~hidden),
+                         "base": base})
+
+
+class QualityRankingPanel(Panel):
+    """The children ranked by quality score (best first) or by a check (worst first)."""
+
+    id = "quality-ranking"
+    slug = "qualite-classement"
+    per_indicator = False
+    levels = PARENT_LEVELS
+    draws = False
+
+    def title(self, view: View, unit: dict) -> str:
+        return _("Classement par {what} — {place}", what=_(shown(view).label).lower(),
+                 place=place_name(unit))
+
+    def rows(self, view: View, scope: Scope, unit: dict) -> pd.DataFrame:
+        members = children(view.level, view.code, scope)[["code", "name_fr"]]
+        values = _children_values(view, scope)
+        frame = members.merge(values, on="code", how="left")
+        best_first = view.check is None
+        frame = frame.sort_values("value", ascending=not best_first, na_position="last",
+                                  kind="stable").reset_index(drop=True)
+        ranked = frame["value"].notna()
+        frame["rank"] = pd.Series(range(1, int(ranked.sum()) + 1), index=frame.index[ranked])
+        return frame
+
+    def columns(self, view: View, rows: pd.DataFrame) -> tuple[Column, ...]:
+        return (Column("rank", _("Rang"), "integer"), Column("code", _("Code"), "text"),
+                Column("name", _("Nom"), "text"), Column("value", _(shown(view).label), "rate"),
+                Column("count", _("Constats") if view.check else _("Inscriptions avec constat"),
+                       "count"),
+                Column("base", _("Examinés") if view.check else _("Inscriptions"), "count"))
+
+    def table(self, view: View, rows: pd.DataFrame) -> list[dict]:
+        return [{"rank": None if pd.isna(r["rank"]) else int(r["rank"]), "code": r["code"],
+                 "name": r["name_fr"], "value": rounded(r["value"], "rate"),
+                 "count": rounded(r["count"], "count"), "base": rounded(r["base"], "count")}
+                for r in rows.to_dict("records")]
+
+    def figure(self, view: View, rows: pd.DataFrame) -> dict:
+        return message_figure("")
+
+
+class FunnelPanel(Panel):
+    """The children's rate of findings against the records examined, with the 99.8 %
+    limits around the unit's rate (the over-dispersion as the ``outlier_rate`` check
+    estimates it): a point outside stands out for more than chance."""
+
+    id = "quality-funnel"
+    slug = "qualite-entonnoir"
+    per_indicator = False
+    levels = PARENT_LEVELS
+
+    def title(self, view: View, unit: dict) -> str:
+        what = check_label(view.check) if view.check else _("Inscriptions avec constat")
+        return _("Entonnoir : {what} — {place}", what=what.lower(), place=place_name(unit))
+
+    def rows(self, view: View, scope: Scope, unit: dict) -> pd.DataFrame:
+        members = children(view.level, view.code, scope)[["code", "name_fr"]]
+        values = _children_values(view, scope).dropna(subset=["base", "count"])
+        values = values[values["base"] > 0]
+        return members.merge(values, on="code").reset_index(drop=True)
+
+    def columns(self, view: View, rows: pd.DataFrame) -> tuple[Column, ...]:
+        return (Column("code", _("Code"), "text"), Column("name", _("Nom"), "text"),
+                Column("count", _("Constats"), "count"), Column("base", _("Examinés"), "count"),
+                Column("rate", _("Taux"), "rate"), Column("lower", _("Limite basse"), "rate"),
+                Column("upper", _("Limite haute"), "rate"))
+
+    def limits(self, rows: pd.DataFrame) -> tuple[float | None, float]:
+        """Return the unit's rate and the over-dispersion of its children."""
+        if len(rows) < 2:
+            return None, 0.0
+        return funnel(rows["base"].to_numpy(float), rows["count"].to_numpy(float))
+
+    def table(self, view: View, rows: pd.DataFrame) -> list[dict]:
+        target, tau2 = self.limits(rows)
+        table = []
+        for record in rows.to_dict("records"):
+            low = high = None
+            if target is not None:
+                spread = FUNNEL_Z * math.sqrt(target * (1 - target) / record["base"] + tau2)
+                low, high = round(target - spread, 6), round(target + spread, 6)
+            table.append({"code": record["code"], "name": record["name_fr"],
+                          "count": int(record["count"]), "base": int(record["base"]),
+                          "rate": round(record["count"] / record["base"], 6),
+                          "lower": low, "upper": high})
+        return table
+
+    def figure(self, view: View, rows: pd.DataFrame) -> go.Figure | dict:
+        if rows.empty:
+            return message_figure(_("Aucune unité à comparer pour cette sélection"))
+        target, tau2 = self.limits(rows)
+        return figures.funnel(self.table(view, rows), target, tau2, FUNNEL_Z)
+
+
+def checks_summary(rows: pd.DataFrame) -> str:
+    """Return ``1 234 constats sur 56 789 examinés`` for the pupil checks of a unit."""
+    pupils = rows[rows["check_code"].isin(PUPIL_CHECKS)]
+    return _("{found} constats sur les élèves", found=format_count(int(pupils["count"].sum())))
+
+
+def rate_text(value) -> str:
+    """Return a rate on screen: ``0,3 %`` (two decimals under 1 %), ``—`` for no data."""
+    if value is None or pd.isna(value):
+        return "—"
+    if value == 0:
+        return format_rate(0.0, 0)
+    return format_rate(value, 2 if value < 0.01 else 1)
+
+
+
+
+OUTCOME_LABELS = {"promu": "promu", "redoublant": "redoublant", "abandon": "abandon",
+                  "diplome": "diplômé"}
+
+
+def _outcome(value) -> str:
+    return _("vide") if value is None or pd.isna(value) else _(OUTCOME_LABELS.get(value, value))
+
+
+def finding_fields(row: dict) -> str:
+    """Return the fields a pupil finding is about, as the school corrects them."""
+    check, year = row["check_code"], int(row["school_year"])
+    grade = row.get("grade")
+    if check == "missing_outcome":
+        return _("Résultat de fin d'année : vide")
+    if check == "missing_average":
+        return _("Résultat : {outcome} ; moyenne annuelle : vide",
+                 outcome=_outcome(row["outcome"]))
+    if check in ("returns_after_abandon", "promoted_not_next_grade", "repeater_moved_on"):
+        expected = {"promoted_not_next_grade": GRADES[min(GRADES.index(grade) + 1,
+                                                          len(GRADES) - 1)],
+                    "repeater_moved_on": grade}.get(check)
+        text = _("Résultat {year} : {outcome} ; inscrit en {other} en {other_grade}",
+                 year=school_year_label(year), outcome=_outcome(row["outcome"]),
+                 other=school_year_label(int(row["other_year"])),
+                 other_grade=row["other_grade"])
+        return text if expected is None else _("{text} (attendu : {grade})", text=text,
+                                                 grade=expected)
+    if check == "grade_skip":
+        return _("{before} : {before_grade} ; {year} : {grade}",
+                 before=school_year_label(int(row["other_year"])),
+                 before_grade=row["other_grade"], year=school_year_label(year), grade=grade)
+    if check == "lost_in_transfer":
+        return _("Résultat : {outcome} ; aucune inscription en {next}",
+                 outcome=_outcome(row["outcome"]), next=school_year_label(year + 1))
+    if check == "implausible_age":
+        return _("Âge au 1er septembre : {age} ans, âge théorique du niveau : {intended} ans",
+                 age=int(row["age"]), intended=6 + GRADES.index(grade))
+    if check == "exam_outcome_mismatch":
+        passed = _("admis") if bool(row["exam_passed"]) else _("non admis")
+        return _("{exam} : {passed} ; résultat : {outcome}", exam=row["exam"], passed=passed,
+                 outcome=_outcome(row["outcome"]))
+    if check == "average_outcome_mismatch":
+        return _("Moyenne annuelle : {average}/20 ; résultat : {outcome}",
+                 average=f"{float(row['annual_average']):.2f}".replace(".", ","),
+                 outcome=_outcome(row["outcome"]))
+    return ""
+
+
+class PupilListPanel(Panel):
+    """A school's pupils to correct in MASSAR: one row per pupil finding of the year."""
+
+    id = "quality-pupils"
+    slug = "eleves-a-corriger"
+    per_indicator = False
+    levels = ("school",)
+    draws = False
+
+    def title(self, view: View, unit: dict) -> str:
+        return _("Élèves à corriger dans MASSAR — {place}", place=place_name(unit))
+
+    def rows(self, view: View, scope: Scope, unit: dict) -> pd.DataFrame:
+        return pupil_findings(view.code, view.filters.year)
+
+    def columns(self, view: View, rows: pd.DataFrame) -> tuple[Column, ...]:
+        return (Column("check", _("Contrôle"), "text"), Column("code", _("Code"), "text"),
+                Column("massar_code", _("Code MASSAR"), "text"),
+                Column("grade", _("Niveau"), "text"),
+                Column("fields", _("Champs en cause"), "text"))
+
+    def table(self, view: View, rows: pd.DataFrame) -> list[dict]:
+        return [{"check": check_label(r["check_code"]), "code": r["check_code"],
+                 "massar_code": r["massar_code"], "grade": r["grade"],
+                 "fields": finding_fields(r)} for r in rows.to_dict("records")]
+
+    def figure(self, view: View, rows: pd.DataFrame) -> dict:
+        return message_figure("")
+
+
+QUALITY_PANELS: tuple[Panel, ...] = (ChecksPanel(), QualityTrendPanel(), QualityRankingPanel(),
+                                     FunnelPanel(), PupilListPanel())
+BY_ID = {panel.id: panel for panel in QUALITY_PANELS}
