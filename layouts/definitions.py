@@ -7,6 +7,7 @@ from dash import html
 
 from dashboard import indicators
 from dashboard.app_state import app_state
+from dashboard.data.quality import CHECKS
 from dashboard.i18n import _
 
 UNIT_NAMES = {"count": "Nombre", "rate": "Pourcentage", "score": "Note sur 20"}
@@ -72,6 +73,7 @@ def layout() -> html.Div:
                 "chiffre masqué.",
                 n=max(threshold - 1, 0), limit=threshold,
             ), id="small-cell-rule") if threshold > 1 else None,
+            quality_section(),
             html.P(_("Année scolaire : l'année de rentrée (2024 désigne 2024-2025). "
                      "Examens : CEP en 6e année primaire, examen régional en 3e année du "
                      "collège, baccalauréat national en 2e année du baccalauréat (session "
@@ -79,4 +81,56 @@ def layout() -> html.Div:
                    className="text-muted"),
         ],
         className="definitions-page",
+    )
+
+
+ABOUT = {"pupil": "Élève", "school": "Établissement"}
+
+
+def quality_section() -> html.Div:
+    """Return the rules of the data-quality checks and of the quality score."""
+    rows = [html.Tr([html.Td(html.Strong(_(check.label))), html.Td(_(check.examined)),
+                     html.Td(_(check.finds)), html.Td(_(ABOUT[check.about])),
+                     html.Td(html.Code(check.code))]) for check in CHECKS]
+    return html.Div(
+        [
+            html.H2(_("Contrôles de qualité des données"), className="h4 mt-4 mb-2"),
+            html.P(_(
+                "Les contrôles portent sur les données acceptées à l'import. Un constat "
+                "appartient à l'établissement et à l'année de l'inscription en cause. L'âge "
+                "est celui du 1er septembre de l'année ; l'âge théorique d'un niveau est celui "
+                "d'un élève entré en 1re année primaire à 6 ans sans redoubler (1AEP 6 ans … "
+                "2BAC 17 ans). Les contrôles qui regardent l'année suivante n'examinent rien "
+                "la dernière année de la base.")),
+            dbc.Table(
+                [html.Thead(html.Tr([html.Th(_("Contrôle")), html.Th(_("Examinés")),
+                                     html.Th(_("Constat")), html.Th(_("Porte sur")),
+                                     html.Th(_("Code (API)"))])),
+                 html.Tbody(rows)],
+                bordered=False, hover=True, responsive=True, className="definitions-table",
+                id="quality-checks-table",
+            ),
+            html.P(_(
+                "Taux hors des limites : pour chaque province et année, le taux d'abandon (et "
+                "celui de redoublement) de chaque établissement est comparé au taux de la "
+                "province p0 sur un graphique en entonnoir. Les limites à 99,8 % sont "
+                "p0 ± 3,09 × √(p0(1 − p0)/n + τ²), où n est le nombre d'élèves au résultat "
+                "connu et τ² la surdispersion estimée sur les scores z winsorisés aux 10e et "
+                "90e centiles (Spiegelhalter, 2005) : un petit établissement n'est pas signalé "
+                "pour un écart dû au hasard. Une province de moins de 5 établissements n'a "
+                "pas d'entonnoir."), id="quality-funnel-rule"),
+            html.P(_(
+                "Score de qualité des données : la part des inscriptions de l'unité qui ne "
+                "portent aucun constat des contrôles sur les élèves (tous sauf « "
+                "Établissement sans élèves », « Variation brutale de l'effectif » et « Taux "
+                "hors des limites », qui portent sur les établissements et s'affichent à "
+                "côté). 100 % signifie qu'aucun contrôle ne voit de contradiction, non que "
+                "les données sont exactes."), id="quality-score-rule"),
+            html.P(_(
+                "Les nombres de constats servent à corriger les données : ils s'affichent "
+                "tels quels aux utilisateurs dont le périmètre contient l'unité, comme les "
+                "listes d'élèves d'un établissement. Le score, lui, suit la règle du secret "
+                "statistique comme tout indicateur."), className="text-muted"),
+        ],
+        id="quality-definitions",
     )
