@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
@@ -23,6 +23,7 @@ from dashboard.formatting import (
     NO_DATA,
     format_cell,
     format_change,
+    format_count,
     is_missing,
     school_year_label,
 )
@@ -31,6 +32,7 @@ from dashboard.levels import LEVEL_LABELS, RANKED_LABELS
 from dashboard.urls import View
 from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
+from panels import quality as quality_panels
 from panels import registry
 from panels.base import present
 from panels.kpis import tone
@@ -146,6 +148,8 @@ class Briefing:
     definitions: list[tuple[str, str, str]]
     sources: str
     sections: list[Section]
+    #: The data-quality checks of the year: (check, found, examined, rate) as text.
+    quality: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def heading(self) -> str:
@@ -202,6 +206,7 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
         sources=sources_text(version, built_at, filters.year,
                              schools=view.level in ("commune", "school")),
         sections=[],
+        quality=quality_rows(view, unit, scope),
     )
     content.sections = sections(content)
     return content
@@ -222,8 +227,26 @@ def sections(content: Briefing) -> list[Section]:
         children_label = content.ranking.children_label.lower()
         result.append(Section("ranking", _("Classement des {children} : {indicator}",
                                            children=children_label, indicator=label)))
+    result.append(Section("quality", _("Qualité des données")))
     result.append(Section("definitions", _("Définitions et sources")))
     return result
+
+
+def quality_rows(view: View, unit: dict, scope: Scope) -> list[tuple[str, str, str, str]]:
+    """Return the checks of the year as the briefing's table shows them (the data-quality
+    view's own panel)."""
+    panel = quality_panels.BY_ID["quality-checks"]
+    return [(row["check"], format_count(row["count"]), format_count(row["base"]),
+             quality_panels.rate_text(row["rate"]))
+            for row in panel.table(view, panel.rows(view, scope, unit))]
+
+
+def quality_note(content: Briefing) -> str:
+    """Return the line under the data-quality table: the score and how to read it."""
+    score = content.kpi("quality_score")
+    return _("Score de qualité des données : {score}. Un constat signale une donnée "
+             "manquante ou contradictoire à corriger dans MASSAR ; le détail, établissement "
+             "par établissement, est sur la page « Qualité des données ».", score=score.value)
 
 
 def filters_text(view: View) -> str:

@@ -47,6 +47,7 @@ from exports.briefing import (
     cover_size,
     kpi_note,
     map_panel,
+    quality_note,
     rank_cells,
     ranking_header,
     ranking_note,
@@ -162,7 +163,7 @@ def pdf_document(content: Briefing, charts: Charts) -> bytes:
     ])
     build = {"kpis": _kpi_page, "map": _map_page, "trend": _trend_page,
              "ranking": _ranking_page, "comparison": _comparison_page,
-             "definitions": _definitions_page}
+             "quality": _quality_page, "definitions": _definitions_page}
     story: list[Flowable] = []
     for section in content.sections:
         if section.kind == "cover":
@@ -283,6 +284,14 @@ def _kpi_page(content: Briefing, charts: Charts, section: Section) -> list[Flowa
     widths = [WIDTH * share for share in (0.46, 0.17, 0.17, 0.20)]
     return [_table(rows, widths, commands + _banding(len(rows) - 1, selected), 27, 11.5),
             _note(kpi_note(content))]
+
+
+def _quality_page(content: Briefing, charts: Charts, section: Section) -> list[Flowable]:
+    rows: list[list] = [[_("Contrôle"), _("Constats"), _("Examinés"), _("Taux")]]
+    rows += [list(row) for row in content.quality]
+    widths = [WIDTH * share for share in (0.52, 0.16, 0.16, 0.16)]
+    return [_table(rows, widths, _banding(len(rows) - 1, None), 22, 10.5),
+            _note(quality_note(content))]
 
 
 def _image(png: bytes | None, width: float, height: float) -> Flowable:

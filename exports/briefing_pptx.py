@@ -21,6 +21,7 @@ from exports.briefing import (
     cover_size,
     kpi_note,
     map_panel,
+    quality_note,
     rank_cells,
     ranking_header,
     ranking_note,
@@ -96,7 +97,8 @@ def pptx_document(content: Briefing, charts: Charts) -> bytes:
     properties.language = LANGUAGE
     draw = {"cover": _cover_slide, "kpis": _kpi_slide, "map": _map_slide,
             "trend": _trend_slide, "ranking": _ranking_slide,
-            "comparison": _comparison_slide, "definitions": _definitions_slide}
+            "comparison": _comparison_slide, "quality": _quality_slide,
+            "definitions": _definitions_slide}
     for number, section in enumerate(content.sections, start=1):
         slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
         if section.kind != "cover":
@@ -245,6 +247,17 @@ def _kpi_slide(slide, content: Briefing, charts: Charts, section: Section) -> No
         _cell(table.cell(number, 3), row.change, 13, TONES[row.tone], fill=fill,
               align=PP_ALIGN.RIGHT)
     _note(slide, kpi_note(content), Inches(6.35))
+
+
+def _quality_slide(slide, content: Briefing, charts: Charts, section: Section) -> None:
+    table = _table(slide, len(content.quality) + 1, [6.33, 2.0, 2.0, 2.0], row_height=0.36)
+    _header(table, [_("Contrôle"), _("Constats"), _("Examinés"), _("Taux")], 12)
+    for number, row in enumerate(content.quality, start=1):
+        fill = BAND if number % 2 == 0 else WHITE
+        for column, text in enumerate(row):
+            _cell(table.cell(number, column), text, 11, fill=fill,
+                  align=PP_ALIGN.LEFT if column == 0 else PP_ALIGN.RIGHT)
+    _note(slide, quality_note(content), Inches(6.55))
 
 
 def _picture(slide, png: bytes | None, left, top, width, height, description: str) -> None:

@@ -174,6 +174,16 @@ def test_scope_matrix(tiny_app, tiny_engine, username):
         if allowed:
             assert api.get_json()["indicators"]["enrollment"] == enrollment_of(
                 tiny_engine, level, code)
+        quality = client.get(f"/api/v1/quality?{params}")
+        assert quality.status_code == (200 if allowed else 403), (username, unit)
+        if allowed:
+            assert quality.get_json()["checks"]["missing_outcome"]["base"] == enrollment_of(
+                tiny_engine, level, code)
+        # the data-quality view's router
+        view = forged_page(client, f"/quality/{level}/{code}")
+        text = json.dumps(view.get_json(), ensure_ascii=False)
+        assert ("quality-page" in text) == allowed, (username, unit)
+        assert ("hors de votre périmètre" in text) != allowed
         # exports: data file and chart image
         data = client.get(f"/export/data/kpis.csv?{params}")
         assert data.status_code == (200 if allowed else 403), (username, unit)
@@ -191,6 +201,54 @@ def test_scope_matrix(tiny_app, tiny_engine, username):
             assert shown in json.dumps(payload, ensure_ascii=False)
         else:
             assert shown not in cards and str(total) not in cards
+
+
+def forged_mark(app, client, school: str, status: str = "faux_signal"):
+    """POST the follow-up form's callback by hand, marking a school's finding."""
+    output = next(key for key in app.callback_map if "quality-mark-result" in key)
+    view = {"level": "school", "code": school, "year": 2024, "cycle": "all", "sector": "all",
+            "milieu": "all", "sex": "all", "indicator": "dropout_rate", "version": 1}
+    body = {
+        "output": output,
+        "outputs": [{"id": "quality-mark-result", "property": "children"},
+                    {"id": "quality-register", "property": "children"}],
+        "inputs": [{"id": "quality-mark-save", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["quality-mark-save.n_clicks"],
+        "state": [{"id": "quality-mark-check", "property": "value", "value": "implausible_age"},
+                  {"id": "quality-mark-status", "property": "value", "value": status},
+                  {"id": "quality-mark-comment", "property": "value", "value": "vu"},
+                  {"id": "view", "property": "data", "value": view}],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_a_finding_is_marked_only_inside_the_scope(tiny_app, tiny_engine):
+    """A provincial user marks a school of their province, not one of another province;
+    a forged status is refused; nothing is written for a refused mark."""
+    from dashboard.app_state import state_of
+    from dashboard.web.auth.schema import quality_mark
+
+    def school_in(province: str) -> str:
+        return query(tiny_engine, "SELECT s.code FROM school s JOIN commune c ON "
+                                  "c.code = s.commune_code WHERE c.province_code = :p "
+                                  "ORDER BY s.code LIMIT 1", p=province)[0][0]
+
+    state = state_of(tiny_app.server).state_engine
+    client = client_as(tiny_app, "province141")
+
+    def marks(school: str) -> list:
+        with state.connect() as conn:
+            return conn.execute(quality_mark.select().where(
+                quality_mark.c.school_code == school)).all()
+
+    own, other = school_in("141"), school_in("81")
+    before = len(marks(own))
+    assert forged_mark(tiny_app, client, own).status_code == 200
+    assert len(marks(own)) == before + 1
+    refused = forged_mark(tiny_app, client, other)
+    assert refused.status_code == 403 and not marks(other)
+    assert forged_mark(tiny_app, client, own, status="clos_auto").status_code == 400
+    assert len(marks(own)) == before + 1
 
 
 def test_a_cached_answer_never_reaches_another_scope(tiny_app, tiny_engine):

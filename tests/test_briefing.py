@@ -39,6 +39,7 @@ REGION_TITLES = [
     "Carte des provinces et préfectures : Taux d’abandon",
     "Évolution : Taux d’abandon",
     "Classement des provinces et préfectures : Taux d’abandon",
+    "Qualité des données",
     "Définitions et sources",
 ]
 
@@ -200,6 +201,24 @@ def test_kpi_table_shows_the_api_numbers(download, client):
     assert rows[1:] == kpi_rows(api(client, "indicators", REGION))
 
 
+def test_quality_slide_shows_the_quality_api(download, client):
+    """The slide's table: one row per check, its findings, examined and rate as the API
+    counts them; the note gives the score."""
+    from dashboard.data.quality import CHECKS
+
+    slide = deck(download("pptx", REGION)).slides[5]
+    (table,) = tables(slide)
+    rows = cells(table)
+    assert rows[0] == ["Contrôle", "Constats", "Examinés", "Taux"]
+    checks = api(client, "quality", REGION)["checks"]
+    assert [row[0] for row in rows[1:]] == [printed(check.label) for check in CHECKS]
+    for row, check in zip(rows[1:], CHECKS, strict=True):
+        assert int(row[1].replace("\u202f", "")) == checks[check.code]["count"], check.code
+        assert int(row[2].replace("\u202f", "")) == checks[check.code]["base"], check.code
+    note = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+    assert "Score de qualité des données" in note
+
+
 def test_region_ranking_lists_every_province_once(download, client):
     slide = deck(download("pptx", REGION)).slides[4]
     (table,) = tables(slide)
@@ -273,7 +292,7 @@ def test_school_pack_compares_the_school_with_its_territory(download, client, sc
     presentation = deck(download("pptx", query))
     assert titles(presentation) == [
         words(school["name_fr"]), "Indicateurs clés", "L’établissement et son territoire",
-        "Évolution : Taux d’abandon", "Définitions et sources",
+        "Évolution : Taux d’abandon", "Qualité des données", "Définitions et sources",
     ]
     (kpis,) = tables(presentation.slides[1])
     assert cells(kpis)[1:] == kpi_rows(api(client, "indicators", query))
@@ -310,10 +329,13 @@ def test_region_pdf_has_one_page_per_slide_with_the_same_numbers(download, clien
 def test_school_pdf_follows_the_slides(download, client, school):
     query = school_query(school)
     pages = pdf_pages(download("pdf", query))
-    assert len(pages) == len(deck(download("pptx", query)).slides) == 5
+    assert len(pages) == len(deck(download("pptx", query)).slides) == 6
     assert school["name_fr"] in pages[0]
     for label, value, previous, change in kpi_rows(api(client, "indicators", query)):
         assert as_extracted(f"{label}\n{value}\n{previous}\n{change}") in pages[1]
+    checks = api(client, "quality", query)["checks"]
+    assert as_extracted(printed("Moyenne et résultat contradictoires")) in pages[4]
+    assert f"{checks['missing_outcome']['base']}" in pages[4].replace("\u202f", "")
 
 
 # --- content and file names ---------------------------------------------------------------
@@ -330,8 +352,8 @@ def test_filters_and_indicator_reach_the_content(tiny_app, client):
     assert content.kpi("girls_share").value == "—"
     assert "Collège" in content.filters_text and "Filles" in content.filters_text
     assert [s.kind for s in content.sections] == [
-        "cover", "kpis", "map", "trend", "ranking", "definitions"]
-    assert len(content.definitions) == len(indicators.INDICATORS) == 9
+        "cover", "kpis", "map", "trend", "ranking", "quality", "definitions"]
+    assert len(content.definitions) == len(indicators.INDICATORS) == 10
     assert "version des données n° " in content.sources
 
 
