@@ -52,6 +52,7 @@ clean-data:
 # production set-up, Redis started like the test servers) to 50 simulated users.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/views.py
+	$(BIN)/python bench/quality.py
 
 # What a user waits for in Chromium: a click to the view drawn, cold then warm.
 .PHONY: bench-browser

@@ -20,6 +20,7 @@ from flask import request
 
 from callbacks.access import current_scope
 from callbacks.common import count_input, plain_input, read_view, text_input
+from callbacks.unit import breadcrumb
 from callbacks.wiring import callback
 from dashboard.data.quality import BY_CODE, SCHOOL_CHECKS
 from dashboard.formatting import format_count, school_year_label
@@ -46,7 +47,7 @@ from queries import NATIONAL_SCOPE, OutOfScope, privacy
 from queries.database import data_version
 from queries.quality import children_checks, unit_checks
 from queries.stats import unit_indicators
-from queries.units import ancestors, get_unit, schools_under
+from queries.units import get_unit, schools_under
 
 log = logging.getLogger("pilotage.exports")
 VIEW = [Input("view", "data")]
@@ -264,19 +265,8 @@ def _escape(text: str) -> str:
 
 
 def _crumbs(view, unit: dict) -> list:
-    crumbs = []
-    for level, code in ancestors(unit):
-        name = get_unit(level, code, NATIONAL_SCOPE)["name_fr"]
-        try:
-            get_unit(level, code, current_scope())
-            crumbs.append(dcc.Link(name, className="crumb", href=quality_url(replace(
-                view, level=level, code=code, rank=None, sort=None))))
-        except OutOfScope:
-            crumbs.append(html.Span(name, className="crumb crumb-context"))
-        crumbs.append(html.Span("›", className="crumb-sep", **{"aria-hidden": "true"}))
-    crumbs.append(html.Span(unit["name_fr"], className="crumb crumb-current",
-                            **{"aria-current": "page"}))
-    return crumbs
+    return breadcrumb(unit, lambda level, code: quality_url(replace(
+        view, level=level, code=code, rank=None, sort=None)))
 
 
 def _subtitle(view) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from dash import Input, Output, State, dcc, html
@@ -24,6 +25,23 @@ from queries import NATIONAL_SCOPE, OutOfScope
 from queries.units import ancestors, get_unit
 
 
+def breadcrumb(row: dict, href: Callable[[str, str], str]) -> list:
+    """Return the path from the nation to a unit: ``href(level, code)`` links each ancestor
+    in the caller's scope; above a scoped user's root, a name is context, not a link."""
+    crumbs = []
+    for level, code in ancestors(row):
+        name = get_unit(level, code, NATIONAL_SCOPE)["name_fr"]
+        try:
+            get_unit(level, code, current_scope())
+            crumbs.append(dcc.Link(name, href=href(level, code), className="crumb"))
+        except OutOfScope:
+            crumbs.append(html.Span(name, className="crumb crumb-context"))
+        crumbs.append(html.Span("›", className="crumb-sep", **{"aria-hidden": "true"}))
+    crumbs.append(html.Span(row["name_fr"], className="crumb crumb-current",
+                            **{"aria-current": "page"}))
+    return crumbs
+
+
 @callback(
     Output("breadcrumb", "children"),
     Output("view-subtitle", "children"),
@@ -35,17 +53,7 @@ def update_heading(view_data, page_unit):
     """Name the unit, show the path from the nation to it and the filters in force."""
     view = current_view(view_data, page_unit)
     row = get_unit(view.level, view.code, current_scope())
-    crumbs = []
-    for level, code in ancestors(row):
-        name = get_unit(level, code, NATIONAL_SCOPE)["name_fr"]
-        try:  # above a scoped user's root, a name is context, not a link
-            get_unit(level, code, current_scope())
-            crumbs.append(dcc.Link(name, href=drill_url(view, level, code), className="crumb"))
-        except OutOfScope:
-            crumbs.append(html.Span(name, className="crumb crumb-context"))
-        crumbs.append(html.Span("›", className="crumb-sep", **{"aria-hidden": "true"}))
-    crumbs.append(html.Span(row["name_fr"], className="crumb crumb-current",
-                            **{"aria-current": "page"}))
+    crumbs = breadcrumb(row, lambda level, code: drill_url(view, level, code))
     parts = [_("Année scolaire {year}", year=school_year_label(view.filters.year))]
     for name, labels in CHOICE_LABELS.items():
         value = getattr(view.filters, name)

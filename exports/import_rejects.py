@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dashboard.i18n import _
-from exports.tables import DATE_FORMAT, HEADER_FILL, HEADER_FONT, put_cell
+from exports.tables import HEADER_FILL, HEADER_FONT, put_cell, write_facts
 from layouts import imports as imports_layout
 
 REJECT_HEADERS = ("Ligne", "Colonne", "Valeur", "Motif", "Message", "Établissement")
@@ -75,12 +75,4 @@ def _context_sheet(sheet, found: dict, territory: str) -> None:
         (_("Téléchargé le"), dt.datetime.now().replace(microsecond=0)),
         (_("Source"), _("Pilotage, imports des extraits MASSAR")),
     )
-    for line, (label, value) in enumerate(facts, start=1):
-        put_cell(sheet, line, 1, label).font = LABEL_FONT
-        cell = put_cell(sheet, line, 2, value)
-        if isinstance(value, dt.datetime):
-            cell.number_format = DATE_FORMAT
-        cell.alignment = Alignment(horizontal="left")
-    sheet.column_dimensions["A"].width = 20
-    sheet.column_dimensions["B"].width = 48
-
+    write_facts(sheet, facts)

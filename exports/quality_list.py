@@ -8,17 +8,15 @@ import datetime as dt
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import View
-from exports.tables import DATE_FORMAT, HEADER_FILL, HEADER_FONT, put_cell
+from exports.tables import HEADER_FILL, HEADER_FONT, put_cell, write_facts
 from panels.base import Panel
 
 WIDTHS = {"check": 34, "code": 24, "massar_code": 14, "grade": 8, "fields": 80}
-LABEL_FONT = Font(bold=True)
 
 
 def pupils_workbook(panel: Panel, view: View, school: dict, table: list[dict]) -> bytes:
@@ -44,14 +42,7 @@ def pupils_workbook(panel: Panel, view: View, school: dict, table: list[dict]) -
              (_("Usage"), _("Liste nominative réservée à la correction des données dans "
                             "MASSAR ; ne pas diffuser.")),
              (_("Source"), _("Pilotage, contrôles de qualité des données")))
-    for line, (label, value) in enumerate(facts, start=1):
-        put_cell(context, line, 1, label).font = LABEL_FONT
-        cell = put_cell(context, line, 2, value)
-        if isinstance(value, dt.datetime):
-            cell.number_format = DATE_FORMAT
-        cell.alignment = Alignment(horizontal="left")
-    context.column_dimensions["A"].width = 18
-    context.column_dimensions["B"].width = 70
+    write_facts(context, facts, (18, 70))
     book.properties.creator = "Pilotage"
     book.properties.title = panel.title(view, school)
     buffer = io.BytesIO()

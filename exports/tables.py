@@ -212,3 +212,14 @@ def _context_sheet(sheet: Worksheet, export: ChartExport, view: View,
         put_cell(sheet, line, 4, _(UNIT_WORDS.get(indicator.unit, indicator.unit)))
     for letter, width in zip("ABCD", (28, 48, 80, 34), strict=True):
         sheet.column_dimensions[letter].width = width
+
+
+def write_facts(sheet, facts, widths: tuple[int, int] = (20, 48)) -> None:
+    """Write a file's context as label / value lines (dates in the date format)."""
+    for line, (label, value) in enumerate(facts, start=1):
+        put_cell(sheet, line, 1, label).font = Font(bold=True)
+        cell = put_cell(sheet, line, 2, value)
+        if isinstance(value, datetime):
+            cell.number_format = DATE_FORMAT
+        cell.alignment = Alignment(horizontal="left")
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = widths

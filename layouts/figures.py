@@ -224,9 +224,15 @@ def trend(frame: pd.DataFrame, indicator: Indicator, unit_name: str,
             line={"color": REFERENCE, "width": 2, "dash": "dash"},
             hovertemplate=_hover(indicator),
         ))
+    axis = _axis_format(indicator)
+    if indicator.is_rate:  # small shares (a rate of findings) need decimals to read
+        highest = pd.to_numeric(frame[indicator.code], errors="coerce").max()
+        if not pd.isna(highest) and highest < 0.1:
+            axis = {"tickformat": ".1%" if highest >= 0.01 else ".2%"}
+            figure.update_traces(hovertemplate="%{y:.2%}")
     figure.update_layout(base_layout(
         hovermode="x unified", legend={"orientation": "h", "y": -0.18},
-        yaxis={**_axis_format(indicator), "gridcolor": "#e6e9ee", "rangemode": "tozero"},
+        yaxis={**axis, "gridcolor": "#e6e9ee", "rangemode": "tozero"},
         xaxis={"type": "category"},
     ))
     return figure

@@ -151,3 +151,47 @@ def test_the_funnel_limits_of_a_hand_worked_province():
     # of four schools has no funnel at all
     none, examined = quality.outliers(schools.head(4))
     assert none.empty and not examined.any()
+
+
+def test_a_finding_corrected_by_a_new_import_is_closed_automatically(backend, tmp_path):
+    """Q02's missing result at 10001F in 2024 is marked "à corriger"; the result arrives
+    and the data are built again: the next reading of the view closes the finding, saying
+    why, and leaves the other school's open finding open."""
+    from dashboard.app_state import state_of
+    from dashboard.data.build import build
+    from dashboard.db import make_engine
+    from dashboard.web import followup
+    from queries import NATIONAL_SCOPE
+
+    url = make_quality_database(tmp_path, backend, "quality_closing")
+    engine = make_engine(url)
+    with engine.begin() as conn:  # the result arrives with a new import, built again
+        conn.exec_driver_sql("UPDATE enrollment SET outcome = 'promu' "
+                             "WHERE massar_code = 'Q000000002'")
+    build(engine)
+    engine.dispose()
+    # the marks the register held from before (the state database is the app's own)
+    app = make_app(url, tmp_path, backend, PILOTAGE_SMALL_CELL_THRESHOLD="0")
+    state = state_of(app.server).state_engine
+    anfa = {"code": "10001F", "commune_code": "141.1.1", "province_code": "141",
+            "region_code": "6"}
+    lycee = {**anfa, "code": "10003F", "commune_code": "141.1.3"}
+    followup.mark(state, anfa, 2024, "missing_outcome", "a_corriger", "à saisir", "national")
+    followup.mark(state, lycee, 2024, "exam_outcome_mismatch", "a_corriger", "", "national")
+    client = client_as(app)
+    view = {"level": "province", "code": "141", "year": 2024, "cycle": "all", "sector": "all",
+            "milieu": "all", "sex": "all", "indicator": "dropout_rate"}
+    key = next(k for k in app.callback_map if "..quality-cards." in f"..{k}")
+    outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]}
+               for part in key.strip(".").split("...")]
+    answer = client.post("/_dash-update-component", json={
+        "output": key, "outputs": outputs, "changedPropIds": ["view.data"], "state": [],
+        "inputs": [{"id": "view", "property": "data", "value": view}]})
+    assert answer.status_code == 200, answer.data[:300]
+    current = followup.latest(followup.register(state, NATIONAL_SCOPE)).set_index(
+        "school_code")
+    assert current.loc["10001F", "status"] == "clos_auto"
+    assert "version 2" in current.loc["10001F", "comment"]
+    assert pd.isna(current.loc["10001F", "username"])
+    assert current.loc["10003F", "status"] == "a_corriger"
+    assert "Clos automatiquement" in answer.get_data(as_text=True)

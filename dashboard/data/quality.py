@@ -208,13 +208,20 @@ def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
     conn.execute(sa.text(_PUPILS))
     record = ("school_year", "school_code", "massar_code", "grade", "outcome",
               "annual_average", "age")
+    # the few records some check finds, in one pass, then each check's findings from them
+    every = " OR ".join(f"(({examined}) AND ({found}))"
+                        for examined, found, _ in _PUPIL_RULES.values())
+    conn.execute(sa.text("DROP TABLE IF EXISTS quality_found"))
+    conn.execute(sa.text(
+        f"CREATE TEMPORARY TABLE quality_found AS SELECT * FROM quality_pupil WHERE {every}"))
     for code, (examined, found, extra) in _PUPIL_RULES.items():
         names = [*record, *(name for _, name in extra)]
         chosen = [*record, *(f"{expression} AS {name}" for expression, name in extra)]
         conn.execute(sa.text(
             f"INSERT INTO {findings.name} (check_code, {', '.join(names)}) "
-            f"SELECT '{code}', {', '.join(chosen)} FROM quality_pupil "
+            f"SELECT '{code}', {', '.join(chosen)} FROM quality_found "
             f"WHERE ({examined}) AND ({found})"))
+    conn.execute(sa.text("DROP TABLE quality_found"))
     # what every check examined and found, per school, grade and sex, in one pass
     sums = ", ".join(
         f"SUM(CASE WHEN {examined} THEN 1 ELSE 0 END) AS base_{code}, "
