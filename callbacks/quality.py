@@ -66,10 +66,12 @@ def _view(view_data):
     Output("quality-cards", "children"),
     Output("quality-checks-grid", "rowData"),
     Output("quality-trend", "figure"),
+    Output("quality-trend-title", "children"),
     Output("quality-register", "children"),
     *VIEW,
+    Input("quality-marks", "data"),
 )
-def show_quality(view_data):
+def show_quality(view_data, _marks=None):
     """Fill the heading, the cards, the checks of the year, their trend and the register."""
     view = _view(view_data)
     scope = current_scope()
@@ -84,7 +86,7 @@ def show_quality(view_data):
     figure = trend.figure(view, trend.rows(view, scope, unit))
     return (_crumbs(view, unit), _subtitle(view), view_url(replace(view, check=None)),
             view.check or "", _cards(view, unit, rows["current"], marks), grid, figure,
-            _register_table(marks, view))
+            trend.title(view, unit).split(" — ")[0], _register_table(marks, view))
 
 
 @callback(
@@ -223,7 +225,7 @@ def download_pupils(clicks, view_data):
 
 @callback(
     Output("quality-mark-result", "children"),
-    Output("quality-register", "children", allow_duplicate=True),
+    Output("quality-marks", "data"),
     Input("quality-mark-save", "n_clicks"),
     State("quality-mark-check", "value"),
     State("quality-mark-status", "value"),
@@ -232,14 +234,16 @@ def download_pupils(clicks, view_data):
     prevent_initial_call=True,
 )
 def save_mark(clicks, check, status, comment, view_data):
-    """Record the user's mark of one of the school's findings."""
+    """Record the user's mark of one of the school's findings; the view then redraws its
+    cards, checks and register (through the ``quality-marks`` store)."""
     view = _view(view_data)
     if not count_input(clicks, "n_clicks") or view.level != "school":
         raise PreventUpdate
     check, status = plain_input(check, "check"), plain_input(status, "status")
     comment = text_input(comment, "comment") or ""
     if not isinstance(check, str) or check not in BY_CODE:
-        return html.Span(_("Choisissez d'abord un constat."), className="text-danger"), no_update
+        return (html.Span(_("Choisissez d'abord un constat."), className="text-danger"),
+                no_update)
     unit = get_unit(view.level, view.code, current_scope())
     try:
         followup.mark(state_engine(), unit, view.filters.year, check, status, comment,
@@ -250,10 +254,9 @@ def save_mark(clicks, check, status, comment, view_data):
                  unit=f"school:{view.code}",
                  detail={"year": view.filters.year, "check": check, "status": status},
                  address=request.remote_addr)
-    marks = _register(view, unit)
     return (html.Span(_("Enregistré : {check}, {status}.", check=check_label(check),
                         status=followup.status_label(status)), className="text-success"),
-            _register_table(marks, view))
+            int(clicks))
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -376,6 +379,6 @@ def _register_table(marks: pd.DataFrame, view) -> html.Div:
              html.Td(followup.status_label(row.status)),
              html.Td(row.username or _("automatique")), html.Td(row.comment)])
              for row in lines.itertuples(index=False)])],
-        size="sm", striped=True, className="quality-register-table")
+        size="sm", striped=True, responsive=True, className="quality-register-table")
     return html.Div([summary, table])
 

@@ -161,7 +161,7 @@ def layout(unit: dict) -> html.Div:
                     title_id="quality-trend-title")
     parts = [
         heading(unit),
-        html.Div(id="quality-notice"),
+        dcc.Store(id="quality-marks"),  # the marks saved on the page, to redraw it
         loading(html.Div(id="quality-cards", className="kpi-row quality-cards")),
         dbc.Row([dbc.Col(checks, lg=6), dbc.Col(trend, lg=6)], className="g-3 mt-1"),
     ]

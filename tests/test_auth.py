@@ -211,7 +211,7 @@ def forged_mark(app, client, school: str, status: str = "faux_signal"):
     body = {
         "output": output,
         "outputs": [{"id": "quality-mark-result", "property": "children"},
-                    {"id": "quality-register", "property": "children"}],
+                    {"id": "quality-marks", "property": "data"}],
         "inputs": [{"id": "quality-mark-save", "property": "n_clicks", "value": 1}],
         "changedPropIds": ["quality-mark-save.n_clicks"],
         "state": [{"id": "quality-mark-check", "property": "value", "value": "implausible_age"},

@@ -186,7 +186,8 @@ def test_a_finding_corrected_by_a_new_import_is_closed_automatically(backend, tm
                for part in key.strip(".").split("...")]
     answer = client.post("/_dash-update-component", json={
         "output": key, "outputs": outputs, "changedPropIds": ["view.data"], "state": [],
-        "inputs": [{"id": "view", "property": "data", "value": view}]})
+        "inputs": [{"id": "view", "property": "data", "value": view},
+                   {"id": "quality-marks", "property": "data", "value": None}]})
     assert answer.status_code == 200, answer.data[:300]
     current = followup.latest(followup.register(state, NATIONAL_SCOPE)).set_index(
         "school_code")

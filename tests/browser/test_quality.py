@@ -16,18 +16,22 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser.conftest import log_in, served
-from tests.conftest import make_app, query
+from tests.conftest import ACCOUNTS, make_app, query
 
 pytestmark = pytest.mark.browser
 
 YEAR = 2024
 PROVINCE = "141"
 OTHER_PROVINCE_USER = "province81"
+#: A second account of the province, beside ``province141``.
+COLLEAGUE = "colleague141"
 WAIT_STEPS = 100
+DRAWN_MS = 3_000
 MASSAR = re.compile(r"[A-Z][0-9]{9}")
 #: The checks as the page must name them, in their order (docs/quality.md).
 LABELS = {
@@ -70,15 +74,19 @@ TREND_Y = """
 }
 """
 
-#: The page's width, the window's, and the outermost elements that stick out of it.
+#: The page's width, the window's, and the first elements that stick out of it unclipped.
 WIDTHS = """
 () => {
   const width = window.innerWidth;
-  const out = [...document.querySelectorAll('body *')].filter((element) => {
-    const box = element.getBoundingClientRect();
-    const parent = element.parentElement.getBoundingClientRect();
-    return box.right > width + 1 && parent.right <= width + 1;
-  }).map((element) => `${element.tagName}#${element.id}.${element.className}`).slice(0, 5);
+  const clipped = (element) => {
+    for (let up = element.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const out = [...document.querySelectorAll('body *')]
+    .filter((element) => element.getBoundingClientRect().right > width + 1 && !clipped(element))
+    .map((element) => `${element.tagName}#${element.id}.${element.className}`).slice(0, 5);
   return {scroll: document.documentElement.scrollWidth, window: width, out};
 }
 """
@@ -101,8 +109,10 @@ def school_year(year: int) -> str:
 
 @pytest.fixture(scope="module")
 def quality_app(tiny_url, backend, tmp_path_factory):
-    """The app on the tiny database with a state database of its own (marks, audit)."""
-    return make_app(tiny_url, tmp_path_factory.mktemp("quality-browser"), backend)
+    """The app on the tiny database with a state database of its own (marks, audit) and a
+    second account of the province."""
+    return make_app(tiny_url, tmp_path_factory.mktemp("quality-browser"), backend,
+                    (*ACCOUNTS, (COLLEAGUE, "province", PROVINCE)))
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +141,12 @@ def school(tiny_engine) -> dict:
         SELECT check_code, massar_code FROM quality_finding
         WHERE school_code = :code AND school_year = :year AND massar_code IS NOT NULL
         ORDER BY massar_code""", code=code, year=YEAR)
-    (name,), = query(tiny_engine, "SELECT name FROM school WHERE code = :code", code=code)
-    return {"code": code, "name": name, "findings": findings}
+    place, = query(tiny_engine, """
+        SELECT s.name, s.commune_code, c.province_code, p.region_code FROM school s
+        JOIN commune c ON c.code = s.commune_code JOIN province p ON p.code = c.province_code
+        WHERE s.code = :code""", code=code)
+    names = ("name", "commune_code", "province_code", "region_code")
+    return {"code": code, **dict(zip(names, place, strict=True)), "findings": findings}
 
 
 def as_user(page: Page, username: str) -> None:
@@ -141,8 +155,15 @@ def as_user(page: Page, username: str) -> None:
     log_in(page, username)
 
 
-def grid_rows(page: Page, grid_id: str, columns: list[str]) -> list[dict]:
+def show_grid(page: Page, grid_id: str) -> None:
+    """Scroll to a grid, as a user would (the grid draws its rows once on screen), and wait
+    for its first row."""
+    page.locator(f"#{grid_id}").scroll_into_view_if_needed()
     expect(page.locator(f"#{grid_id} .ag-center-cols-container .ag-row").first).to_be_visible()
+
+
+def grid_rows(page: Page, grid_id: str, columns: list[str]) -> list[dict]:
+    show_grid(page, grid_id)
     return page.evaluate(GRID_ROWS, [grid_id, columns])
 
 
@@ -194,6 +215,20 @@ def outlier_rate_by_year(engine) -> dict[int, float]:
     return {year: found.get(year, 0) / n for year, n in examined.items()}
 
 
+def outliers_by_commune(engine) -> tuple[set[str], dict[str, int]]:
+    """Plain SQL: the province's communes with a school examined by ``outlier_rate`` in the
+    year (a pupil with a result), and their schools outside the limits."""
+    examined = {code for code, in query(engine, """
+        SELECT DISTINCT s.commune_code FROM enrollment e
+        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
+        WHERE c.province_code = :province AND e.school_year = :year
+          AND e.outcome IS NOT NULL""", province=PROVINCE, year=YEAR)}
+    found = dict(query(engine, f"""SELECT s.commune_code, count(*) {IN_PROVINCE}
+        AND f.check_code = 'outlier_rate' GROUP BY s.commune_code""",
+                       year=YEAR, province=PROVINCE))
+    return examined, found
+
+
 def test_a_province_shows_its_checks_ranks_its_communes_and_follows_the_chosen_check(
         page, tiny_engine):
     counts = dict(query(tiny_engine, f"SELECT f.check_code, count(*) {IN_PROVINCE} "
@@ -230,6 +265,8 @@ def test_a_province_shows_its_checks_ranks_its_communes_and_follows_the_chosen_c
                      for code, name in communes.items()}
 
     expect_rates(page, scores)
+    title = page.locator("#quality-ranking-title")
+    expect(title).to_have_text("Classement par score de qualité des données")
     page.locator("#quality-check").click()
     page.get_by_role("option", name=LABELS["outlier_rate"], exact=True).click()
     page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("check") == ["outlier_rate"])
@@ -239,6 +276,17 @@ def test_a_province_shows_its_checks_ranks_its_communes_and_follows_the_chosen_c
     expect_rates(page, outliers)
     expect(page.locator("#quality-check .dash-dropdown-value")).to_have_text(
         LABELS["outlier_rate"])
+    expect(title).to_have_text(f"Classement par {LABELS['outlier_rate'].lower()}")
+    examined, found = outliers_by_commune(tiny_engine)
+    wanted = {plain(name): str(found.get(code, 0)) if code in examined else "\u2014"
+              for code, name in communes.items()}
+    for _ in range(WAIT_STEPS):  # the ranking of the score may still be shown
+        ranking = {plain(row["name"]): row["count"]
+                   for row in grid_rows(page, "quality-ranking-grid", ["name", "count"])}
+        if ranking == wanted:
+            break
+        page.wait_for_timeout(100)
+    assert ranking == wanted
 
     page.reload()
     expect(page.locator("#quality-check .dash-dropdown-value")).to_have_text(
@@ -248,6 +296,7 @@ def test_a_province_shows_its_checks_ranks_its_communes_and_follows_the_chosen_c
 
     page.goto(f"/quality/province/{PROVINCE}?year={YEAR}")
     code, name = sorted(communes.items())[0]
+    show_grid(page, "quality-ranking-grid")
     link = page.locator("#quality-ranking-grid [col-id=name] a").filter(
         has_text=re.compile(f"^{re.escape(name)}$"))
     link.click()
@@ -297,7 +346,7 @@ def test_a_school_lists_its_pupils_exports_them_and_marks_a_finding(page, school
     expect(line).to_contain_text(first)
 
     marks = query(state, "SELECT school_code, school_year, check_code, status, comment, "
-                         "username FROM quality_mark")
+                         "username FROM quality_mark WHERE username = 'province141'")
     assert marks == [(school["code"], YEAR, code, "corrige_source", comment, "province141")]
     entries = query(state, """SELECT event, detail FROM audit_log
         WHERE username = 'province141' AND unit = :unit
@@ -314,7 +363,7 @@ def test_a_school_lists_its_pupils_exports_them_and_marks_a_finding(page, school
             assert detail["check"] == code and detail["status"] == "corrige_source"
 
 
-def test_another_province_sees_no_pupil_of_the_school(page, school):
+def test_another_province_sees_no_pupil_of_the_school(page, school, state):
     as_user(page, OTHER_PROVINCE_USER)
     page.goto(f"/quality/school/{school['code']}?year={YEAR}")
     expect(page.locator("#refused h1")).to_have_text("Accès non autorisé")
@@ -325,10 +374,75 @@ def test_another_province_sees_no_pupil_of_the_school(page, school):
     text = page.locator("body").inner_text()
     assert MASSAR.search(text) is None
     assert not any(massar in page.content() for _, massar in school["findings"])
+    listed = query(state, "SELECT count(*) FROM audit_log WHERE username = :user "
+                          "AND event LIKE 'quality_%'", user=OTHER_PROVINCE_USER)
+    assert listed == [(0,)]
+
+
+def pupils_shown(page: Page, school: dict) -> list[str]:
+    """Wait for the school's pupil list; return the MASSAR codes it shows."""
+    expected = sorted(massar for _, massar in school["findings"])
+    expect(page.locator("#quality-pupils-note")).to_contain_text(f"{len(expected)} constat")
+    rows = grid_rows(page, "quality-pupils-grid", ["massar_code"])
+    return sorted(row["massar_code"] for row in rows)
+
+
+def audited_lists(state, username: str) -> int:
+    (count,), = query(state, "SELECT count(*) FROM audit_log WHERE event = 'quality_list' "
+                             "AND username = :user", user=username)
+    return count
+
+
+def test_every_showing_of_a_schools_pupils_is_audited(page, school, state):
+    """The list names pupils: each time it reaches a screen, the log says who saw it."""
+    as_user(page, COLLEAGUE)
+    expected = sorted(massar for _, massar in school["findings"])
+    before = audited_lists(state, COLLEAGUE)
+    page.goto(f"/quality/school/{school['code']}?year={YEAR}")
+    assert pupils_shown(page, school) == expected
+    page.reload()
+    assert pupils_shown(page, school) == expected
+    audited = audited_lists(state, COLLEAGUE) - before
+    assert audited == 2, f"the list was shown twice to {COLLEAGUE}, audited {audited} times"
+
+
+def test_a_mark_is_still_in_the_register_when_the_page_is_opened_again(page, school, state):
+    as_user(page, COLLEAGUE)
+    page.goto(f"/quality/school/{school['code']}?year={YEAR}")
+    pupils_shown(page, school)
+    page.locator("#quality-mark-status").get_by_text("À corriger").click()
+    comment = "Élève à revoir avec le directeur"
+    page.locator("#quality-mark-comment").fill(comment)
+    page.locator("#quality-mark-save").click()
+    expect(page.locator("#quality-mark-result .text-success")).to_contain_text("Enregistré")
+    expect(page.locator(".quality-register-table tbody tr").first).to_contain_text(comment)
+    page.reload()
+    pupils_shown(page, school)
+    # the cards and the register come in one answer: once the cards are drawn, so is it
+    expect(page.locator("#quality-kpi-score .kpi-value")).to_be_visible()
+    line = page.locator(".quality-register-table tbody tr").first
+    expect(line).to_contain_text(COLLEAGUE, timeout=DRAWN_MS)
+    expect(line).to_contain_text(comment)
+    expect(page.locator("#quality-kpi-open-findings .kpi-value")).to_have_text("1")
+
+
+@pytest.fixture()
+def marked(state, school) -> None:
+    """A finding of the school marked in the register, as after a school's follow-up (the
+    register's table is then on the province's page)."""
+    if query(state, "SELECT count(*) FROM quality_mark") == [(0,)]:
+        with state.begin() as conn:
+            conn.execute(sa.text("""
+                INSERT INTO quality_mark (school_code, commune_code, province_code, region_code,
+                    school_year, check_code, status, comment, username, marked_at)
+                VALUES (:code, :commune_code, :province_code, :region_code, :year,
+                        :check, 'faux_signal', 'Vérifié avec l''établissement', 'national',
+                        CURRENT_TIMESTAMP)"""),
+                {**school, "year": YEAR, "check": school["findings"][0][0]})
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_a_province_page_fits_the_screen_without_errors(browser, live_url, width):
+def test_a_province_page_fits_the_screen_without_errors(browser, live_url, marked, width):
     context = browser.new_context(base_url=live_url, locale="fr-FR",
                                   viewport={"width": width, "height": 900})
     errors: list[str] = []
@@ -343,15 +457,17 @@ def test_a_province_page_fits_the_screen_without_errors(browser, live_url, width
     try:
         log_in(page, "province141")
         page.goto(f"/quality/province/{PROVINCE}?year={YEAR}")
-        for grid in ("quality-ranking-grid", "quality-checks-grid"):
-            rows = page.locator(f"#{grid} .ag-center-cols-container .ag-row")
-            expect(rows.first).to_be_visible()
+        for grid in ("quality-checks-grid", "quality-ranking-grid"):
+            show_grid(page, grid)
         expect(page.locator("#quality-map .main-svg").first).to_be_visible()
         expect(page.locator("#quality-funnel .main-svg").first).to_be_visible()
         expect(page.locator("#quality-trend .main-svg").first).to_be_visible()
+        expect(page.locator(".quality-register-table tbody tr").first).to_be_visible()
         page.wait_for_load_state("networkidle")
         widths = page.evaluate(WIDTHS)
-        assert widths["scroll"] <= widths["window"], f"horizontal scroll at {width} px: {widths}"
     finally:
         context.close()
-    assert errors == []
+    problems = [f"console or page error: {error}" for error in errors]
+    if widths["scroll"] > widths["window"]:
+        problems.append(f"horizontal scroll at {width} px: {widths}")
+    assert not problems, "\n".join(problems)
