@@ -406,7 +406,8 @@ def funnel(rows: list[dict], target: float | None, tau2: float, z: float) -> go.
         legend={"orientation": "h", "y": -0.2}, hovermode="closest",
         xaxis={"type": "log", "title": _("Examinés (échelle logarithmique)"),
                "gridcolor": "#e6e9ee"},
-        yaxis={"tickformat": ".1%", "rangemode": "tozero", "gridcolor": "#e6e9ee",
+        yaxis={"tickformat": ".2%" if max((r["rate"] for r in rows), default=0) < 0.01
+               else ".1%", "rangemode": "tozero", "gridcolor": "#e6e9ee",
                "title": _("Taux de constats")},
     ))
     return figure

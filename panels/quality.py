@@ -125,7 +125,12 @@ class QualityTrendPanel(Panel):
         indicator = shown(view)
         if frame.empty or frame[indicator.code].isna().all():
             return message_figure(_("Rien n'a été examiné pour cette sélection"))
-        return figures.trend(frame, indicator, rows["name"], None, view.filters.year)
+        figure = figures.trend(frame, indicator, rows["name"], None, view.filters.year)
+        if not view.check:  # a score near 100 % reads on its own scale, not from zero
+            lowest = float(frame[indicator.code].min())
+            figure.update_yaxes(range=[max(0.0, lowest - max(0.02, (1 - lowest) * 0.5)), 1.0],
+                                tickformat=".1%")
+        return figure
 
 
 def _children_values(view: View, scope: Scope) -> pd.DataFrame:
@@ -249,6 +254,8 @@ def rate_text(value) -> str:
         return "—"
     if value == 0:
         return format_rate(0.0, 0)
+    if value < 0.0001:
+        return _("< {rate}", rate=format_rate(0.0001, 2))
     return format_rate(value, 2 if value < 0.01 else 1)
 
 
