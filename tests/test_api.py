@@ -58,9 +58,13 @@ def plain_indicators(engine, level="national", code=None, year=2024, **filters) 
             conditions.append(f"{column} = :{name}")
             params[name] = filters[name]
     where = " AND ".join(conditions)
-    (enrolled, girls, dropouts, repeaters, promoted, mean), = query(
+    (enrolled, decided, flagged, girls, dropouts, repeaters, promoted, mean), = query(
         engine,
-        f"""SELECT count(*),
+        f"""SELECT count(*), count(e.outcome),
+                   sum(CASE WHEN EXISTS (SELECT 1 FROM quality_finding f
+                                         WHERE f.massar_code = e.massar_code
+                                           AND f.school_year = e.school_year)
+                            THEN 1 ELSE 0 END),
                    sum(CASE WHEN st.sex = 'F' THEN 1 ELSE 0 END),
                    sum(CASE WHEN e.outcome = 'abandon' THEN 1 ELSE 0 END),
                    sum(CASE WHEN e.outcome = 'redoublant' THEN 1 ELSE 0 END),
@@ -88,10 +92,12 @@ def plain_indicators(engine, level="national", code=None, year=2024, **filters) 
     expected = {
         "enrollment": enrolled,
         "girls_share": None if "sex" in filters else ratio(girls, enrolled),
-        "dropout_rate": ratio(dropouts, enrolled),
-        "repetition_rate": ratio(repeaters, enrolled),
-        "promotion_rate": ratio(promoted, enrolled),
+        "dropout_rate": ratio(dropouts, decided),
+        "repetition_rate": ratio(repeaters, decided),
+        "promotion_rate": ratio(promoted, decided),
         "mean_score": None if mean is None else float(mean),
+        # records without a finding of the data-quality checks
+        "quality_score": ratio(enrolled - (flagged or 0), enrolled),
     }
     for exam in ("CEP", "REG", "BAC"):
         expected[f"success_rate_{exam}"] = ratio(*exams.get(exam, (0, 0))[::-1])

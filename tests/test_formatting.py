@@ -63,8 +63,8 @@ def test_compute_gives_no_data_for_zero_denominators():
 
 def test_compute_ratios_and_sex_filter():
     sums = pd.DataFrame([{name: 0 for name in indicators.MEASURES}])
-    sums.loc[0, ["enrolled", "girls", "dropouts", "bac_candidates", "bac_passed"]] = [
-        40, 18, 3, 8, 6]
+    sums.loc[0, ["enrolled", "decided", "girls", "dropouts", "bac_candidates",
+                 "bac_passed"]] = [40, 40, 18, 3, 8, 6]
     result = indicators.compute(sums)
     assert result.loc[0, "girls_share"] == pytest.approx(18 / 40)
     assert result.loc[0, "dropout_rate"] == pytest.approx(3 / 40)
@@ -74,8 +74,10 @@ def test_compute_ratios_and_sex_filter():
 
 
 def test_every_indicator_of_the_design_is_defined_once():
+    # the design's indicators, and the data-quality score of docs/quality.md
     assert set(indicators.CODES) == {
         "enrollment", "girls_share", "dropout_rate", "repetition_rate", "promotion_rate",
-        "success_rate_CEP", "success_rate_REG", "success_rate_BAC", "mean_score"}
+        "success_rate_CEP", "success_rate_REG", "success_rate_BAC", "mean_score",
+        "quality_score"}
     lower_better = {i.code for i in indicators.INDICATORS if not i.higher_is_better}
     assert lower_better == {"dropout_rate", "repetition_rate"}

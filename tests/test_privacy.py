@@ -90,9 +90,10 @@ def test_every_indicator_reads_its_counts_and_their_complements():
     assert set(cells) == set(indicators.CODES)
     assert cells["enrollment"] == ("enrolled",)
     assert set(cells["girls_share"]) == {"girls", "boys", "enrolled"}
-    assert set(cells["dropout_rate"]) == {"dropouts", "enrolled"}
+    assert set(cells["dropout_rate"]) == {"dropouts", "decided"}
     assert set(cells["success_rate_BAC"]) == {"bac_passed", "bac_failed", "bac_candidates"}
     assert cells["mean_score"] == ("average_count",)
+    assert set(cells["quality_score"]) == {"quality_clean", "enrolled"}
 
 
 def test_format_cell_shows_the_threshold_or_the_secret_mark():
@@ -182,12 +183,12 @@ def test_grades_of_a_school_with_a_complementary_grade(apps):
         grades = by_key(stats.breakdown("school", "10001F", YEAR, NATIONAL_SCOPE, "grade"),
                         "grade")
     # 5AEP: 2 pupils (P01 promu, P02 redoublant), under 3: everything hidden.
-    assert hidden(grades["5AEP"]) == {"enrollment", "girls_share", "dropout_rate",
+    assert hidden(grades["5AEP"]) == {"enrollment", "quality_score", "girls_share", "dropout_rate",
                                       "repetition_rate", "promotion_rate", "mean_score"}
     assert privacy.is_small(grades["5AEP"])
     # 6AEP: 4 pupils, the only other grade of the school: hidden so that the school's 6
     # minus 6AEP cannot give 5AEP back; its 3 averages likewise (5AEP has 2).
-    assert hidden(grades["6AEP"]) == {"enrollment", "girls_share", "dropout_rate",
+    assert hidden(grades["6AEP"]) == {"enrollment", "quality_score", "girls_share", "dropout_rate",
                                       "repetition_rate", "promotion_rate", "success_rate_CEP",
                                       "mean_score"}
     assert not privacy.is_small(grades["6AEP"])
@@ -282,7 +283,7 @@ def test_territorial_units_are_suppressed_only_as_the_rule_requires(apps):
     maarif, school = checked["maarif"], checked["10003F"]
     assert [hidden(row) for _, row in maarif.iterrows()] == [
         hidden(row) for _, row in school.iterrows()]
-    assert hidden(maarif.iloc[1]) == {"enrollment", "girls_share", "dropout_rate",
+    assert hidden(maarif.iloc[1]) == {"enrollment", "quality_score", "girls_share", "dropout_rate",
                                       "repetition_rate", "promotion_rate", "success_rate_BAC",
                                       "mean_score"}
     assert hidden(checked["communes"]["141.1.3"]) == hidden(maarif.iloc[1])
@@ -330,7 +331,7 @@ def test_api_gives_null_and_lists_what_it_hides(apps):
     data = client.get("/api/v1/indicators?level=school&code=10002F&year=2024").get_json()
     # 4 pupils, 3 averages, 3 REG candidates: all under 5; no CEP nor BAC (no data)
     expected = ["enrollment", "girls_share", "dropout_rate", "repetition_rate", "promotion_rate",
-                "success_rate_REG", "mean_score"]
+                "success_rate_REG", "mean_score", "quality_score"]
     assert data["suppressed"] == expected
     assert all(data["indicators"][code] is None for code in indicators.CODES)
     assert data["previous_year_suppressed"] == expected  # 3 pupils, 2 REG candidates
@@ -369,7 +370,7 @@ def test_api_csv_leaves_hidden_cells_empty_and_names_them(apps):
     assert row["enrollment"] == "" and row["girls_share"] == ""
     assert row["suppressed"].split() == ["enrollment", "girls_share", "dropout_rate",
                                          "repetition_rate", "promotion_rate",
-                                         "success_rate_REG", "mean_score"]
+                                         "success_rate_REG", "mean_score", "quality_score"]
     assert "4" not in [row[code] for code in indicators.CODES]
 
 

@@ -20,8 +20,9 @@ from dashboard.data.schema import GRADES_BY_CYCLE
 from tests.differencing import EXAM_GRADE, row_space
 
 MEASURES = suppression.MEASURES
-#: Within a finest cell: a total equals the sum of its parts.
-RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts")),
+#: Within a finest cell: a total equals the sum of its parts (a pupil whose result is not
+#: decided yet is none of promoted, repeating or out: the API gives the known results).
+RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts", "undecided")),
              *((f"{e}_candidates", (f"{e}_passed", f"{e}_failed")) for e in EXAM_GRADE))
 SCHOOLS = (  # school, commune, province, sector, milieu, cycle
     ("S1", "C1", "P1", "public", "urbain", "primaire"),
@@ -41,10 +42,12 @@ def random_rows(seed: int) -> pd.DataFrame:
             enrolled = int(rng.integers(0, 9))
             dropouts = int(rng.integers(0, min(enrolled, 2) + 1))
             repeaters = int(rng.integers(0, enrolled - dropouts + 1)) // 2
+            # now and then a pupil whose result is not decided yet
+            undecided = int(rng.random() < 0.2) if enrolled - dropouts - repeaters else 0
             row = dict(school_code=school, commune_code=commune, province_code=province,
                        region_code="R1", sector=sector, milieu=milieu, grade=grade, sex=sex,
-                       enrolled=enrolled, dropouts=dropouts, repeaters=repeaters,
-                       promoted=enrolled - dropouts - repeaters,
+                       enrolled=enrolled, decided=enrolled - undecided, dropouts=dropouts,
+                       repeaters=repeaters, promoted=enrolled - dropouts - repeaters - undecided,
                        average_count=enrolled - int(rng.integers(0, 2) if enrolled else 0))
             for exam, exam_grade in EXAM_GRADE.items():
                 candidates = enrolled - dropouts if grade == exam_grade else 0

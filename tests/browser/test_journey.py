@@ -27,7 +27,12 @@ HOVER_TIMEOUT_MS = 3_000
 COLLEGE_GRADES = "('1AC', '2AC', '3AC')"
 INDICATOR_CODES = ["enrollment", "girls_share", "dropout_rate", "repetition_rate",
                    "promotion_rate", "success_rate_CEP", "success_rate_REG", "success_rate_BAC",
-                   "mean_score"]
+                   "mean_score", "quality_score"]
+#: The data-quality checks, as the Definitions page lists them below the indicators.
+CHECK_CODES = ["missing_outcome", "missing_average", "school_silent", "returns_after_abandon",
+               "promoted_not_next_grade", "repeater_moved_on", "grade_skip", "lost_in_transfer",
+               "implausible_age", "exam_outcome_mismatch", "average_outcome_mismatch",
+               "enrollment_jump", "outlier_rate"]
 PUPILS = """
     FROM enrollment e
     JOIN student st ON st.massar_code = e.massar_code
@@ -255,3 +260,5 @@ def test_definitions_list_every_indicator(page):
     rows = page.locator("#definitions-table tbody tr")
     expect(rows).to_have_count(len(INDICATOR_CODES))
     expect(rows.locator("code")).to_have_text(INDICATOR_CODES)
+    checks = page.locator("#quality-checks-table tbody tr")
+    expect(checks.locator("code")).to_have_text(CHECK_CODES)
