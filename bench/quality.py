@@ -44,8 +44,8 @@ SECTION = "## National scale: data-quality view"
 REPEATS = 10
 UNITS = (("national", "MA"), ("region", "6"), ("province", "141"), ("commune", "141.1.1"))
 #: The callbacks of the view, by the id of one of their outputs.
-CALLBACKS = {"show_quality": "quality-cards", "show_children": "quality-map",
-             "show_pupils": "quality-pupils-grid"}
+CALLBACKS = {"show_heading_and_trend": "quality-trend", "show_quality": "quality-cards",
+             "show_children": "quality-map", "show_pupils": "quality-pupils-grid"}
 
 
 def view_store(level: str, code: str, year: int, version: int) -> dict:
@@ -103,7 +103,7 @@ def main() -> int:
     # the process warmed once (boundaries read, years, patterns), as a running worker is;
     # "cold" below is the app's cache emptied, as in bench/views.py
     for level, code in UNITS:
-        for output in ("quality-cards", "quality-map"):
+        for output in ("quality-trend", "quality-cards", "quality-map"):
             timed(client, DASH_UPDATE, body(app, output, view_store(level, code, year,
                                                                      version)))
     rows = []

@@ -63,16 +63,31 @@ def _view(view_data):
     Output("quality-subtitle", "children"),
     Output("quality-indicators-link", "href"),
     Output("quality-check", "value"),
-    Output("quality-cards", "children"),
-    Output("quality-checks-grid", "rowData"),
     Output("quality-trend", "figure"),
     Output("quality-trend-title", "children"),
+    *VIEW,
+)
+def show_heading_and_trend(view_data):
+    """Name the unit and the view's filters, and draw the trend of what it shows (the same
+    answer for every user of a scope: kept by the response cache)."""
+    view = _view(view_data)
+    unit = get_unit(view.level, view.code, current_scope())
+    trend = BY_ID["quality-trend"]
+    figure = trend.figure(view, trend.rows(view, current_scope(), unit))
+    return (_crumbs(view, unit), _subtitle(view), view_url(replace(view, check=None)),
+            view.check or "", figure, trend.title(view, unit).split(" — ")[0])
+
+
+@callback(
+    Output("quality-cards", "children"),
+    Output("quality-checks-grid", "rowData"),
     Output("quality-register", "children"),
     *VIEW,
     Input("quality-marks", "data"),
 )
 def show_quality(view_data, _marks=None):
-    """Fill the heading, the cards, the checks of the year, their trend and the register."""
+    """Fill the cards, the checks of the year and the register: they follow the marks of
+    the state database, so they are read afresh each time (never from the response cache)."""
     view = _view(view_data)
     scope = current_scope()
     unit = get_unit(view.level, view.code, scope)
@@ -82,11 +97,7 @@ def show_quality(view_data, _marks=None):
     states = _states(marks, view)
     grid = [{**row, "rate_text": rate_text(row["rate"]), "finds": _(BY_CODE[row["code"]].finds),
              "state": states.get(row["code"], "")} for row in checks.table(view, rows)]
-    trend = BY_ID["quality-trend"]
-    figure = trend.figure(view, trend.rows(view, scope, unit))
-    return (_crumbs(view, unit), _subtitle(view), view_url(replace(view, check=None)),
-            view.check or "", _cards(view, unit, rows["current"], marks), grid, figure,
-            trend.title(view, unit).split(" — ")[0], _register_table(marks, view))
+    return _cards(view, unit, rows["current"], marks), grid, _register_table(marks, view)
 
 
 @callback(

@@ -88,6 +88,7 @@ def children_checks(level: str, code: str, filters: Filters, scope: Scope,
     return with_rates(frame.rename(columns={column: "code"}))
 
 
+@finished
 def school_findings(school_code: str, year: int, check: str | None = None) -> pd.DataFrame:
     """Return the findings of one school and school year (one check, or every check), by
     check and MASSAR code. The caller has checked the school lies in the user's scope."""
