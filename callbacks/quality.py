@@ -28,7 +28,7 @@ from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import (
     BadParameter,
-    quality_path,
+    View,
     quality_url,
     read_check,
     view_search,
@@ -43,19 +43,14 @@ from layouts.components import empty_state
 from layouts.quality_page import MAX_SHOWN
 from panels import registry
 from panels.quality import BY_ID, SCORE, check_label, rate_text
-from queries import NATIONAL_SCOPE, OutOfScope, privacy
+from queries import NATIONAL_SCOPE, Filters, OutOfScope, privacy
 from queries.database import data_version
-from queries.quality import children_checks, unit_checks
+from queries.quality import found_now, unit_checks
 from queries.stats import unit_indicators
 from queries.units import get_unit, schools_under
 
 log = logging.getLogger("pilotage.exports")
 VIEW = [Input("view", "data")]
-
-
-def _view(view_data):
-    """Return the view of a quality page's request, checked (400/403/404 as for any view)."""
-    return read_view(view_data)
 
 
 @callback(
@@ -70,12 +65,12 @@ def _view(view_data):
 def show_heading_and_trend(view_data):
     """Name the unit and the view's filters, and draw the trend of what it shows (the same
     answer for every user of a scope: kept by the response cache)."""
-    view = _view(view_data)
+    view = read_view(view_data)
     unit = get_unit(view.level, view.code, current_scope())
     trend = BY_ID["quality-trend"]
     figure = trend.figure(view, trend.rows(view, current_scope(), unit))
     return (_crumbs(view, unit), _subtitle(view), view_url(replace(view, check=None)),
-            view.check or "", figure, trend.title(view, unit).split(" — ")[0])
+            view.check or "", figure, trend.heading(view))
 
 
 @callback(
@@ -88,7 +83,7 @@ def show_heading_and_trend(view_data):
 def show_quality(view_data, _marks=None):
     """Fill the cards, the checks of the year and the register: they follow the marks of
     the state database, so they are read afresh each time (never from the response cache)."""
-    view = _view(view_data)
+    view = read_view(view_data)
     scope = current_scope()
     unit = get_unit(view.level, view.code, scope)
     checks = BY_ID["quality-checks"]
@@ -109,7 +104,7 @@ def show_quality(view_data, _marks=None):
 )
 def show_children(view_data):
     """Map the children's score, rank them and place them in the funnel plot."""
-    view = _view(view_data)
+    view = read_view(view_data)
     if view.level not in CHILD_LEVEL:
         raise PreventUpdate
     scope = current_scope()
@@ -124,7 +119,7 @@ def show_children(view_data):
         row["name"] = f"[{_escape(row['name'])}]({href})"
         row["value_text"] = rate_text(row["value"])
     funnel = BY_ID["quality-funnel"]
-    return (figure, table, ranking.title(view, unit).split(" — ")[0],
+    return (figure, table, ranking.heading(view),
             funnel.figure(view, funnel.rows(view, scope, unit)))
 
 
@@ -136,7 +131,7 @@ def show_children(view_data):
 )
 def choose_check(value, view_data):
     """Show the check the user picked: it goes into the address, like a filter."""
-    view = _view(view_data)
+    view = read_view(view_data)
     value = plain_input(value, "check")
     try:
         check = read_check(value)
@@ -155,7 +150,7 @@ def choose_check(value, view_data):
 )
 def open_point(click, view_data):
     """Open the data-quality view of the unit a click on the funnel picked."""
-    view = _view(view_data)
+    view = read_view(view_data)
     if not isinstance(click, dict) or view.level not in CHILD_LEVEL:
         raise PreventUpdate
     points = click.get("points")
@@ -183,7 +178,7 @@ def open_point(click, view_data):
 )
 def show_pupils(view_data):
     """List the school's pupils to correct (audited) and the findings one may mark."""
-    view = _view(view_data)
+    view = read_view(view_data)
     if view.level != "school":
         raise PreventUpdate
     scope = current_scope()
@@ -217,7 +212,7 @@ def show_pupils(view_data):
 )
 def download_pupils(clicks, view_data):
     """Build the Excel file of the school's pupils to correct (audited)."""
-    view = _view(view_data)
+    view = read_view(view_data)
     if not count_input(clicks, "n_clicks") or view.level != "school":
         raise PreventUpdate
     scope = current_scope()
@@ -247,7 +242,7 @@ def download_pupils(clicks, view_data):
 def save_mark(clicks, check, status, comment, view_data):
     """Record the user's mark of one of the school's findings; the view then redraws its
     cards, checks and register (through the ``quality-marks`` store)."""
-    view = _view(view_data)
+    view = read_view(view_data)
     if not count_input(clicks, "n_clicks") or view.level != "school":
         raise PreventUpdate
     check, status = plain_input(check, "check"), plain_input(status, "status")
@@ -333,15 +328,8 @@ def _register(view, unit: dict) -> pd.DataFrame:
     open_ = followup.latest(marks)
     open_ = open_[open_["status"] == followup.OPEN] if not open_.empty else open_
     if not open_.empty:
-        still = set()
-        for year in sorted(set(open_["school_year"])):
-            frame = children_checks(view.level, view.code, view.filters.with_year(int(year)),
-                                    scope, "school") if view.level != "school" else (
-                unit_checks(view.level, view.code, view.filters.with_year(int(year)), scope)
-                .assign(code=unit["code"]))
-            found = frame[frame["count"] > 0]
-            still |= {(c, int(year), k) for c, k in zip(found["code"], found["check_code"],
-                                                         strict=True)}
+        still = found_now(view.level, view.code, scope,
+                          tuple(sorted(int(y) for y in set(open_["school_year"]))))
         schools = {code: get_unit("school", code, NATIONAL_SCOPE)
                    for code in set(open_["school_code"])}
         if followup.close_vanished(state_engine(), scope, still, data_version(), schools):
@@ -383,8 +371,8 @@ def _register_table(marks: pd.DataFrame, view) -> html.Div:
             "Date", "Établissement", "Année", "Contrôle", "État", "Par", "Commentaire")])),
          html.Tbody([html.Tr([
              html.Td(pd.Timestamp(row.marked_at).strftime("%d/%m/%Y %H:%M")),
-             html.Td(dcc.Link(row.school_code, href=quality_path("school", row.school_code)
-                              + f"?year={int(row.school_year)}")),
+             html.Td(dcc.Link(row.school_code, href=quality_url(View(
+                 "school", row.school_code, Filters(int(row.school_year)))))),
              html.Td(school_year_label(int(row.school_year))),
              html.Td(check_label(row.check_code)),
              html.Td(followup.status_label(row.status)),

@@ -13,9 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import indicators
-from dashboard.data.quality import BY_CODE, FUNNEL_Z, PUPIL_CHECKS, funnel
+from dashboard.data.quality import BY_CODE, FUNNEL_Z, funnel
 from dashboard.data.schema import GRADES
-from dashboard.formatting import format_count, format_rate, school_year_label
+from dashboard.formatting import format_decimal, format_rate, school_year_label
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from dashboard.levels import CHILD_LEVEL
@@ -96,9 +96,12 @@ class QualityTrendPanel(Panel):
     slug = "qualite-tendance"
     per_indicator = False
 
+    def heading(self, view: View) -> str:
+        """Return the title as the page's section shows it (the page names the place)."""
+        return _("{what} par année scolaire", what=_(shown(view).label))
+
     def title(self, view: View, unit: dict) -> str:
-        return _("{what} par année scolaire — {place}", what=_(shown(view).label),
-                 place=place_name(unit))
+        return f"{self.heading(view)} — {place_name(unit)}"
 
     def rows(self, view: View, scope: Scope, unit: dict) -> dict:
         if view.check:
@@ -157,9 +160,12 @@ class QualityRankingPanel(Panel):
     levels = PARENT_LEVELS
     draws = False
 
+    def heading(self, view: View) -> str:
+        """Return the title as the page's section shows it (the page names the place)."""
+        return _("Classement par {what}", what=_(shown(view).label).lower())
+
     def title(self, view: View, unit: dict) -> str:
-        return _("Classement par {what} — {place}", what=_(shown(view).label).lower(),
-                 place=place_name(unit))
+        return f"{self.heading(view)} — {place_name(unit)}"
 
     def rows(self, view: View, scope: Scope, unit: dict) -> pd.DataFrame:
         members = children(view.level, view.code, scope)[["code", "name_fr"]]
@@ -242,12 +248,6 @@ class FunnelPanel(Panel):
         return figures.funnel(self.table(view, rows), target, tau2, FUNNEL_Z)
 
 
-def checks_summary(rows: pd.DataFrame) -> str:
-    """Return ``1 234 constats sur 56 789 examinés`` for the pupil checks of a unit."""
-    pupils = rows[rows["check_code"].isin(PUPIL_CHECKS)]
-    return _("{found} constats sur les élèves", found=format_count(int(pupils["count"].sum())))
-
-
 def rate_text(value) -> str:
     """Return a rate on screen: ``0,3 %`` (two decimals under 1 %), ``—`` for no data."""
     if value is None or pd.isna(value):
@@ -304,7 +304,7 @@ def finding_fields(row: dict) -> str:
                  outcome=_outcome(row["outcome"]))
     if check == "average_outcome_mismatch":
         return _("Moyenne annuelle : {average}/20 ; résultat : {outcome}",
-                 average=f"{float(row['annual_average']):.2f}".replace(".", ","),
+                 average=format_decimal(float(row["annual_average"]), 2),
                  outcome=_outcome(row["outcome"]))
     return ""
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from dashboard.data.analytics_schema import quality_finding as finding
 from dashboard.data.analytics_schema import quality_stats as checked
-from dashboard.data.quality import BY_CODE, CODES, PUPIL_CHECKS
+from dashboard.data.quality import CODES, PUPIL_CHECKS
 from dashboard.levels import CHILD_LEVEL
 from queries.database import read
 from queries.filters import Filters
@@ -89,6 +89,17 @@ def children_checks(level: str, code: str, filters: Filters, scope: Scope,
 
 
 @finished
+def found_now(level: str, code: str, scope: Scope, years: tuple[int, ...]
+              ) -> set[tuple[str, int, str]]:
+    """Return the (school, school year, check) the checks find under a unit in ``years``,
+    whatever the filters: the findings a mark may still be about."""
+    frame = _sums(level, code, Filters(years[0]), scope, ("school_code", "school_year"),
+                  years)
+    found = frame[frame["count"] > 0]
+    return {(school, int(year), check) for school, year, check in zip(
+        found["school_code"], found["school_year"], found["check_code"], strict=True)}
+
+
 def school_findings(school_code: str, year: int, check: str | None = None) -> pd.DataFrame:
     """Return the findings of one school and school year (one check, or every check), by
     check and MASSAR code. The caller has checked the school lies in the user's scope."""
@@ -109,14 +120,9 @@ def pupil_findings(school_code: str, year: int) -> pd.DataFrame:
     return frame[frame["check_code"].isin(PUPIL_CHECKS)].reset_index(drop=True)
 
 
-def is_check(code: object) -> bool:
-    """Return whether ``code`` names a check."""
-    return isinstance(code, str) and code in BY_CODE
-
-
 def _years() -> list[int]:
     return list(available_years())
 
 
-__all__ = ["checks_by_year", "children_checks", "is_check", "pupil_findings",
+__all__ = ["checks_by_year", "children_checks", "found_now", "pupil_findings",
            "school_findings", "unit_checks", "with_rates"]
