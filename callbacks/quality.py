@@ -22,8 +22,8 @@ from callbacks.access import current_scope
 from callbacks.common import count_input, plain_input, read_view, text_input
 from callbacks.unit import breadcrumb
 from callbacks.wiring import callback
-from dashboard.data.quality import BY_CODE, SCHOOL_CHECKS
-from dashboard.formatting import format_count, school_year_label
+from dashboard.data.quality import BY_CODE, CODES, SCHOOL_CHECKS
+from dashboard.formatting import format_count, school_year_label, secret_note
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import (
@@ -42,10 +42,10 @@ from exports.quality_list import pupils_workbook
 from layouts.components import empty_state
 from layouts.quality_page import MAX_SHOWN
 from panels import registry
-from panels.quality import BY_ID, SCORE, check_label, rate_text
+from panels.quality import BY_ID, SCORE, check_label, is_hidden, rate_text
 from queries import NATIONAL_SCOPE, Filters, OutOfScope, privacy
 from queries.database import data_version
-from queries.quality import found_now, unit_checks
+from queries.quality import HIDDEN, found_now, unit_checks
 from queries.stats import unit_indicators
 from queries.units import get_unit, schools_under
 
@@ -90,8 +90,9 @@ def show_quality(view_data, _marks=None):
     rows = checks.rows(view, scope, unit)
     marks = _register(view, unit)
     states = _states(marks, view)
-    grid = [{**row, "rate_text": rate_text(row["rate"]), "finds": _(BY_CODE[row["code"]].finds),
-             "state": states.get(row["code"], "")} for row in checks.table(view, rows)]
+    grid = [{**row, "rate_text": _("secret") if is_hidden(row, "rate") else rate_text(row["rate"]),
+             "finds": _(BY_CODE[row["code"]].finds), "state": states.get(row["code"], "")}
+            for row in checks.table(view, rows)]
     return _cards(view, unit, rows["current"], marks), grid, _register_table(marks, view)
 
 
@@ -117,7 +118,8 @@ def show_children(view_data):
         href = quality_url(replace(view, level=CHILD_LEVEL[view.level], code=row["code"],
                                    rank=None, sort=None))
         row["name"] = f"[{_escape(row['name'])}]({href})"
-        row["value_text"] = rate_text(row["value"])
+        row["value_text"] = (_("secret") if is_hidden(row, "value")
+                             else rate_text(row["value"]))
     funnel = BY_ID["quality-funnel"]
     return (figure, table, ranking.heading(view),
             funnel.figure(view, funnel.rows(view, scope, unit)))
@@ -189,10 +191,14 @@ def show_pupils(view_data):
                  unit=f"school:{view.code}",
                  detail={"year": view.filters.year, "pupils": len(table)},
                  address=request.remote_addr)
+    # the list is the school's one exception to small-cell suppression: its pupils'
+    # findings are counted from it, the school's own from the checks
     checks = unit_checks(view.level, view.code, view.filters, scope)
-    found = checks[checks["count"] > 0]
-    options = [{"label": f"{check_label(code)} ({format_count(int(count))})", "value": code}
-               for code, count in zip(found["check_code"], found["count"], strict=True)]
+    schools = checks[checks["check_code"].isin(SCHOOL_CHECKS) & (checks["count"] > 0)]
+    counts = {**pd.Series([row["code"] for row in table], dtype=object).value_counts(),
+              **dict(zip(schools["check_code"], schools["count"], strict=True))}
+    options = [{"label": f"{check_label(code)} ({format_count(int(counts[code]))})",
+                "value": code} for code in CODES if code in counts]
     note = (_("{n} constats en {year}, à corriger à la source dans MASSAR.",
               n=format_count(len(table)), year=school_year_label(view.filters.year))
             if table else _("Aucun élève à corriger en {year}.",
@@ -296,15 +302,17 @@ def _cards(view, unit: dict, checks: pd.DataFrame, marks: pd.DataFrame) -> list:
                   ".", ",")))
     pupils = checks[~checks["check_code"].isin(SCHOOL_CHECKS)]
     schools = checks[checks["check_code"].isin(SCHOOL_CHECKS)]
+    hidden = bool(pupils[HIDDEN].any())
     current = followup.latest(marks)
     open_ = int((current["status"] == followup.OPEN).sum()) if not current.empty else 0
     return [
         _card("score", _("Score de qualité"), rate_text(score) if score is not None
               else _("secret"), change, _(SCORE.definition)),
         _card("pupil-findings", _("Constats sur les élèves"),
-              format_count(int(pupils["count"].sum())),
-              _("{n} inscriptions examinées", n=format_count(int(
-                  checks.loc[checks["check_code"] == "missing_outcome", "base"].sum())))),
+              _("secret") if hidden else format_count(int(pupils["count"].sum())),
+              secret_note(privacy.threshold()) if hidden else _(
+                  "{n} inscriptions examinées", n=format_count(int(
+                      checks.loc[checks["check_code"] == "missing_outcome", "base"].sum())))),
         _card("school-findings", _("Constats sur les établissements"),
               format_count(int(schools["count"].sum())),
               _("sans effectif, variation brutale, taux hors limites")),

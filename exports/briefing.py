@@ -236,8 +236,10 @@ def quality_rows(view: View, unit: dict, scope: Scope) -> list[tuple[str, str, s
     """Return the checks of the year as the briefing's table shows them (the data-quality
     view's own panel)."""
     panel = quality_panels.BY_ID["quality-checks"]
-    return [(row["check"], format_count(row["count"]), format_count(row["base"]),
-             quality_panels.rate_text(row["rate"]))
+    secret = _("secret")
+    return [(row["check"], *(secret if quality_panels.is_hidden(row, key) else text(row[key])
+                             for key, text in (("count", format_count), ("base", format_count),
+                                               ("rate", quality_panels.rate_text))))
             for row in panel.table(view, panel.rows(view, scope, unit))]
 
 

@@ -101,9 +101,13 @@ def quality_section() -> html.Div:
                 "est celui du 1er septembre de l'année ; l'âge théorique d'un niveau est celui "
                 "d'un élève entré en 1re année primaire à 6 ans sans redoubler (1AEP 6 ans … "
                 "2BAC 17 ans). Les contrôles qui regardent l'année suivante n'examinent rien "
-                "la dernière année de la base.")),
+                "la dernière année de la base. Le taux d'un contrôle portant sur les élèves "
+                "rapporte ses constats à toutes les inscriptions de l'année (celles des années "
+                "qu'il peut examiner), nombre déjà protégé par la règle des petits effectifs ; "
+                "les constats et taux d'une cellule dont un effectif est masqué sont masqués "
+                "aussi.")),
             dbc.Table(
-                [html.Thead(html.Tr([html.Th(_("Contrôle")), html.Th(_("Examinés")),
+                [html.Thead(html.Tr([html.Th(_("Contrôle")), html.Th(_("Cherche parmi")),
                                      html.Th(_("Constat")), html.Th(_("Porte sur")),
                                      html.Th(_("Code (API)"))])),
                  html.Tbody(rows)],

@@ -6,6 +6,8 @@ The page is a skeleton on the filters of every view; callbacks fill it (callback
 
 from __future__ import annotations
 
+import json
+
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -42,15 +44,23 @@ def grid(grid_id: str, height: int, columns: list[dict]) -> dag.AgGrid:
     )
 
 
+def count_formatter() -> dict:
+    """Return the formatter of a count column: ``secret`` where the row hides it."""
+    secret = json.dumps(_("secret"))
+    return {"function": "params.data && params.data._hidden && "
+                        f"params.data._hidden.includes(params.colDef.field) ? {secret} "
+                        ": frCount(params.value)"}
+
+
 def checks_columns() -> list[dict]:
     """Return the columns of the checks' grid."""
     return [
         {"field": "check", "headerName": _("Contrôle"), "flex": 3, "minWidth": 220,
          "tooltipField": "finds", "wrapText": True, "autoHeight": True},
         {"field": "count", "headerName": _("Constats"), "type": "numericColumn", "flex": 1,
-         "valueFormatter": {"function": "frCount(params.value)"}},
+         "valueFormatter": count_formatter()},
         {"field": "base", "headerName": _("Examinés"), "type": "numericColumn", "flex": 1,
-         "valueFormatter": {"function": "frCount(params.value)"}},
+         "valueFormatter": count_formatter()},
         {"field": "rate_text", "headerName": _("Taux"), "type": "numericColumn", "flex": 1},
         {"field": "state", "headerName": _("Suivi"), "flex": 1, "minWidth": 110,
          "wrapText": True, "autoHeight": True},
@@ -66,9 +76,9 @@ def ranking_columns() -> list[dict]:
         {"field": "value_text", "headerName": _("Valeur"), "type": "numericColumn",
          "flex": 1},
         {"field": "count", "headerName": _("Constats"), "type": "numericColumn", "flex": 1,
-         "valueFormatter": {"function": "frCount(params.value)"}},
+         "valueFormatter": count_formatter()},
         {"field": "base", "headerName": _("Examinés"), "type": "numericColumn", "flex": 1,
-         "valueFormatter": {"function": "frCount(params.value)"}},
+         "valueFormatter": count_formatter()},
     ]
 
 

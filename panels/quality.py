@@ -21,9 +21,10 @@ from dashboard.indicators import Indicator
 from dashboard.levels import CHILD_LEVEL
 from dashboard.urls import View
 from layouts import figures
-from panels.base import Column, Panel, message_figure, place_name, rounded
+from panels.base import HIDDEN as HIDDEN_CELLS
+from panels.base import Column, Panel, hide, message_figure, place_name, rounded
 from queries import Scope, privacy
-from queries.quality import checks_by_year, children_checks, pupil_findings, unit_checks
+from queries.quality import HIDDEN, checks_by_year, children_checks, pupil_findings, unit_checks
 from queries.stats import children_indicators, trend
 from queries.units import children
 
@@ -42,6 +43,16 @@ def check_indicator(check: str) -> Indicator:
 def shown(view: View) -> Indicator:
     """Return what the view's trend, funnel and ranking show: a check, or the score."""
     return check_indicator(view.check) if view.check else SCORE
+
+
+def whole(value) -> int | None:
+    """Return a count as a whole number, None where it is hidden."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def is_hidden(row: dict, key: str) -> bool:
+    """Return whether a table row's cell is hidden by small-cell suppression."""
+    return key in row.get(HIDDEN_CELLS, ())
 
 
 def check_label(code: str) -> str:
@@ -80,9 +91,12 @@ class ChecksPanel(Panel):
             rate = rounded(record["rate"], "rate")
             change = (None if rate is None or before is None or pd.isna(before)
                       else round(rate - float(before), 6))
-            table.append({"check": check_label(record["check_code"]),
-                          "code": record["check_code"], "count": int(record["count"]),
-                          "base": int(record["base"]), "rate": rate, "change": change})
+            table.append(hide({"check": check_label(record["check_code"]),
+                               "code": record["check_code"], "count": whole(record["count"]),
+                               "base": whole(record["base"]), "rate": rate,
+                               "change": change},
+                              **dict.fromkeys(("count", "base", "rate", "change"),
+                                              bool(record[HIDDEN]))))
         return table
 
     def figure(self, view: View, rows: dict) -> dict:
@@ -142,13 +156,14 @@ def _children_values(view: View, scope: Scope) -> pd.DataFrame:
     if view.check:
         frame = children_checks(view.level, view.code, view.filters, scope)
         frame = frame[frame["check_code"] == view.check]
-        return frame.rename(columns={"rate": "value"})[["code", "value", "count", "base"]]
+        return frame.rename(columns={"rate": "value", HIDDEN: "hidden"})[
+            ["code", "value", "count", "base", "hidden"]]
     frame = children_indicators(view.level, view.code, view.filters, scope)
     hidden = frame[privacy.flag(SCORE.code)].astype(bool)
     base = frame["enrolled"].where(~hidden)
     return pd.DataFrame({"code": frame["code"], "value": frame[SCORE.code].where(~hidden),
                          "count": (frame["enrolled"] - frame["quality_clean"]).where(~hidden),
-                         "base": base})
+                         "base": base, "hidden": hidden})
 
 
 class QualityRankingPanel(Panel):
@@ -186,9 +201,11 @@ class QualityRankingPanel(Panel):
                 Column("base", _("Examinés") if view.check else _("Inscriptions"), "count"))
 
     def table(self, view: View, rows: pd.DataFrame) -> list[dict]:
-        return [{"rank": None if pd.isna(r["rank"]) else int(r["rank"]), "code": r["code"],
-                 "name": r["name_fr"], "value": rounded(r["value"], "rate"),
-                 "count": rounded(r["count"], "count"), "base": rounded(r["base"], "count")}
+        return [hide({"rank": None if pd.isna(r["rank"]) else int(r["rank"]), "code": r["code"],
+                      "name": r["name_fr"], "value": rounded(r["value"], "rate"),
+                      "count": rounded(r["count"], "count"),
+                      "base": rounded(r["base"], "count")},
+                     **dict.fromkeys(("value", "count", "base"), privacy.is_set(r["hidden"])))
                 for r in rows.to_dict("records")]
 
     def figure(self, view: View, rows: pd.DataFrame) -> dict:
@@ -197,8 +214,9 @@ class QualityRankingPanel(Panel):
 
 class FunnelPanel(Panel):
     """The children's rate of findings against the records examined, with the 99.8 %
-    limits around the unit's rate (the over-dispersion as the ``outlier_rate`` check
-    estimates it): a point outside stands out for more than chance."""
+    limits around the children's pooled rate (the over-dispersion as the ``outlier_rate``
+    check estimates it): a point outside stands out for more than chance. A child whose
+    numbers small-cell suppression hides is left out, of the points and of the limits."""
 
     id = "quality-funnel"
     slug = "qualite-entonnoir"

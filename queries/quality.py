@@ -1,14 +1,18 @@
 """Data-quality findings of a unit, its children and its years, as a caller may see them.
 
 The counts are those of the checks (docs/quality.md), summed from ``quality_stats`` over
-the unit's schools within the caller's scope. They describe records, not pupils, and are
-read by the users who correct them: they are shown as they are, like the lists of pupils
-of a school (read by :func:`school_findings`, school by school, for a caller whose scope
-contains the school; every read is audited where the view is served).
+the unit's schools within the caller's scope. A pupil check's numbers in a cell (its
+findings, its base and their rate) are hidden wherever any pupil count of that cell is
+(:func:`hidden_cells`): its base is the cell's enrollment and ``missing_outcome`` finds
+exactly the pupils without a result, so shown elsewhere they would give back what the
+small-cell rule hides. A school check counts schools and is shown as it is. The lists of
+pupils of a school are the one exception (:func:`school_findings`, school by school, for
+a caller whose scope contains the school; every read is audited where it is served).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -16,12 +20,17 @@ from dashboard.data.analytics_schema import quality_finding as finding
 from dashboard.data.analytics_schema import quality_stats as checked
 from dashboard.data.quality import CODES, PUPIL_CHECKS
 from dashboard.levels import CHILD_LEVEL
+from queries import privacy
 from queries.database import read
 from queries.filters import Filters
 from queries.scope import LEVEL_COLUMN, Scope
 from queries.stats import available_years, finished
 
 SUMS = ("count", "base")
+#: The counts of a cell whose hiding hides its pupil checks.
+#: (``decided`` is hidden wherever the enrolled or the undecided pupils are.)
+PUPIL_COUNTS = ("enrolled", "decided", "dropouts", "repeaters", "promoted", "average_count")
+HIDDEN = "suppressed"
 
 
 def _where(level: str, code: str, filters: Filters, scope: Scope,
@@ -52,6 +61,26 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(rate=frame["count"].where(base > 0) / base.where(base > 0))
 
 
+def hidden_cells(level: str, codes: pd.Series, filters: Filters, years) -> pd.Series:
+    """Return whether the cell of each row (unit ``level`` and ``codes`` under ``filters``,
+    in ``years``: one, or one per row) has a hidden pupil count."""
+    keys = pd.DataFrame({"level": level, "code": codes, "sector": filters.sector,
+                         "milieu": filters.milieu, "grades": filters.cycle,
+                         "sex": filters.sex}, index=codes.index)
+    years = np.asarray(years) if isinstance(years, pd.Series) else years
+    hidden = privacy.hidden_counts(keys, years, privacy.threshold())
+    return hidden[list(PUPIL_COUNTS)].any(axis=1)
+
+
+def _suppressed(frame: pd.DataFrame, hidden: pd.Series) -> pd.DataFrame:
+    """Blank the pupil checks' numbers of the rows whose cell ``hidden`` says is hidden,
+    marking them in ``suppressed``."""
+    mask = hidden.to_numpy(bool) & frame["check_code"].isin(PUPIL_CHECKS).to_numpy()
+    frame = frame.assign(**{name: frame[name].astype(float).where(~mask)
+                            for name in (*SUMS, "rate")})
+    return frame.assign(**{HIDDEN: mask})
+
+
 def _every_check(frame: pd.DataFrame, keys: dict) -> pd.DataFrame:
     """Return one row per check (those with nothing examined at zero), in the checks' order."""
     present = frame.set_index("check_code")[list(SUMS)]
@@ -64,8 +93,9 @@ def unit_checks(level: str, code: str, filters: Filters, scope: Scope) -> pd.Dat
     """Return one row per check for the unit's filtered year: ``check_code``, ``count``
     (found), ``base`` (examined) and ``rate``; a sex filter leaves the school checks
     with nothing examined (they are about schools, not pupils)."""
-    frame = _sums(level, code, filters, scope, (), (filters.year,))
-    return _every_check(frame, {})
+    frame = _every_check(_sums(level, code, filters, scope, (), (filters.year,)), {})
+    codes = pd.Series(code, index=frame.index)
+    return _suppressed(frame, hidden_cells(level, codes, filters, filters.year))
 
 
 @finished
@@ -74,8 +104,10 @@ def checks_by_year(level: str, code: str, filters: Filters, scope: Scope) -> pd.
     ``count``, ``base``, ``rate`` (every year of the database)."""
     frame = _sums(level, code, filters, scope, ("school_year",), tuple(_years()))
     years = sorted(set(_years()))
-    return pd.concat([_every_check(frame[frame["school_year"] == year], {"school_year": year})
-                      for year in years], ignore_index=True)
+    frame = pd.concat([_every_check(frame[frame["school_year"] == year], {"school_year": year})
+                       for year in years], ignore_index=True)
+    codes = pd.Series(code, index=frame.index)
+    return _suppressed(frame, hidden_cells(level, codes, filters, frame["school_year"]))
 
 
 @finished
@@ -83,9 +115,11 @@ def children_checks(level: str, code: str, filters: Filters, scope: Scope,
                     below: str | None = None) -> pd.DataFrame:
     """Return one row per child unit with something examined and check: ``code``,
     ``check_code``, ``count``, ``base`` and ``rate`` for the filtered year."""
-    column = LEVEL_COLUMN[below or CHILD_LEVEL[level]]
+    child = below or CHILD_LEVEL[level]
+    column = LEVEL_COLUMN[child]
     frame = _sums(level, code, filters, scope, (column,), (filters.year,))
-    return with_rates(frame.rename(columns={column: "code"}))
+    frame = with_rates(frame.rename(columns={column: "code"}))
+    return _suppressed(frame, hidden_cells(child, frame["code"], filters, filters.year))
 
 
 @finished
@@ -124,5 +158,5 @@ def _years() -> list[int]:
     return list(available_years())
 
 
-__all__ = ["checks_by_year", "children_checks", "found_now", "pupil_findings",
-           "school_findings", "unit_checks", "with_rates"]
+__all__ = ["HIDDEN", "checks_by_year", "children_checks", "found_now", "hidden_cells",
+           "pupil_findings", "school_findings", "unit_checks", "with_rates"]

@@ -9,6 +9,11 @@ against unfiltered, a commune minus its other schools, one-school territories, a
 longer chain of them). The attacker is also told that every pupil of a cell whose year
 is over was promoted, repeated or dropped out, as a user may assume.
 
+The data-quality view is read too: a pupil check's base is the cell's enrollment, and
+``missing_outcome`` counts exactly its pupils without a result; the quality score is the
+share of the cell's records without a finding (``quality_clean``), and the known outcomes
+are the enrolled minus the undecided.
+
 Which rows make each cell is worked out here from the raw tables with plain SQL,
 apart from the code under test.
 """
@@ -24,18 +29,20 @@ import sqlalchemy as sa
 
 from dashboard.data.schema import GRADES_BY_CYCLE, SEXES
 from dashboard.levels import CHILD_LEVEL
-from queries import NATIONAL_SCOPE, Filters
+from queries import NATIONAL_SCOPE, Filters, quality
 from queries import stats as views
 
 ALL = "all"
 #: Counts per finest cell the attacker solves for.
-UNKNOWNS = ("enrolled", "dropouts", "repeaters", "promoted", "average_count",
-            "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
+UNKNOWNS = ("enrolled", "dropouts", "repeaters", "promoted", "undecided", "average_count",
+            "quality_clean", "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
             "bac_candidates", "bac_passed")
 #: Counts linked by an equation, solved together; the others each on their own.
-SYSTEMS = (("enrolled", "dropouts", "repeaters", "promoted"), ("average_count",),
-           ("cep_candidates",), ("cep_passed",), ("reg_candidates",), ("reg_passed",),
-           ("bac_candidates",), ("bac_passed",))
+SYSTEMS = (("enrolled", "dropouts", "repeaters", "promoted", "undecided"), ("average_count",),
+           ("quality_clean",), ("cep_candidates",), ("cep_passed",), ("reg_candidates",),
+           ("reg_passed",), ("bac_candidates",), ("bac_passed",))
+#: Shown counts that are a sum of unknowns with signs: the known outcomes.
+COMBINED = {"decided": (("enrolled", 1), ("undecided", -1))}
 #: Rates and the count they divide by.
 NO_DATA_TELLS = {"girls_share": "enrolled", "dropout_rate": "enrolled",
                  "repetition_rate": "enrolled", "promotion_rate": "enrolled",
@@ -45,7 +52,13 @@ NO_DATA_TELLS = {"girls_share": "enrolled", "dropout_rate": "enrolled",
 #: tell from the schools' cycles.
 EXAM_GRADE = {"cep": "6AEP", "reg": "3AC", "bac": "2BAC"}
 #: Columns of a view's frame that show a count, and the count they show.
-SHOWN = {name: name for name in UNKNOWNS} | {"girls": "enrolled"}
+SHOWN = ({name: name for name in UNKNOWNS if name != "undecided"} | {"girls": "enrolled"}
+         | {name: name for name in COMBINED})
+#: Pupil checks whose base is the enrollment of every year, and the unknown each one's
+#: count is (``missing_outcome`` finds the pupils without a result).
+EVERY_YEAR_CHECKS = ("missing_outcome", "missing_average", "implausible_age",
+                     "exam_outcome_mismatch", "average_outcome_mismatch")
+CHECK_COUNTS = {"missing_outcome": "undecided"}
 LEVEL_COLUMN = {"school": "school_code", "commune": "commune_code",
                 "province": "province_code", "region": "region_code"}
 
@@ -58,6 +71,7 @@ SELECT e.school_code, e.grade, st.sex, sc.sector, sc.milieu, sc.commune_code,
        SUM(CASE WHEN e.outcome IN ('promu', 'diplome') THEN 1 ELSE 0 END) AS promoted,
        SUM(CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END) AS undecided,
        SUM(CASE WHEN e.annual_average IS NOT NULL THEN 1 ELSE 0 END) AS average_count,
+       SUM(CASE WHEN f.massar_code IS NULL THEN 1 ELSE 0 END) AS quality_clean,
        SUM(COALESCE(x.cep_candidates, 0)) AS cep_candidates,
        SUM(COALESCE(x.cep_passed, 0)) AS cep_passed,
        SUM(COALESCE(x.reg_candidates, 0)) AS reg_candidates,
@@ -75,6 +89,9 @@ LEFT JOIN (
            SUM(CASE WHEN exam = 'BAC' AND passed THEN 1 ELSE 0 END) AS bac_passed
     FROM exam_result GROUP BY massar_code, school_year
 ) x ON x.massar_code = e.massar_code AND x.school_year = e.school_year
+LEFT JOIN (
+    SELECT DISTINCT massar_code, school_year FROM quality_finding WHERE massar_code IS NOT NULL
+) f ON f.massar_code = e.massar_code AND f.school_year = e.school_year
 JOIN student st ON st.massar_code = e.massar_code
 JOIN school sc ON sc.code = e.school_code
 JOIN commune co ON co.code = sc.commune_code
@@ -94,6 +111,9 @@ class Reading:
     selector: tuple  # (level, code, cycle, sector, milieu, sex, grade)
     unknown: str
     value: float | None
+    #: The quality view hides a cell's checks wherever any of its counts is hidden, so
+    #: it may hide a count the other views show.
+    quality: bool = False
 
 
 def finest_cells(engine: sa.Engine, year: int) -> pd.DataFrame:
@@ -203,6 +223,52 @@ def read_views(units: list[tuple[str, str]], year: int, cells: pd.DataFrame) -> 
     return found
 
 
+def _check_readings(frame: pd.DataFrame, year_of, selector_of) -> list[Reading]:
+    """Return what the rows of checks show: each pupil check's base (the enrollment),
+    and the count of those that count an unknown."""
+    found = []
+    for _, row in frame.iterrows():
+        check = row["check_code"]
+        if check not in EVERY_YEAR_CHECKS:
+            continue
+        year, selector = int(year_of(row)), selector_of(row)
+        for column, unknown in (("base", "enrolled"), ("count", CHECK_COUNTS.get(check))):
+            if unknown is not None:
+                value = row[column]
+                found.append(Reading(year, selector, unknown,
+                                     None if pd.isna(value) else float(value), True))
+    return found
+
+
+def read_quality_views(units: list[tuple[str, str]], year: int,
+                       cells: pd.DataFrame) -> list[Reading]:
+    """Read the data-quality view of ``units`` for ``year`` (its checks, their years, the
+    children's checks) for every filter combination."""
+    found: list[Reading] = []
+    for level, code in units:
+        mine = cells[member_mask(cells, (level, code, ALL, ALL, ALL, ALL, ALL))]
+        for choice in filter_choices(level, mine):
+            filters = Filters(year, **choice)
+            base = (level, code, choice["cycle"], choice["sector"], choice["milieu"],
+                    choice["sex"], ALL)
+
+            def same(row, base=base):
+                return base
+
+            found += _check_readings(quality.unit_checks(level, code, filters, NATIONAL_SCOPE),
+                                     lambda row: year, same)
+            found += _check_readings(quality.checks_by_year(level, code, filters,
+                                                            NATIONAL_SCOPE),
+                                     lambda row: row["school_year"], same)
+            if level in CHILD_LEVEL:
+                child = CHILD_LEVEL[level]
+                frame = quality.children_checks(level, code, filters, NATIONAL_SCOPE)
+                found += _check_readings(frame, lambda row: year,
+                                         lambda row, child=child, base=base: (
+                                             child, row["code"], *base[2:]))
+    return found
+
+
 def _split(base: tuple, by: str, value: str) -> tuple:
     level, code, cycle, sector, milieu, sex, grade = base
     if by == "grade":
@@ -242,8 +308,9 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
         if reading.value is None:
             hidden_rows[key] = mask
             continue
-        if reading.unknown in cells:
-            truth = float(cells.loc[mask, reading.unknown].sum())
+        if reading.unknown in cells or reading.unknown in COMBINED:
+            truth = float(sum(sign * cells.loc[mask, name].sum()
+                              for name, sign in _terms(reading.unknown)))
             if truth != reading.value:
                 wrong.append((reading.selector, reading.unknown, reading.value, truth))
         shown_rows[key] = mask
@@ -251,11 +318,13 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
     for group in SYSTEMS:  # counts no equation links are solved apart
         position = {name: i for i, name in enumerate(group)}
         size = width * len(group)
-        equations = []
+        equations, assumed = [], []
         for (_selector, unknown), mask in shown_rows.items():
-            if unknown in position:
+            terms = _terms(unknown)
+            if all(name in position for name, _sign in terms):
                 row = np.zeros(size)
-                row[position[unknown] * width + np.flatnonzero(mask)] = 1
+                for name, sign in terms:
+                    row[position[name] * width + np.flatnonzero(mask)] = sign
                 equations.append(row)
         for unknown in group:  # no candidates outside the grade that sits the exam
             exam = unknown.split("_")[0]
@@ -263,25 +332,43 @@ def attack(cells: pd.DataFrame, readings: list[Reading], year: int) -> Attack:
                 for cell in np.flatnonzero(cells["grade"].to_numpy() != EXAM_GRADE[exam]):
                     row = np.zeros(size)
                     row[position[unknown] * width + cell] = 1
-                    equations.append(row)
-        if "enrolled" in position:  # every pupil of a finished year promoted, repeating or out
-            for cell in np.flatnonzero(cells["undecided"].to_numpy() == 0):
+                    assumed.append(row)
+        if "enrolled" in position:  # every pupil promoted, repeating, out or undecided
+            for cell in range(width):
                 row = np.zeros(size)
                 row[position["enrolled"] * width + cell] = 1
-                for part in ("dropouts", "repeaters", "promoted"):
+                for part in ("dropouts", "repeaters", "promoted", "undecided"):
                     row[position[part] * width + cell] = -1
-                equations.append(row)
-        basis = row_space(np.array(equations)) if equations else np.zeros((0, size))
+                assumed.append(row)
+            # and, as a user may assume, none undecided where the year is over
+            for cell in np.flatnonzero(cells["undecided"].to_numpy() == 0):
+                row = np.zeros(size)
+                row[position["undecided"] * width + cell] = 1
+                assumed.append(row)
+        every = equations + assumed
+        basis = row_space(np.array(every)) if every else np.zeros((0, size))
+        # what the assumptions alone tell is no secret a view could keep
+        known = row_space(np.array(assumed)) if assumed else np.zeros((0, size))
         for (selector, unknown), mask in hidden_rows.items():
-            if unknown not in position or (selector, unknown) in shown_rows:
+            terms = _terms(unknown)
+            if not all(name in position for name, _sign in terms) or (
+                    selector, unknown) in shown_rows:
                 continue  # the same count shown by another view is not hidden
             target = np.zeros(size)
-            target[position[unknown] * width + np.flatnonzero(mask)] = 1
+            for name, sign in terms:
+                target[position[name] * width + np.flatnonzero(mask)] = sign
             residual = target - basis.T @ (basis @ target)
-            if np.abs(residual).max() < 1e-6:
-                recovered.append((selector, unknown, float(cells.loc[mask, unknown].sum())))
+            told = target - known.T @ (known @ target)
+            if np.abs(residual).max() < 1e-6 and np.abs(told).max() >= 1e-6:
+                recovered.append((selector, unknown, float(sum(
+                    sign * cells.loc[mask, name].sum() for name, sign in terms))))
     hidden = sum(1 for key in hidden_rows if key not in shown_rows)
     return Attack(hidden, recovered, wrong)
+
+
+def _terms(unknown: str) -> tuple[tuple[str, int], ...]:
+    """Return the unknowns a shown count sums, with their signs."""
+    return COMBINED.get(unknown, ((unknown, 1),))
 
 
 def row_space(matrix: np.ndarray) -> np.ndarray:

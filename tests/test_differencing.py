@@ -66,7 +66,8 @@ def readings(apps, database) -> dict[int, list[differencing.Reading]]:
     found = {}
     for threshold, app in apps.items():
         with app.server.app_context():
-            found[threshold] = differencing.read_views(UNITS, YEAR, cells)
+            found[threshold] = [*differencing.read_views(UNITS, YEAR, cells),
+                                *differencing.read_quality_views(UNITS, YEAR, cells)]
     return found
 
 
@@ -88,8 +89,8 @@ def test_every_shown_count_is_the_sum_of_its_rows(database, readings, threshold)
 
 
 def _shown(reading_list, selector, unknown="enrolled"):
-    values = {r.value for r in reading_list
-              if r.year == YEAR and r.selector == selector and r.unknown == unknown}
+    values = {r.value for r in reading_list if r.year == YEAR and r.selector == selector
+              and r.unknown == unknown and not r.quality}
     assert len(values) == 1, (selector, values)  # every view shows the same cell alike
     return values.pop()
 
@@ -111,7 +112,7 @@ def test_a_one_school_commune_hides_what_its_school_hides(readings):
     # the school, and is shown or hidden alike.
     shown = readings[3]
     for sex, grade, unknown in itertools.product(("all", "F", "M"), ("all", "2BAC"),
-                                                 differencing.UNKNOWNS):
+                                                 sorted(set(differencing.SHOWN.values()))):
         commune = _shown(shown, ("commune", "141.1.3", "all", "all", "all", sex, grade), unknown)
         school = _shown(shown, ("school", "10003F", "all", "all", "all", sex, grade), unknown)
         assert commune == school, (sex, grade, unknown)
@@ -139,8 +140,26 @@ def test_the_same_cell_reads_the_same_in_every_view(readings):
     for threshold, found in readings.items():
         seen: dict[tuple, set] = {}
         for r in found:
-            seen.setdefault((r.year, r.selector, r.unknown), set()).add(r.value)
+            if not r.quality:
+                seen.setdefault((r.year, r.selector, r.unknown), set()).add(r.value)
         assert all(len(values) == 1 for values in seen.values()), threshold
+
+
+def test_the_quality_view_hides_the_checks_of_a_cell_with_a_hidden_count(readings):
+    # it shows a check's base only where the other views show the cell's pupils, and the
+    # pupils without a result only where they show its known results
+    for found in readings.values():
+        others = {(r.year, r.selector, r.unknown): r.value for r in found if not r.quality}
+        checks = [r for r in found if r.quality]
+        assert len(checks) > 500 and any(r.value is None for r in checks)
+        for r in checks:
+            if r.value is None:
+                continue
+            if r.unknown == "enrolled":
+                assert others[(r.year, r.selector, "enrolled")] == r.value
+            else:  # missing_outcome: the enrolled minus the known results
+                assert others[(r.year, r.selector, "decided")] is not None
+                assert others[(r.year, r.selector, "enrolled")] is not None
 
 
 def _csv_rows(client, **params) -> dict[str, dict]:

@@ -129,6 +129,7 @@ SELECT r.*, {_grade_index('r.before_grade')} AS before_index,
        COALESCE(x.cep_sat, 0) AS cep_sat, COALESCE(x.cep_passed, 0) AS cep_passed,
        COALESCE(x.reg_sat, 0) AS reg_sat, COALESCE(x.reg_passed, 0) AS reg_passed,
        COALESCE(x.bac_sat, 0) AS bac_sat, COALESCE(x.bac_passed, 0) AS bac_passed,
+       (SELECT MIN(school_year) FROM enrollment) AS first_year,
        (SELECT MAX(school_year) FROM enrollment) AS last_year
 FROM records r LEFT JOIN exams x
   ON x.massar_code = r.massar_code AND x.school_year = r.school_year
@@ -174,6 +175,14 @@ _PUPIL_RULES: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
         "outcome IS NOT NULL AND annual_average IS NOT NULL",
         f"(outcome IN ('promu', 'diplome') AND annual_average < {PROMOTED_BELOW}) "
         f"OR (outcome = 'redoublant' AND annual_average >= {REPEATER_FROM})", ()),
+}
+#: The school years a pupil check can look at, when not every year: one with a year
+#: after it, or before it, in the database.
+APPLIES = {
+    **{code: "school_year < last_year" for code in (
+        "returns_after_abandon", "promoted_not_next_grade", "repeater_moved_on",
+        "lost_in_transfer")},
+    "grade_skip": "school_year > first_year",
 }
 _SCHOOLS = """
     SELECT s.code AS school_code, s.commune_code, c.province_code, p.region_code,
@@ -222,9 +231,11 @@ def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
             f"SELECT '{code}', {', '.join(chosen)} FROM quality_found "
             f"WHERE ({examined}) AND ({found})"))
     conn.execute(sa.text("DROP TABLE quality_found"))
-    # what every check examined and found, per school, grade and sex, in one pass
+    # what every check examined and found, per school, grade and sex, in one pass: it
+    # examines every record of the years it can look at (its base is their enrollment,
+    # a count the small-cell rule already protects), and finds some of them
     sums = ", ".join(
-        f"SUM(CASE WHEN {examined} THEN 1 ELSE 0 END) AS base_{code}, "
+        f"SUM(CASE WHEN {APPLIES.get(code, 'TRUE')} THEN 1 ELSE 0 END) AS base_{code}, "
         f"SUM(CASE WHEN ({examined}) AND ({found}) THEN 1 ELSE 0 END) AS count_{code}"
         for code, (examined, found, _) in _PUPIL_RULES.items())
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_grouped"))

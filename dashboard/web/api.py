@@ -50,7 +50,7 @@ from queries.imports import UnknownBatch
 from queries.imports import batch as import_batch
 from queries.imports import batches as import_batches
 from queries.imports import rejects as import_rejects
-from queries.quality import unit_checks
+from queries.quality import HIDDEN, unit_checks
 from queries.stats import children_indicators, unit_indicators
 from queries.units import UnknownUnit, children, get_unit, units
 
@@ -204,22 +204,25 @@ def quality_route() -> Response:
     scope = current_scope()
     unit = get_unit(level, code, scope)
     frame = unit_checks(level, code, filters, scope).set_index("check_code")
-    checks = {check: {"count": int(frame.loc[check, "count"]),
-                      "base": int(frame.loc[check, "base"]),
-                      "rate": _rate(frame.loc[check, "rate"])} for check in CHECK_CODES}
+    checks = {check: {"count": _whole(frame.loc[check, "count"]),
+                      "base": _whole(frame.loc[check, "base"]),
+                      "rate": _rate(frame.loc[check, "rate"]),
+                      "suppressed": bool(frame.loc[check, HIDDEN])} for check in CHECK_CODES}
     row = unit_indicators(level, code, filters, scope).set_index("school_year").loc[
         filters.year]
     score = None if privacy.is_suppressed(row, "quality_score") else _rate(
         row["quality_score"])
     if output == "csv":
-        header = (*UNIT_FIELDS, *FILTER_PARAMETERS, "check", "count", "base", "rate")
+        header = (*UNIT_FIELDS, *FILTER_PARAMETERS, "check", "count", "base", "rate",
+                  "suppressed")
         rows = [[*(unit[name] for name in UNIT_FIELDS),
                  *(filters.as_dict()[name] for name in FILTER_PARAMETERS), check,
-                 values["count"], values["base"], values["rate"]]
+                 values["count"], values["base"], values["rate"], values["suppressed"]]
                 for check, values in checks.items()]
         rows.append([*(unit[name] for name in UNIT_FIELDS),
                      *(filters.as_dict()[name] for name in FILTER_PARAMETERS), "score",
-                     None, None, score])
+                     None, None, score, score is None and privacy.is_suppressed(
+                         row, "quality_score")])
         return _csv(header, rows, f"pilotage-quality-{level}-{code}-{filters.year}.csv")
     return _json({"unit": _unit_json(unit), "filters": filters.as_dict(), "checks": checks,
                   "score": score, "data_version": data_version()})
@@ -309,6 +312,12 @@ def _rate(value) -> float | None:
     """Return a rate as the API gives it (6 decimals), None for no data."""
     value = _plain(value)
     return None if value is None else round(float(value), indicators.DECIMALS["rate"])
+
+
+def _whole(value) -> int | None:
+    """Return a count as the API gives it, None where it is hidden."""
+    value = _plain(value)
+    return None if value is None else int(value)
 
 
 def _known_outcomes(row: pd.Series) -> int | None:
