@@ -12,7 +12,7 @@ from callbacks.access import current_scope
 from callbacks.common import current_view, sorted_view
 from callbacks.wiring import callback, clientside_callback
 from dashboard.i18n import _
-from dashboard.urls import export_url
+from dashboard.urls import View, export_url
 from dashboard.web.auth import audit
 from layouts.exports import DATA_FORMATS, IMAGE_FORMATS
 
@@ -30,25 +30,23 @@ BRIEFING_BUTTONS = {"briefing-pptx": "pptx", "briefing-pdf": "pdf"}
 def update_export_links(view_data, page_unit, sort_data, menus):
     """Point every download menu at the exports of the view on screen, in its order."""
     view = sorted_view(current_view(view_data, page_unit), sort_data)
-    result = []
-    for menu in menus:
-        items = []
-        if menu["images"]:
-            items += [dbc.DropdownMenuItem(_("Image"), header=True)]
-            items += [
-                dbc.DropdownMenuItem(_(label), external_link=True,
-                                     href=export_url(view, f"chart/{menu['chart']}.{fmt}"))
-                for fmt, label in IMAGE_FORMATS
-            ]
-            items.append(dbc.DropdownMenuItem(divider=True))
-        items.append(dbc.DropdownMenuItem(_("Données"), header=True))
-        items += [
-            dbc.DropdownMenuItem(_(label), external_link=True,
-                                 href=export_url(view, f"data/{menu['chart']}.{fmt}", **extra))
-            for fmt, label, extra in DATA_FORMATS
-        ]
-        result.append(items)
-    return result
+    return [menu_items(view, menu["chart"], menu["images"]) for menu in menus]
+
+
+def menu_items(view: View, chart: str, images: bool) -> list:
+    """Return the items of one chart's download menu for a view: its images, its data."""
+    items = []
+    if images:
+        items += [dbc.DropdownMenuItem(_("Image"), header=True)]
+        items += [dbc.DropdownMenuItem(_(label), external_link=True,
+                                       href=export_url(view, f"chart/{chart}.{fmt}"))
+                  for fmt, label in IMAGE_FORMATS]
+        items.append(dbc.DropdownMenuItem(divider=True))
+    items.append(dbc.DropdownMenuItem(_("Données"), header=True))
+    items += [dbc.DropdownMenuItem(_(label), external_link=True,
+                                   href=export_url(view, f"data/{chart}.{fmt}", **extra))
+              for fmt, label, extra in DATA_FORMATS]
+    return items
 
 
 def _briefing(view_data, page_unit, sort_data, fmt: str):

@@ -14,12 +14,13 @@ from dataclasses import replace
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import request
 
 from callbacks.access import current_scope
 from callbacks.common import count_input, plain_input, read_view, text_input
+from callbacks.exports_ui import menu_items
 from callbacks.unit import breadcrumb
 from callbacks.wiring import callback
 from dashboard.data.quality import BY_CODE, CODES, SCHOOL_CHECKS
@@ -40,8 +41,7 @@ from dashboard.web.auth.state import current_username, state_engine
 from dashboard.web.callback_guard import CallbackRefused
 from exports.quality_list import pupils_workbook
 from layouts.components import empty_state
-from layouts.quality_page import MAX_SHOWN
-from panels import registry
+from layouts.quality_page import MAX_SHOWN, MENU
 from panels.quality import BY_ID, SCORE, check_label, is_hidden, rate_text
 from queries import NATIONAL_SCOPE, Filters, OutOfScope, privacy
 from queries.database import data_version
@@ -98,20 +98,22 @@ def show_quality(view_data, _marks=None):
 
 @callback(
     Output("quality-map", "figure"),
+    Output("quality-map-title", "children"),
     Output("quality-ranking-grid", "rowData"),
     Output("quality-ranking-title", "children"),
     Output("quality-funnel", "figure"),
     *VIEW,
 )
 def show_children(view_data):
-    """Map the children's score, rank them and place them in the funnel plot."""
+    """Map the children's score (or a check's rate), rank them and place them in the
+    funnel plot."""
     view = read_view(view_data)
     if view.level not in CHILD_LEVEL:
         raise PreventUpdate
     scope = current_scope()
     unit = get_unit(view.level, view.code, scope)
-    scored = replace(view, indicator=SCORE.code, rank=None)
-    figure = registry.draw("map", scored, scope)
+    mapped = BY_ID["quality-map"]
+    figure = mapped.figure(view, mapped.rows(view, scope, unit))
     ranking = BY_ID["quality-ranking"]
     table = ranking.table(view, ranking.rows(view, scope, unit))
     for row in table:
@@ -121,8 +123,19 @@ def show_children(view_data):
         row["value_text"] = (_("secret") if is_hidden(row, "value")
                              else rate_text(row["value"]))
     funnel = BY_ID["quality-funnel"]
-    return (figure, table, ranking.heading(view),
+    return (figure, mapped.heading(view), table, ranking.heading(view),
             funnel.figure(view, funnel.rows(view, scope, unit)))
+
+
+@callback(
+    Output({"type": MENU, "chart": ALL, "images": ALL}, "children"),
+    *VIEW,
+    State({"type": MENU, "chart": ALL, "images": ALL}, "id"),
+)
+def update_quality_exports(view_data, menus):
+    """Point the view's download menus at the files of the view on screen (its check)."""
+    view = read_view(view_data)
+    return [menu_items(view, menu["chart"], menu["images"]) for menu in menus]
 
 
 @callback(

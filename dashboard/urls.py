@@ -202,6 +202,8 @@ def export_url(view: View, path: str, **extra: str) -> str:
         params[RANK] = view.rank
     if view.sort:
         params[SORT] = view.sort
+    if view.check:
+        params[CHECK] = view.check
     params.update(extra)
     return f"/export/{path}?{urlencode(params)}"
 

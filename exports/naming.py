@@ -60,5 +60,7 @@ def export_filename(chart: str, view: View, ext: str) -> str:
             parts.append(VALUE_SLUGS.get(name, {}).get(value) or ascii_slug(value))
     year = view.filters.year
     parts.append(f"{year}-{year + 1}")
+    if panel is not None and panel.page == "quality" and view.check:
+        parts.append(ascii_slug(view.check))
     parts.append(panel.slug if panel is not None else ascii_slug(chart))
     return "_".join(part for part in parts if part) + "." + (ascii_slug(ext, "A-Za-z0-9") or "bin")

@@ -104,8 +104,9 @@ def quality_section() -> html.Div:
                 "la dernière année de la base. Le taux d'un contrôle portant sur les élèves "
                 "rapporte ses constats à toutes les inscriptions de l'année (celles des années "
                 "qu'il peut examiner), nombre déjà protégé par la règle des petits effectifs ; "
-                "les constats et taux d'une cellule dont un effectif est masqué sont masqués "
-                "aussi.")),
+                "ses constats sont masqués là où l'est un effectif dont ils font partie "
+                "(les constats « Résultat manquant » sont les élèves sans résultat, ceux de "
+                "« Retour après abandon » des abandons…), son taux avec l'un ou l'autre.")),
             dbc.Table(
                 [html.Thead(html.Tr([html.Th(_("Contrôle")), html.Th(_("Cherche parmi")),
                                      html.Th(_("Constat")), html.Th(_("Porte sur")),

@@ -14,10 +14,12 @@ DATA_FORMATS = (("csv", "Données CSV", {}), ("csv", "Données CSV (Excel franç
                 ("xlsx", "Données Excel", {}))
 
 
-def export_menu(chart: str, images: bool = True) -> dbc.DropdownMenu:
-    """Return the download menu of one chart or table (items set per view)."""
+def export_menu(chart: str, images: bool = True, kind: str = "export-menu"
+                ) -> dbc.DropdownMenu:
+    """Return the download menu of one chart or table (items set per view; ``kind`` names
+    the callback that sets them: a unit's page, or its data-quality view)."""
     return dbc.DropdownMenu(
-        id={"type": "export-menu", "chart": chart, "images": images},
+        id={"type": kind, "chart": chart, "images": images},
         label=_("Télécharger"),
         size="sm",
         color="light",

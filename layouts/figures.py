@@ -13,7 +13,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, sample_colorscale
 
-from dashboard.formatting import NO_DATA, SECRET, format_cell, format_value, school_year_label
+from dashboard.formatting import (
+    NO_DATA,
+    SECRET,
+    format_cell,
+    format_rate,
+    format_value,
+    school_year_label,
+)
 from dashboard.i18n import _
 from dashboard.indicators import Indicator
 from queries.privacy import is_set, is_small, is_suppressed
@@ -46,6 +53,10 @@ def base_layout(**extra) -> dict:
     }
     layout.update(extra)
     return layout
+
+
+#: A scale of rates all under 1 % reads with two decimals (``0,25 %``), not one.
+SMALL_RATE = 0.01
 
 
 def _axis_format(indicator: Indicator) -> dict:
@@ -108,7 +119,9 @@ def choropleth(
             # ticks written the French way, the same on screen and in image files
             colorbar={"thickness": 12, "len": 0.8, "x": 1.0, "outlinewidth": 0,
                       "title": {"text": scale_title(indicator), "side": "top"},
-                      "tickvals": ticks, "ticktext": [format_value(indicator, v) for v in ticks]},
+                      "tickvals": ticks, "ticktext": [
+                          format_rate(v, 2) if indicator.is_rate and high < SMALL_RATE
+                          else format_value(indicator, v) for v in ticks]},
             marker={"line": {"color": "white", "width": 0.8}},
             text=[texts[codes.index(c)] for c in has_data], customdata=has_data,
             hovertemplate="%{text}<extra></extra>",

@@ -17,7 +17,11 @@ from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL, LEVEL_LABELS, RANKED_LABELS
 from dashboard.web.followup import CHOICES, MAX_COMMENT, status_label
 from layouts.components import graph, loading, section
+from layouts.exports import export_menu
 from layouts.unit_page import unit_names
+
+#: The kind of the view's download menus (their own callback sets their links).
+MENU = "quality-export-menu"
 
 #: Rows of the pupil list shown on screen; the Excel file holds them all.
 MAX_SHOWN = 5000
@@ -161,14 +165,19 @@ def followup_form() -> html.Div:
     )
 
 
+def menu(panel_id: str, images: bool = True):
+    """Return the download menu of one of the view's panels (its links follow the view)."""
+    return export_menu(panel_id, images, kind=MENU)
+
+
 def layout(unit: dict) -> html.Div:
     """Return the skeleton of a unit's data-quality view."""
     level = unit["level"]
     checks = section(_("Contrôles de l'année"),
                      loading(grid("quality-checks-grid", 610, checks_columns())),
-                     title_id="quality-checks-title")
+                     title_id="quality-checks-title", extra=menu("quality-checks", False))
     trend = section(_("Évolution"), html.Div([check_choice(), graph("quality-trend", 520)]),
-                    title_id="quality-trend-title")
+                    title_id="quality-trend-title", extra=menu("quality-trend"))
     parts = [
         heading(unit),
         dcc.Store(id="quality-marks"),  # the marks saved on the page, to redraw it
@@ -191,11 +200,13 @@ def layout(unit: dict) -> html.Div:
         children = _(RANKED_LABELS[CHILD_LEVEL[level]]).lower()
         parts += [
             dbc.Row(
-                [dbc.Col(section(_("Carte du score : {children}", children=children),
-                                 graph("quality-map", 430)), lg=6),
+                [dbc.Col(section(_("Carte : {children}", children=children),
+                                 graph("quality-map", 430), title_id="quality-map-title",
+                                 extra=menu("quality-map")), lg=6),
                  dbc.Col(section(_("Classement : {children}", children=children),
                                  loading(grid("quality-ranking-grid", 430, ranking_columns())),
-                                 title_id="quality-ranking-title"), lg=6)],
+                                 title_id="quality-ranking-title",
+                                 extra=menu("quality-ranking", False)), lg=6)],
                 className="g-3 mt-1"),
             dbc.Row(dbc.Col(section(
                 _("Entonnoir : {children}", children=children),
@@ -204,7 +215,8 @@ def layout(unit: dict) -> html.Div:
                                    "Cliquez un point pour ouvrir sa qualité des données."),
                                  className="text-muted small mb-1"),
                           graph("quality-funnel", 420)]),
-                title_id="quality-funnel-title")), className="g-3 mt-1"),
+                title_id="quality-funnel-title", extra=menu("quality-funnel"))),
+                className="g-3 mt-1"),
         ]
     register_body = [html.Div(id="quality-register")]
     if level == "school":

@@ -72,6 +72,9 @@ class Panel(ABC):
     draws: bool = True
     #: Whether, on a commune's page, its rows are schools (so its file names hidden cells).
     school_rows: bool = False
+    #: The page it belongs to: a unit's page (``unit``) or its data-quality view
+    #: (``quality``, whose files follow the check the address names).
+    page: str = "unit"
 
     @abstractmethod
     def title(self, view: View, unit: dict) -> str:

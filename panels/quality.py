@@ -23,10 +23,11 @@ from dashboard.urls import View
 from layouts import figures
 from panels.base import HIDDEN as HIDDEN_CELLS
 from panels.base import Column, Panel, hide, message_figure, place_name, rounded
+from panels.map import MapPanel
 from queries import Scope, privacy
 from queries.quality import HIDDEN, checks_by_year, children_checks, pupil_findings, unit_checks
 from queries.stats import children_indicators, trend
-from queries.units import children
+from queries.units import children, schools_under
 
 SCORE = indicators.BY_CODE["quality_score"]
 #: Levels whose page has children to compare.
@@ -55,6 +56,14 @@ def is_hidden(row: dict, key: str) -> bool:
     return key in row.get(HIDDEN_CELLS, ())
 
 
+def _hidden_cells(record: dict, hidden: bool, counts: tuple[str, ...],
+                  derived: tuple[str, ...]) -> dict[str, bool]:
+    """Return which cells of a row small-cell suppression hides: in a row with something
+    hidden, the counts without a value and every value derived from them."""
+    return {**{key: hidden and pd.isna(record[key]) for key in counts},
+            **dict.fromkeys(derived, hidden)}
+
+
 def check_label(code: str) -> str:
     """Return a check's name on screen."""
     return _(BY_CODE[code].label)
@@ -66,6 +75,7 @@ class ChecksPanel(Panel):
     id = "quality-checks"
     slug = "controles"
     per_indicator = False
+    page = "quality"
     draws = False
 
     def title(self, view: View, unit: dict) -> str:
@@ -95,8 +105,8 @@ class ChecksPanel(Panel):
                                "code": record["check_code"], "count": whole(record["count"]),
                                "base": whole(record["base"]), "rate": rate,
                                "change": change},
-                              **dict.fromkeys(("count", "base", "rate", "change"),
-                                              bool(record[HIDDEN]))))
+                              **_hidden_cells(record, bool(record[HIDDEN]),
+                                              ("count", "base"), ("rate", "change"))))
         return table
 
     def figure(self, view: View, rows: dict) -> dict:
@@ -109,6 +119,7 @@ class QualityTrendPanel(Panel):
     id = "quality-trend"
     slug = "qualite-tendance"
     per_indicator = False
+    page = "quality"
 
     def heading(self, view: View) -> str:
         """Return the title as the page's section shows it (the page names the place)."""
@@ -166,12 +177,46 @@ def _children_values(view: View, scope: Scope) -> pd.DataFrame:
                          "base": base, "hidden": hidden})
 
 
+class QualityMapPanel(MapPanel):
+    """The children coloured by the quality score or by one check's rate (the map of the
+    unit's page, drawn from the same boundaries)."""
+
+    id = "quality-map"
+    slug = "qualite-carte"
+    per_indicator = False
+    page = "quality"
+    levels = PARENT_LEVELS
+    school_rows = True
+
+    def indicator(self, view: View) -> Indicator:
+        return shown(view)
+
+    def heading(self, view: View) -> str:
+        """Return the title as the page's section shows it (the page names the place)."""
+        return _("Carte : {what}", what=_(shown(view).label).lower())
+
+    def title(self, view: View, unit: dict) -> str:
+        return f"{self.heading(view)} — {place_name(unit)}"
+
+    def rows(self, view: View, scope: Scope, unit: dict) -> dict:
+        found = _children_values(view, scope)
+        values = pd.DataFrame({"code": found["code"], "value": found["value"],
+                               "suppressed": found["hidden"].fillna(False).astype(bool),
+                               "small": False})
+        schools = None
+        if CHILD_LEVEL[view.level] == "commune":
+            schools = schools_under("province", view.code, scope).assign(value=None)
+        return {"unit": unit, "values": values, "schools": schools,
+                "members": children(view.level, view.code, scope)}
+
+
 class QualityRankingPanel(Panel):
     """The children ranked by quality score (best first) or by a check (worst first)."""
 
     id = "quality-ranking"
     slug = "qualite-classement"
     per_indicator = False
+    page = "quality"
     levels = PARENT_LEVELS
     draws = False
 
@@ -186,8 +231,8 @@ class QualityRankingPanel(Panel):
         members = children(view.level, view.code, scope)[["code", "name_fr"]]
         values = _children_values(view, scope)
         frame = members.merge(values, on="code", how="left")
-        best_first = view.check is None
-        frame = frame.sort_values("value", ascending=not best_first, na_position="last",
+        # the score best (highest) first, a check's rate worst (highest) first
+        frame = frame.sort_values("value", ascending=False, na_position="last",
                                   kind="stable").reset_index(drop=True)
         ranked = frame["value"].notna()
         frame["rank"] = pd.Series(range(1, int(ranked.sum()) + 1), index=frame.index[ranked])
@@ -205,7 +250,8 @@ class QualityRankingPanel(Panel):
                       "name": r["name_fr"], "value": rounded(r["value"], "rate"),
                       "count": rounded(r["count"], "count"),
                       "base": rounded(r["base"], "count")},
-                     **dict.fromkeys(("value", "count", "base"), privacy.is_set(r["hidden"])))
+                     **_hidden_cells(r, privacy.is_set(r["hidden"]), ("count", "base"),
+                                     ("value",)))
                 for r in rows.to_dict("records")]
 
     def figure(self, view: View, rows: pd.DataFrame) -> dict:
@@ -221,6 +267,7 @@ class FunnelPanel(Panel):
     id = "quality-funnel"
     slug = "qualite-entonnoir"
     per_indicator = False
+    page = "quality"
     levels = PARENT_LEVELS
 
     def title(self, view: View, unit: dict) -> str:
@@ -333,6 +380,7 @@ class PupilListPanel(Panel):
     id = "quality-pupils"
     slug = "eleves-a-corriger"
     per_indicator = False
+    page = "quality"
     levels = ("school",)
     draws = False
 
@@ -357,6 +405,9 @@ class PupilListPanel(Panel):
         return message_figure("")
 
 
-QUALITY_PANELS: tuple[Panel, ...] = (ChecksPanel(), QualityTrendPanel(), QualityRankingPanel(),
-                                     FunnelPanel(), PupilListPanel())
+#: The panels whose numbers anyone in scope may download (the registry lists them); the
+#: list of pupils is not one of them: it is read and downloaded, audited, on its page.
+EXPORTED: tuple[Panel, ...] = (ChecksPanel(), QualityTrendPanel(), QualityMapPanel(),
+                               QualityRankingPanel(), FunnelPanel())
+QUALITY_PANELS: tuple[Panel, ...] = (*EXPORTED, PupilListPanel())
 BY_ID = {panel.id: panel for panel in QUALITY_PANELS}

@@ -9,6 +9,7 @@ from panels.base import NotApplicable, Panel
 from panels.breakdowns import BreakdownPanel
 from panels.kpis import KpiPanel
 from panels.map import MapPanel
+from panels.quality import EXPORTED as QUALITY_PANELS
 from panels.ranking import RankingPanel
 from panels.school import ComparisonPanel, EnrollmentPanel, ExamsPanel, OutcomesPanel
 from panels.trend import TrendPanel
@@ -18,17 +19,20 @@ from queries.units import get_unit
 PANELS: tuple[Panel, ...] = (
     MapPanel(), TrendPanel(), *(BreakdownPanel(by) for by in ("grade", "sex", "milieu", "sector")),
     EnrollmentPanel(), OutcomesPanel(), ComparisonPanel(), ExamsPanel(), RankingPanel(),
-    KpiPanel(),
+    KpiPanel(), *QUALITY_PANELS,
 )
 BY_ID: dict[str, Panel] = {panel.id: panel for panel in PANELS}
 IDS: tuple[str, ...] = tuple(BY_ID)
-#: Panels drawn as a figure on screen (one callback each).
-FIGURES: tuple[Panel, ...] = tuple(panel for panel in PANELS if panel.draws)
+#: Panels of a unit's page drawn as a figure on screen (one callback each; the
+#: data-quality view draws its own).
+FIGURES: tuple[Panel, ...] = tuple(panel for panel in PANELS
+                                   if panel.draws and panel.page == "unit")
 
 
-def on_page(level: str) -> tuple[str, ...]:
-    """Return the ids of the panels a page of ``level`` shows."""
-    return tuple(panel.id for panel in PANELS if level in panel.levels)
+def on_page(level: str, page: str = "unit") -> tuple[str, ...]:
+    """Return the ids of the panels a page of ``level`` shows (a unit's page, or its
+    data-quality view)."""
+    return tuple(panel.id for panel in PANELS if level in panel.levels and panel.page == page)
 
 
 def known(panel_id: str) -> Panel:

@@ -1,11 +1,12 @@
 """Data-quality findings of a unit, its children and its years, as a caller may see them.
 
 The counts are those of the checks (docs/quality.md), summed from ``quality_stats`` over
-the unit's schools within the caller's scope. A pupil check's numbers in a cell (its
-findings, its base and their rate) are hidden wherever any pupil count of that cell is
-(:func:`hidden_cells`): its base is the cell's enrollment and ``missing_outcome`` finds
-exactly the pupils without a result, so shown elsewhere they would give back what the
-small-cell rule hides. A school check counts schools and is shown as it is. The lists of
+the unit's schools within the caller's scope. A pupil check's base is the cell's
+enrollment, hidden where the small-cell rule hides it; its findings are part of counts
+the rule protects (``missing_outcome`` finds exactly the pupils without a result,
+``returns_after_abandon`` some of the dropouts…) and are hidden wherever one of those is
+(:data:`LINKED`), its rate with either: shown elsewhere they would give back, or narrow
+down, what the rule hides. A school check counts schools and is shown as it is. The lists of
 pupils of a school are the one exception (:func:`school_findings`, school by school, for
 a caller whose scope contains the school; every read is audited where it is served).
 """
@@ -20,16 +21,28 @@ from dashboard.data.analytics_schema import quality_finding as finding
 from dashboard.data.analytics_schema import quality_stats as checked
 from dashboard.data.quality import CODES, PUPIL_CHECKS
 from dashboard.levels import CHILD_LEVEL
-from queries import privacy
+from queries import pattern, privacy
 from queries.database import read
 from queries.filters import Filters
 from queries.scope import LEVEL_COLUMN, Scope
 from queries.stats import available_years, finished
 
 SUMS = ("count", "base")
-#: The counts of a cell whose hiding hides its pupil checks.
-#: (``decided`` is hidden wherever the enrolled or the undecided pupils are.)
-PUPIL_COUNTS = ("enrolled", "decided", "dropouts", "repeaters", "promoted", "average_count")
+#: The counts of a cell each pupil check's findings are part of (or, for
+#: ``missing_average``, a sum of): where one of them is hidden, so are the findings. A
+#: check's base is the cell's enrollment, hidden with it.
+LINKED = {
+    "missing_outcome": ("enrolled", "undecided"),
+    "missing_average": ("enrolled", "undecided", "dropouts", "average_count"),
+    "returns_after_abandon": ("enrolled", "dropouts"),
+    "promoted_not_next_grade": ("enrolled", "promoted"),
+    "repeater_moved_on": ("enrolled", "repeaters"),
+    "grade_skip": ("enrolled",),
+    "lost_in_transfer": ("enrolled", "promoted", "repeaters"),
+    "implausible_age": ("enrolled",),
+    "exam_outcome_mismatch": ("enrolled",),
+    "average_outcome_mismatch": ("enrolled", "average_count"),
+}
 HIDDEN = "suppressed"
 
 
@@ -61,24 +74,32 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(rate=frame["count"].where(base > 0) / base.where(base > 0))
 
 
-def hidden_cells(level: str, codes: pd.Series, filters: Filters, years) -> pd.Series:
-    """Return whether the cell of each row (unit ``level`` and ``codes`` under ``filters``,
-    in ``years``: one, or one per row) has a hidden pupil count."""
+def hidden_cells(level: str, codes: pd.Series, filters: Filters, years) -> pd.DataFrame:
+    """Return which counts of the cell of each row (unit ``level`` and ``codes`` under
+    ``filters``, in ``years``: one, or one per row) are hidden (``pattern.MEASURES``)."""
     keys = pd.DataFrame({"level": level, "code": codes, "sector": filters.sector,
                          "milieu": filters.milieu, "grades": filters.cycle,
                          "sex": filters.sex}, index=codes.index)
     years = np.asarray(years) if isinstance(years, pd.Series) else years
-    hidden = privacy.hidden_counts(keys, years, privacy.threshold())
-    return hidden[list(PUPIL_COUNTS)].any(axis=1)
+    return pattern.hidden_for(keys, years, privacy.threshold())
 
 
-def _suppressed(frame: pd.DataFrame, hidden: pd.Series) -> pd.DataFrame:
-    """Blank the pupil checks' numbers of the rows whose cell ``hidden`` says is hidden,
-    marking them in ``suppressed``."""
-    mask = hidden.to_numpy(bool) & frame["check_code"].isin(PUPIL_CHECKS).to_numpy()
-    frame = frame.assign(**{name: frame[name].astype(float).where(~mask)
-                            for name in (*SUMS, "rate")})
-    return frame.assign(**{HIDDEN: mask})
+def _suppressed(frame: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """Blank what the rows' cells hide (``hidden``, one row each) of the pupil checks: a
+    base where the enrollment is hidden, the findings where a count they belong to is, a
+    rate with either; ``suppressed`` marks the rows with something hidden."""
+    check = frame["check_code"].to_numpy()
+    base = np.zeros(len(frame), bool)
+    count = np.zeros(len(frame), bool)
+    for code, linked in LINKED.items():
+        mine = check == code
+        base |= mine & hidden["enrolled"].to_numpy(bool)
+        count |= mine & hidden[list(linked)].any(axis=1).to_numpy(bool)
+    either = base | count
+    frame = frame.assign(base=frame["base"].astype(float).where(~base),
+                         count=frame["count"].astype(float).where(~count),
+                         rate=frame["rate"].astype(float).where(~either))
+    return frame.assign(**{HIDDEN: either})
 
 
 def _every_check(frame: pd.DataFrame, keys: dict) -> pd.DataFrame:

@@ -210,3 +210,53 @@ def test_a_finding_corrected_by_a_new_import_is_closed_automatically(backend, tm
     assert pd.isna(current.loc["10001F", "username"])
     assert current.loc["10003F", "status"] == "a_corriger"
     assert "Clos automatiquement" in answer.get_data(as_text=True)
+
+
+def _csv(response) -> list[dict]:
+    import csv
+    import io
+
+    assert response.status_code == 200, response.data[:300]
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_views_files_give_the_numbers_of_the_api(url, backend, tmp_path):
+    """The checks, trend, map, ranking and funnel download as the quality API and the
+    hand-worked table give them, following the check of the address; the pupils' list is
+    no such file, and another region's unit is refused."""
+    app = make_app(url, tmp_path, backend, PILOTAGE_SMALL_CELL_THRESHOLD="0")
+    client = client_as(app)
+    school = {"level": "school", "code": "10001F", "year": "2024"}
+    rows = {row["Code"]: row for row in _csv(client.get("/export/data/quality-checks.csv",
+                                                        query_string=school))}
+    api = client.get("/api/v1/quality", query_string=school).get_json()["checks"]
+    assert set(rows) == set(quality.CODES)
+    for check, values in api.items():
+        assert int(rows[check]["Constats"]) == values["count"]
+        assert int(rows[check]["Examinés"]) == values["base"]
+    # missing_average by year at Morocco: 0/1 in 2022, 0/56 in 2023, 1/62 in 2024
+    trend = _csv(client.get("/export/data/quality-trend.csv", query_string={
+        "level": "national", "code": "MA", "year": "2024", "check": "missing_average"}))
+    values = {row["Année scolaire"]: float(row[next(iter(row.keys() - {"Année scolaire"}))])
+              for row in trend}
+    assert values == {"2022-2023": 0, "2023-2024": 0, "2024-2025": round(1 / 62, 6)}  # 6 decimals
+    # the province's communes by lost_in_transfer in 2023: Anfa 1 of 5, El Maarif none
+    province = {"level": "province", "code": "141", "year": "2023",
+                "check": "lost_in_transfer"}
+    ranked = {row["Code"]: row for row in _csv(client.get(
+        "/export/data/quality-ranking.csv", query_string=province))}
+    assert (ranked["141.1.1"]["Constats"], ranked["141.1.1"]["Examinés"]) == ("1", "5")
+    mapped = {row["Code"]: row for row in _csv(client.get(
+        "/export/data/quality-map.csv", query_string=province))}
+    assert float(next(v for k, v in mapped["141.1.1"].items() if k.startswith(
+        "Perdu"))) == pytest.approx(1 / 5)
+    image = client.get("/export/chart/quality-funnel.png", query_string=province)
+    assert image.status_code == 200 and image.data[:4] == b"\x89PNG"
+    name = image.headers["Content-Disposition"]
+    assert "lost-in-transfer" in name or "lost_in_transfer" in name
+    assert client.get("/export/data/quality-pupils.csv", query_string=school).status_code == 404
+    assert client.get("/export/data/quality-checks.csv", query_string={
+        **school, "check": "no_such_check"}).status_code == 400
+    other = client_as(app, "region1")
+    assert other.get("/export/data/quality-checks.csv",
+                     query_string=school).status_code == 403

@@ -97,9 +97,7 @@ def _grade_index(column: str) -> str:
     return f"(CASE {column} {cases} END)"
 
 
-_PUPILS = f"""
-CREATE TEMPORARY TABLE quality_pupil AS
-WITH exams AS (
+_EXAMS = """
     SELECT massar_code, school_year,
            MAX(CASE WHEN exam = 'CEP' THEN 1 ELSE 0 END) AS cep_sat,
            MAX(CASE WHEN exam = 'CEP' AND passed THEN 1 ELSE 0 END) AS cep_passed,
@@ -108,32 +106,76 @@ WITH exams AS (
            MAX(CASE WHEN exam = 'BAC' THEN 1 ELSE 0 END) AS bac_sat,
            MAX(CASE WHEN exam = 'BAC' AND passed THEN 1 ELSE 0 END) AS bac_passed
     FROM exam_result GROUP BY massar_code, school_year
-), records AS (
-    SELECT e.massar_code, e.school_year, e.school_code, e.grade, st.sex, e.outcome,
-           e.annual_average,
-           {_grade_index('e.grade')} AS grade_index,
-           CAST(e.school_year - EXTRACT(YEAR FROM st.birth_date)
-                - CASE WHEN EXTRACT(MONTH FROM st.birth_date) > 9
-                         OR (EXTRACT(MONTH FROM st.birth_date) = 9
-                             AND EXTRACT(DAY FROM st.birth_date) > 1) THEN 1 ELSE 0 END
-                AS INTEGER) AS age,
-           LAG(e.school_year) OVER pupil AS before_year,
-           LAG(e.grade) OVER pupil AS before_grade,
-           LEAD(e.school_year) OVER pupil AS after_year,
-           LEAD(e.grade) OVER pupil AS after_grade
-    FROM enrollment e JOIN student st ON st.massar_code = e.massar_code
-    WINDOW pupil AS (PARTITION BY e.massar_code ORDER BY e.school_year)
-)
-SELECT r.*, {_grade_index('r.before_grade')} AS before_index,
-       {_grade_index('r.after_grade')} AS after_index,
-       COALESCE(x.cep_sat, 0) AS cep_sat, COALESCE(x.cep_passed, 0) AS cep_passed,
-       COALESCE(x.reg_sat, 0) AS reg_sat, COALESCE(x.reg_passed, 0) AS reg_passed,
-       COALESCE(x.bac_sat, 0) AS bac_sat, COALESCE(x.bac_passed, 0) AS bac_passed,
-       (SELECT MIN(school_year) FROM enrollment) AS first_year,
-       (SELECT MAX(school_year) FROM enrollment) AS last_year
-FROM records r LEFT JOIN exams x
-  ON x.massar_code = r.massar_code AND x.school_year = r.school_year
 """
+
+
+def _grade_name(column: str) -> str:
+    cases = " ".join(f"WHEN {i} THEN '{grade}'" for i, grade in enumerate(GRADES))
+    return f"(CASE {column} {cases} END)"
+
+
+def _pupils(years: list[int]) -> str:
+    """One row per pupil: sex, the year of birth counted from 1 September (a record's age
+    is its school year minus it), and the grade index of each school year (NULL: not
+    enrolled). The grade is never NULL and always one of ``GRADES`` (the schema's
+    constraints), so a grade index tells whether the pupil was enrolled that year."""
+    grades = ", ".join(f"MAX(CASE WHEN school_year = {year} THEN {_grade_index('grade')} "
+                       f"END) AS g_{year}" for year in years)
+    return f"""
+CREATE TEMPORARY TABLE quality_pupil AS
+SELECT st.massar_code, st.sex,
+       CAST(EXTRACT(YEAR FROM st.birth_date)
+            + CASE WHEN EXTRACT(MONTH FROM st.birth_date) > 9
+                     OR (EXTRACT(MONTH FROM st.birth_date) = 9
+                         AND EXTRACT(DAY FROM st.birth_date) > 1) THEN 1 ELSE 0 END
+            AS INTEGER) AS born,
+       {', '.join(f'g.g_{year}' for year in years)}
+FROM student st JOIN (SELECT massar_code, {grades} FROM enrollment GROUP BY massar_code) g
+  ON g.massar_code = st.massar_code
+"""
+
+
+def _by_year(years: list[int], each) -> str:
+    """``CASE e.school_year WHEN y THEN each(years before y, years after y) ... END``."""
+    cases = " ".join(f"WHEN {year} THEN {each(years[:i][::-1], years[i + 1:])}"
+                     for i, year in enumerate(years))
+    return f"(CASE e.school_year {cases} END)"
+
+
+def _first(values: list[str]) -> str:
+    return "NULL" if not values else values[0] if len(values) == 1 else \
+        f"COALESCE({', '.join(values)})"
+
+
+def _records(years: list[int]) -> str:
+    """Each enrollment record with the pupil's record of the year before and after (the
+    nearest earlier and later years they were enrolled: what LAG and LEAD over the pupil's
+    records ordered by year give) and that year's exams: the columns the rules read."""
+    def year(others: list[int]) -> str:
+        return _first([f"CASE WHEN p.g_{y} IS NOT NULL THEN {y} END" for y in others])
+
+    def index(others: list[int]) -> str:
+        return _first([f"p.g_{y}" for y in others])
+
+    before_index = _by_year(years, lambda before, after: index(before))
+    after_index = _by_year(years, lambda before, after: index(after))
+    return f"""
+    SELECT e.massar_code, e.school_year, e.school_code, e.grade, p.sex, e.outcome,
+           e.annual_average, {_grade_index('e.grade')} AS grade_index,
+           e.school_year - p.born AS age,
+           {_by_year(years, lambda before, after: year(before))} AS before_year,
+           {_grade_name(before_index)} AS before_grade,
+           {_by_year(years, lambda before, after: year(after))} AS after_year,
+           {_grade_name(after_index)} AS after_grade,
+           {before_index} AS before_index, {after_index} AS after_index,
+           COALESCE(x.cep_sat, 0) AS cep_sat, COALESCE(x.cep_passed, 0) AS cep_passed,
+           COALESCE(x.reg_sat, 0) AS reg_sat, COALESCE(x.reg_passed, 0) AS reg_passed,
+           COALESCE(x.bac_sat, 0) AS bac_sat, COALESCE(x.bac_passed, 0) AS bac_passed,
+           {years[0]} AS first_year, {years[-1]} AS last_year
+    FROM enrollment e JOIN quality_pupil p ON p.massar_code = e.massar_code
+    LEFT JOIN ({_EXAMS}) x ON x.massar_code = e.massar_code AND x.school_year = e.school_year
+"""
+
 
 _LAST_GRADE = len(GRADES) - 1
 _NEXT_YEAR = "after_year = school_year + 1"
@@ -213,8 +255,28 @@ _SCHOOL_RULES = {
 
 def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
     """Run every check over the raw tables into the staging ``findings`` and ``stats``."""
+    years = list(conn.execute(sa.text(
+        "SELECT DISTINCT school_year FROM enrollment ORDER BY school_year")).scalars())
+    if years:
+        _pupil_checks(conn, findings, stats, years)
+    for code, (examined, found) in _SCHOOL_RULES.items():
+        conn.execute(sa.text(
+            f"INSERT INTO {findings.name} (school_year, school_code, check_code, pupils, "
+            f"pupils_before) SELECT school_year, school_code, '{code}', pupils, pupils_before "
+            f"FROM ({_SCHOOL_PUPILS}) p WHERE ({examined}) AND ({found})"))
+        _school_stats(conn, stats, code,
+                      f"SELECT school_year, school_code, CASE WHEN {found} THEN 1 ELSE 0 END "
+                      f"AS found FROM ({_SCHOOL_PUPILS}) p WHERE {examined}")
+
+
+def _pupil_checks(conn: sa.Connection, findings: sa.Table, stats: sa.Table,
+                  years: list[int]) -> None:
+    """The pupil checks. No statement holds every record with its neighbours at once
+    (49 million records past the memory limit nationally): one pass over the enrollment
+    keeps the few records some check finds, another counts the records per school,
+    grade and sex, and both join the enrollment to one row per pupil."""
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_pupil"))
-    conn.execute(sa.text(_PUPILS))
+    conn.execute(sa.text(_pupils(years)))
     record = ("school_year", "school_code", "massar_code", "grade", "outcome",
               "annual_average", "age")
     # the few records some check finds, in one pass, then each check's findings from them
@@ -222,7 +284,8 @@ def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
                         for examined, found, _ in _PUPIL_RULES.values())
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_found"))
     conn.execute(sa.text(
-        f"CREATE TEMPORARY TABLE quality_found AS SELECT * FROM quality_pupil WHERE {every}"))
+        f"CREATE TEMPORARY TABLE quality_found AS SELECT * FROM ({_records(years)}) r "
+        f"WHERE {every}"))
     for code, (examined, found, extra) in _PUPIL_RULES.items():
         names = [*record, *(name for _, name in extra)]
         chosen = [*record, *(f"{expression} AS {name}" for expression, name in extra)]
@@ -230,18 +293,28 @@ def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
             f"INSERT INTO {findings.name} (check_code, {', '.join(names)}) "
             f"SELECT '{code}', {', '.join(chosen)} FROM quality_found "
             f"WHERE ({examined}) AND ({found})"))
-    conn.execute(sa.text("DROP TABLE quality_found"))
-    # what every check examined and found, per school, grade and sex, in one pass: it
-    # examines every record of the years it can look at (its base is their enrollment,
-    # a count the small-cell rule already protects), and finds some of them
-    sums = ", ".join(
-        f"SUM(CASE WHEN {APPLIES.get(code, 'TRUE')} THEN 1 ELSE 0 END) AS base_{code}, "
-        f"SUM(CASE WHEN ({examined}) AND ({found}) THEN 1 ELSE 0 END) AS count_{code}"
-        for code, (examined, found, _) in _PUPIL_RULES.items())
+    # what every check examined and found, per school, grade and sex: it examines every
+    # record of the years it can look at (its base is their enrollment, a count the
+    # small-cell rule already protects), and finds some of them
+    keys = ("school_year", "school_code", "grade", "sex")
+    counts = ", ".join(f"SUM(CASE WHEN ({examined}) AND ({found}) THEN 1 ELSE 0 END) "
+                       f"AS count_{code}" for code, (examined, found, _) in _PUPIL_RULES.items())
+    bases = ", ".join(f"CASE WHEN {APPLIES.get(code, 'TRUE')} THEN n.pupils ELSE 0 END "
+                      f"AS base_{code}, COALESCE(f.count_{code}, 0) AS count_{code}"
+                      for code in _PUPIL_RULES)
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_grouped"))
     conn.execute(sa.text(
-        f"CREATE TEMPORARY TABLE quality_grouped AS SELECT school_year, school_code, grade, "
-        f"sex, {sums} FROM quality_pupil GROUP BY school_year, school_code, grade, sex"))
+        f"CREATE TEMPORARY TABLE quality_grouped AS "
+        f"SELECT {', '.join(f'n.{key}' for key in keys)}, {bases} "
+        f"FROM (SELECT e.school_year, e.school_code, e.grade, p.sex, "
+        f"{years[0]} AS first_year, {years[-1]} AS last_year, COUNT(*) AS pupils "
+        f"FROM enrollment e JOIN quality_pupil p ON p.massar_code = e.massar_code "
+        f"GROUP BY e.school_year, e.school_code, e.grade, p.sex) n "
+        f"LEFT JOIN (SELECT {', '.join(f'{key} AS found_{key}' for key in keys)}, {counts} "
+        f"FROM quality_found GROUP BY {', '.join(keys)}) f "
+        f"ON {' AND '.join(f'f.found_{key} = n.{key}' for key in keys)}"))
+    conn.execute(sa.text("DROP TABLE quality_found"))
+    conn.execute(sa.text("DROP TABLE quality_pupil"))
     for code in _PUPIL_RULES:
         conn.execute(sa.text(
             f"INSERT INTO {stats.name} (school_year, school_code, region_code, province_code,"
@@ -252,15 +325,6 @@ def compute(conn: sa.Connection, findings: sa.Table, stats: sa.Table) -> None:
             f"FROM quality_grouped q JOIN ({_SCHOOLS}) s ON s.school_code = q.school_code "
             f"WHERE q.base_{code} > 0"))
     conn.execute(sa.text("DROP TABLE quality_grouped"))
-    for code, (examined, found) in _SCHOOL_RULES.items():
-        conn.execute(sa.text(
-            f"INSERT INTO {findings.name} (school_year, school_code, check_code, pupils, "
-            f"pupils_before) SELECT school_year, school_code, '{code}', pupils, pupils_before "
-            f"FROM ({_SCHOOL_PUPILS}) p WHERE ({examined}) AND ({found})"))
-        _school_stats(conn, stats, code,
-                      f"SELECT school_year, school_code, CASE WHEN {found} THEN 1 ELSE 0 END "
-                      f"AS found FROM ({_SCHOOL_PUPILS}) p WHERE {examined}")
-    conn.execute(sa.text("DROP TABLE quality_pupil"))
 
 
 def compute_outliers(conn: sa.Connection, school_stats: sa.Table, findings: sa.Table,

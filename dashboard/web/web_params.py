@@ -13,6 +13,7 @@ from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.urls import (
+    CHECK,
     CODE_PATTERN,
     LEVELS,
     MAX_CODE_LENGTH,
@@ -21,6 +22,7 @@ from dashboard.urls import (
     SORT,
     BadParameter,
     View,
+    read_check,
     read_filters,
     read_rank,
     read_sort,
@@ -101,7 +103,7 @@ def read_view(params: dict[str, str], with_indicator: bool = True) -> View:
     level, code = read_unit(params)
     filters, indicator = _read_filters(params, with_indicator)
     return View(level, code, filters, indicator, read_rank(level, params.get(RANK)),
-                read_sort(params.get(SORT)))
+                read_sort(params.get(SORT)), read_check(params.get(CHECK)))
 
 
 def read_filters_only(params: dict[str, str]) -> Filters:
