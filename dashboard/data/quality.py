@@ -1,11 +1,14 @@
 """Data-quality checks of accepted data, computed by ``build`` (rules: docs/quality.md).
 
-Every pupil check is one SQL statement over ``quality_pupil``, a temporary table holding
-each enrollment with the pupil's record of the year before and after and that year's exam
-results; it writes the check's findings, and a second statement sums what it examined and
-found per school, grade and sex. The school checks are a statement each (a school silent
-this year, an enrollment jump), and the funnel plot's outliers are worked out in pandas
-from the outcome counts of ``school_stats``.
+The pupil checks read each enrollment record with the pupil's record of the year before
+and after and that year's exam results, worked out from ``quality_pupil`` (a temporary
+table of one row per pupil, their grades and exams of every year packed into integers)
+rather than by a window over the 49 million records of a national database: one pass
+keeps the few records some check finds (``quality_found``), from which each check writes
+its findings, and another sums what every check examined and found per school, grade and
+sex. The school checks are a statement each (a school silent this year, an enrollment
+jump), and the funnel plot's outliers are worked out in pandas from the outcome counts of
+``school_stats``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from dashboard.data.schema import GRADES, GRADES_BY_CYCLE
-from dashboard.dialect import bulk_load
+from dashboard.dialect import bulk_load, unordered_writes
 
 
 @dataclass(frozen=True)
@@ -97,16 +100,30 @@ def _grade_index(column: str) -> str:
     return f"(CASE {column} {cases} END)"
 
 
-_EXAMS = """
-    SELECT massar_code, school_year,
-           MAX(CASE WHEN exam = 'CEP' THEN 1 ELSE 0 END) AS cep_sat,
-           MAX(CASE WHEN exam = 'CEP' AND passed THEN 1 ELSE 0 END) AS cep_passed,
-           MAX(CASE WHEN exam = 'REG' THEN 1 ELSE 0 END) AS reg_sat,
-           MAX(CASE WHEN exam = 'REG' AND passed THEN 1 ELSE 0 END) AS reg_passed,
-           MAX(CASE WHEN exam = 'BAC' THEN 1 ELSE 0 END) AS bac_sat,
-           MAX(CASE WHEN exam = 'BAC' AND passed THEN 1 ELSE 0 END) AS bac_passed
-    FROM exam_result GROUP BY massar_code, school_year
-"""
+#: A pupil's grades and exams of every school year are packed into a few integers (one
+#: row per pupil, added up from the enrollment and the exam results): a year's grade takes
+#: 4 bits (0: not enrolled, else its index in ``GRADES`` plus 1), its exams 6 bits (per
+#: exam, a bit for sitting it and the next for passing it); a BIGINT holds 60 bits.
+_GRADE_BITS, _EXAMS_BITS = 4, 6
+_EXAM_BITS = {"CEP": 1, "REG": 4, "BAC": 16}
+
+
+def _packed(column: str, width: int, k: int) -> str:
+    """The ``width`` bits of the ``k``-th school year in the packed ``column``."""
+    per = 60 // width
+    return f"((p.{column}_{k // per} >> {width * (k % per)}) & {2 ** width - 1})"
+
+
+def _packing(width: int, years: list[int], value: str, column: str) -> str:
+    """The sums that pack ``value`` (at most ``width`` bits) of each school year."""
+    per = 60 // width
+    sums = []
+    for chunk in range(0, len(years), per):
+        shifts = " ".join(f"WHEN {year} THEN CAST({2 ** (width * k)} AS BIGINT)"
+                          for k, year in enumerate(years[chunk:chunk + per]))
+        sums.append(f"CAST(SUM(CAST({value} AS BIGINT) * (CASE school_year {shifts} END)) "
+                    f"AS BIGINT) AS {column}_{chunk // per}")
+    return ", ".join(sums)
 
 
 def _grade_name(column: str) -> str:
@@ -116,11 +133,14 @@ def _grade_name(column: str) -> str:
 
 def _pupils(years: list[int]) -> str:
     """One row per pupil: sex, the year of birth counted from 1 September (a record's age
-    is its school year minus it), and the grade index of each school year (NULL: not
-    enrolled). The grade is never NULL and always one of ``GRADES`` (the schema's
-    constraints), so a grade index tells whether the pupil was enrolled that year."""
-    grades = ", ".join(f"MAX(CASE WHEN school_year = {year} THEN {_grade_index('grade')} "
-                       f"END) AS g_{year}" for year in years)
+    is its school year minus it), and the grades (``g_*``) and exams (``x_*``) of each
+    school year, packed. A record's grade is never NULL and always one of ``GRADES`` (the
+    schema's constraints), a pupil sits an exam at most once a year, so each sum adds up
+    distinct bits."""
+    bits = " ".join(f"WHEN '{exam}' THEN {bit}" for exam, bit in _EXAM_BITS.items())
+    exams = f"(CASE exam {bits} END) * (CASE WHEN passed THEN 3 ELSE 1 END)"
+    chunks = range(0, len(years), 60 // _EXAMS_BITS)
+    grade_chunks = range(0, len(years), 60 // _GRADE_BITS)
     return f"""
 CREATE TEMPORARY TABLE quality_pupil AS
 SELECT st.massar_code, st.sex,
@@ -129,16 +149,23 @@ SELECT st.massar_code, st.sex,
                      OR (EXTRACT(MONTH FROM st.birth_date) = 9
                          AND EXTRACT(DAY FROM st.birth_date) > 1) THEN 1 ELSE 0 END
             AS INTEGER) AS born,
-       {', '.join(f'g.g_{year}' for year in years)}
-FROM student st JOIN (SELECT massar_code, {grades} FROM enrollment GROUP BY massar_code) g
-  ON g.massar_code = st.massar_code
+       {', '.join(f'g.g_{c}' for c in range(len(grade_chunks)))},
+       {', '.join(f'COALESCE(x.x_{c}, 0) AS x_{c}' for c in range(len(chunks)))}
+FROM student st
+JOIN (SELECT massar_code AS pupil,
+             {_packing(_GRADE_BITS, years, _grade_index('grade') + ' + 1', 'g')}
+      FROM enrollment GROUP BY massar_code) g ON g.pupil = st.massar_code
+LEFT JOIN (SELECT massar_code, {_packing(_EXAMS_BITS, years, exams, 'x')}
+           FROM exam_result GROUP BY massar_code) x ON x.massar_code = st.massar_code
 """
 
 
 def _by_year(years: list[int], each) -> str:
-    """``CASE e.school_year WHEN y THEN each(years before y, years after y) ... END``."""
-    cases = " ".join(f"WHEN {year} THEN {each(years[:i][::-1], years[i + 1:])}"
-                     for i, year in enumerate(years))
+    """``CASE e.school_year WHEN y THEN each(k, ks of the years before y nearest first,
+    ks of the years after y) ... END``, k the index of y in ``years``."""
+    cases = " ".join(
+        f"WHEN {year} THEN {each(k, list(range(k))[::-1], list(range(k + 1, len(years))))}"
+        for k, year in enumerate(years))
     return f"(CASE e.school_year {cases} END)"
 
 
@@ -151,29 +178,32 @@ def _records(years: list[int]) -> str:
     """Each enrollment record with the pupil's record of the year before and after (the
     nearest earlier and later years they were enrolled: what LAG and LEAD over the pupil's
     records ordered by year give) and that year's exams: the columns the rules read."""
-    def year(others: list[int]) -> str:
-        return _first([f"CASE WHEN p.g_{y} IS NOT NULL THEN {y} END" for y in others])
+    def nearest_year(others: list[int]) -> str:
+        return _first([f"CASE WHEN {_packed('g', _GRADE_BITS, k)} <> 0 THEN {years[k]} END"
+                       for k in others])
 
-    def index(others: list[int]) -> str:
-        return _first([f"p.g_{y}" for y in others])
+    def nearest_index(others: list[int]) -> str:
+        return _first([f"NULLIF({_packed('g', _GRADE_BITS, k)}, 0) - 1" for k in others])
 
-    before_index = _by_year(years, lambda before, after: index(before))
-    after_index = _by_year(years, lambda before, after: index(after))
+    exams = _by_year(years, lambda k, before, after: _packed("x", _EXAMS_BITS, k))
+    exam_columns = ", ".join(
+        f"CASE WHEN ({exams} & {bit}) <> 0 THEN 1 ELSE 0 END AS {exam.lower()}_sat, "
+        f"CASE WHEN ({exams} & {2 * bit}) <> 0 THEN 1 ELSE 0 END AS {exam.lower()}_passed"
+        for exam, bit in _EXAM_BITS.items())
+    before_index = _by_year(years, lambda k, before, after: nearest_index(before))
+    after_index = _by_year(years, lambda k, before, after: nearest_index(after))
     return f"""
     SELECT e.massar_code, e.school_year, e.school_code, e.grade, p.sex, e.outcome,
            e.annual_average, {_grade_index('e.grade')} AS grade_index,
            e.school_year - p.born AS age,
-           {_by_year(years, lambda before, after: year(before))} AS before_year,
+           {_by_year(years, lambda k, before, after: nearest_year(before))} AS before_year,
            {_grade_name(before_index)} AS before_grade,
-           {_by_year(years, lambda before, after: year(after))} AS after_year,
+           {_by_year(years, lambda k, before, after: nearest_year(after))} AS after_year,
            {_grade_name(after_index)} AS after_grade,
            {before_index} AS before_index, {after_index} AS after_index,
-           COALESCE(x.cep_sat, 0) AS cep_sat, COALESCE(x.cep_passed, 0) AS cep_passed,
-           COALESCE(x.reg_sat, 0) AS reg_sat, COALESCE(x.reg_passed, 0) AS reg_passed,
-           COALESCE(x.bac_sat, 0) AS bac_sat, COALESCE(x.bac_passed, 0) AS bac_passed,
+           {exam_columns},
            {years[0]} AS first_year, {years[-1]} AS last_year
     FROM enrollment e JOIN quality_pupil p ON p.massar_code = e.massar_code
-    LEFT JOIN ({_EXAMS}) x ON x.massar_code = e.massar_code AND x.school_year = e.school_year
 """
 
 
@@ -276,16 +306,18 @@ def _pupil_checks(conn: sa.Connection, findings: sa.Table, stats: sa.Table,
     keeps the few records some check finds, another counts the records per school,
     grade and sex, and both join the enrollment to one row per pupil."""
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_pupil"))
-    conn.execute(sa.text(_pupils(years)))
+    with unordered_writes(conn):
+        conn.execute(sa.text(_pupils(years)))
     record = ("school_year", "school_code", "massar_code", "grade", "outcome",
               "annual_average", "age")
     # the few records some check finds, in one pass, then each check's findings from them
     every = " OR ".join(f"(({examined}) AND ({found}))"
                         for examined, found, _ in _PUPIL_RULES.values())
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_found"))
-    conn.execute(sa.text(
-        f"CREATE TEMPORARY TABLE quality_found AS SELECT * FROM ({_records(years)}) r "
-        f"WHERE {every}"))
+    with unordered_writes(conn):
+        conn.execute(sa.text(
+            f"CREATE TEMPORARY TABLE quality_found AS SELECT * FROM ({_records(years)}) r "
+            f"WHERE {every}"))
     for code, (examined, found, extra) in _PUPIL_RULES.items():
         names = [*record, *(name for _, name in extra)]
         chosen = [*record, *(f"{expression} AS {name}" for expression, name in extra)]
@@ -303,16 +335,17 @@ def _pupil_checks(conn: sa.Connection, findings: sa.Table, stats: sa.Table,
                       f"AS base_{code}, COALESCE(f.count_{code}, 0) AS count_{code}"
                       for code in _PUPIL_RULES)
     conn.execute(sa.text("DROP TABLE IF EXISTS quality_grouped"))
-    conn.execute(sa.text(
-        f"CREATE TEMPORARY TABLE quality_grouped AS "
-        f"SELECT {', '.join(f'n.{key}' for key in keys)}, {bases} "
-        f"FROM (SELECT e.school_year, e.school_code, e.grade, p.sex, "
-        f"{years[0]} AS first_year, {years[-1]} AS last_year, COUNT(*) AS pupils "
-        f"FROM enrollment e JOIN quality_pupil p ON p.massar_code = e.massar_code "
-        f"GROUP BY e.school_year, e.school_code, e.grade, p.sex) n "
-        f"LEFT JOIN (SELECT {', '.join(f'{key} AS found_{key}' for key in keys)}, {counts} "
-        f"FROM quality_found GROUP BY {', '.join(keys)}) f "
-        f"ON {' AND '.join(f'f.found_{key} = n.{key}' for key in keys)}"))
+    with unordered_writes(conn):
+        conn.execute(sa.text(
+            f"CREATE TEMPORARY TABLE quality_grouped AS "
+            f"SELECT {', '.join(f'n.{key}' for key in keys)}, {bases} "
+            f"FROM (SELECT e.school_year, e.school_code, e.grade, p.sex, "
+            f"{years[0]} AS first_year, {years[-1]} AS last_year, COUNT(*) AS pupils "
+            f"FROM enrollment e JOIN quality_pupil p ON p.massar_code = e.massar_code "
+            f"GROUP BY e.school_year, e.school_code, e.grade, p.sex) n "
+            f"LEFT JOIN (SELECT {', '.join(f'{key} AS found_{key}' for key in keys)}, {counts} "
+            f"FROM quality_found GROUP BY {', '.join(keys)}) f "
+            f"ON {' AND '.join(f'f.found_{key} = n.{key}' for key in keys)}"))
     conn.execute(sa.text("DROP TABLE quality_found"))
     conn.execute(sa.text("DROP TABLE quality_pupil"))
     for code in _PUPIL_RULES:
@@ -337,7 +370,7 @@ def compute_outliers(conn: sa.Connection, school_stats: sa.Table, findings: sa.T
         sa.func.sum(s.dropouts).label("dropouts"), sa.func.sum(s.repeaters).label("repeaters"),
     ).join_from(school_stats, school, school.c.code == s.school_code).group_by(
         s.school_year, s.region_code, s.province_code, s.commune_code, s.school_code,
-        school.c.cycle, s.sector, s.milieu)).all()
+        school.c.cycle, s.sector, s.milieu).order_by(s.school_year, s.school_code)).all()
     schools = pd.DataFrame(rows, columns=[
         "school_year", "region_code", "province_code", "commune_code", "school_code", "cycle",
         "sector", "milieu", "n", "dropouts", "repeaters"])
