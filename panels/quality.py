@@ -69,6 +69,18 @@ def check_label(code: str) -> str:
     return _(BY_CODE[code].label)
 
 
+class _Headed:
+    """A panel whose page section shows :meth:`heading` (the page names the place), its
+    files and slides the heading and the place."""
+
+    def heading(self, view: View) -> str:
+        """Return the title as the page's section shows it."""
+        raise NotImplementedError
+
+    def title(self, view: View, unit: dict) -> str:
+        return f"{self.heading(view)} — {place_name(unit)}"
+
+
 class ChecksPanel(Panel):
     """Every check of the unit for the year: found, examined, rate, change."""
 
@@ -113,7 +125,7 @@ class ChecksPanel(Panel):
         return message_figure("")
 
 
-class QualityTrendPanel(Panel):
+class QualityTrendPanel(_Headed, Panel):
     """The quality score (or one check's rate) by school year."""
 
     id = "quality-trend"
@@ -124,9 +136,6 @@ class QualityTrendPanel(Panel):
     def heading(self, view: View) -> str:
         """Return the title as the page's section shows it (the page names the place)."""
         return _("{what} par année scolaire", what=_(shown(view).label))
-
-    def title(self, view: View, unit: dict) -> str:
-        return f"{self.heading(view)} — {place_name(unit)}"
 
     def rows(self, view: View, scope: Scope, unit: dict) -> dict:
         if view.check:
@@ -177,7 +186,7 @@ def _children_values(view: View, scope: Scope) -> pd.DataFrame:
                          "base": base, "hidden": hidden})
 
 
-class QualityMapPanel(MapPanel):
+class QualityMapPanel(_Headed, MapPanel):
     """The children coloured by the quality score or by one check's rate (the map of the
     unit's page, drawn from the same boundaries)."""
 
@@ -195,9 +204,6 @@ class QualityMapPanel(MapPanel):
         """Return the title as the page's section shows it (the page names the place)."""
         return _("Carte : {what}", what=_(shown(view).label).lower())
 
-    def title(self, view: View, unit: dict) -> str:
-        return f"{self.heading(view)} — {place_name(unit)}"
-
     def rows(self, view: View, scope: Scope, unit: dict) -> dict:
         found = _children_values(view, scope)
         values = pd.DataFrame({"code": found["code"], "value": found["value"],
@@ -210,7 +216,7 @@ class QualityMapPanel(MapPanel):
                 "members": children(view.level, view.code, scope)}
 
 
-class QualityRankingPanel(Panel):
+class QualityRankingPanel(_Headed, Panel):
     """The children ranked by quality score (best first) or by a check (worst first)."""
 
     id = "quality-ranking"
@@ -223,9 +229,6 @@ class QualityRankingPanel(Panel):
     def heading(self, view: View) -> str:
         """Return the title as the page's section shows it (the page names the place)."""
         return _("Classement par {what}", what=_(shown(view).label).lower())
-
-    def title(self, view: View, unit: dict) -> str:
-        return f"{self.heading(view)} — {place_name(unit)}"
 
     def rows(self, view: View, scope: Scope, unit: dict) -> pd.DataFrame:
         members = children(view.level, view.code, scope)[["code", "name_fr"]]

@@ -180,6 +180,17 @@ def _readings(frame: pd.DataFrame, year_of, selector_of) -> list[Reading]:
     return found
 
 
+def _every_filter(units: list[tuple[str, str]], year: int, cells: pd.DataFrame):
+    """Yield each unit with each filter combination of it: level, code, the choice, the
+    filters and the selector of the unit's cell under them."""
+    for level, code in units:
+        mine = cells[member_mask(cells, (level, code, ALL, ALL, ALL, ALL, ALL))]
+        for choice in filter_choices(level, mine):
+            yield (level, code, choice, Filters(year, **choice),
+                   (level, code, choice["cycle"], choice["sector"], choice["milieu"],
+                    choice["sex"], ALL))
+
+
 def read_views(units: list[tuple[str, str]], year: int, cells: pd.DataFrame) -> list[Reading]:
     """Read every view of ``units`` for ``year`` (and the year before, which they show).
 
@@ -189,37 +200,32 @@ def read_views(units: list[tuple[str, str]], year: int, cells: pd.DataFrame) -> 
     the cards of the filtered unit).
     """
     found: list[Reading] = []
-    for level, code in units:
-        mine = cells[member_mask(cells, (level, code, ALL, ALL, ALL, ALL, ALL))]
-        for choice in filter_choices(level, mine):
-            filters = Filters(year, **choice)
-            base = (level, code, choice["cycle"], choice["sector"], choice["milieu"],
-                    choice["sex"], ALL)
+    for level, code, choice, filters, base in _every_filter(units, year, cells):
 
-            def same(row, base=base):
-                return base
+        def same(row, base=base):
+            return base
 
-            frame = views.unit_indicators(level, code, filters, NATIONAL_SCOPE)
+        frame = views.unit_indicators(level, code, filters, NATIONAL_SCOPE)
+        found += _readings(frame, lambda row: row["school_year"], same)
+        unfiltered = all(value == ALL for value in choice.values())
+        splits = ("grade", "sex", "sector", "milieu", "cycle") if unfiltered else (
+            "grade", "sex")
+        if unfiltered:
+            frame = views.trend(level, code, filters, NATIONAL_SCOPE)
             found += _readings(frame, lambda row: row["school_year"], same)
-            unfiltered = all(value == ALL for value in choice.values())
-            splits = ("grade", "sex", "sector", "milieu", "cycle") if unfiltered else (
-                "grade", "sex")
-            if unfiltered:
-                frame = views.trend(level, code, filters, NATIONAL_SCOPE)
-                found += _readings(frame, lambda row: row["school_year"], same)
-            for by in splits:
-                frame = views.breakdown(level, code, filters, NATIONAL_SCOPE, by)
-                found += _readings(frame, lambda row: year,
-                                   lambda row, by=by, base=base: _split(base, by, row[by]))
-            frame = views.grade_by_sex(level, code, filters, NATIONAL_SCOPE)
-            found += _readings(frame, lambda row: year, lambda row, base=base: _split(
-                _split(base, "grade", row["grade"]), "sex", row["sex"]))
-            if level in CHILD_LEVEL:
-                child = CHILD_LEVEL[level]
-                frame = views.children_indicators(level, code, filters, NATIONAL_SCOPE)
-                found += _readings(frame, lambda row: year,
-                                   lambda row, child=child, base=base: (child, row["code"],
-                                                                        *base[2:]))
+        for by in splits:
+            frame = views.breakdown(level, code, filters, NATIONAL_SCOPE, by)
+            found += _readings(frame, lambda row: year,
+                               lambda row, by=by, base=base: _split(base, by, row[by]))
+        frame = views.grade_by_sex(level, code, filters, NATIONAL_SCOPE)
+        found += _readings(frame, lambda row: year, lambda row, base=base: _split(
+            _split(base, "grade", row["grade"]), "sex", row["sex"]))
+        if level in CHILD_LEVEL:
+            child = CHILD_LEVEL[level]
+            frame = views.children_indicators(level, code, filters, NATIONAL_SCOPE)
+            found += _readings(frame, lambda row: year,
+                               lambda row, child=child, base=base: (child, row["code"],
+                                                                    *base[2:]))
     return found
 
 
@@ -245,27 +251,22 @@ def read_quality_views(units: list[tuple[str, str]], year: int,
     """Read the data-quality view of ``units`` for ``year`` (its checks, their years, the
     children's checks) for every filter combination."""
     found: list[Reading] = []
-    for level, code in units:
-        mine = cells[member_mask(cells, (level, code, ALL, ALL, ALL, ALL, ALL))]
-        for choice in filter_choices(level, mine):
-            filters = Filters(year, **choice)
-            base = (level, code, choice["cycle"], choice["sector"], choice["milieu"],
-                    choice["sex"], ALL)
+    for level, code, _choice, filters, base in _every_filter(units, year, cells):
 
-            def same(row, base=base):
-                return base
+        def same(row, base=base):
+            return base
 
-            found += _check_readings(quality.unit_checks(level, code, filters, NATIONAL_SCOPE),
-                                     lambda row: year, same)
-            found += _check_readings(quality.checks_by_year(level, code, filters,
-                                                            NATIONAL_SCOPE),
-                                     lambda row: row["school_year"], same)
-            if level in CHILD_LEVEL:
-                child = CHILD_LEVEL[level]
-                frame = quality.children_checks(level, code, filters, NATIONAL_SCOPE)
-                found += _check_readings(frame, lambda row: year,
-                                         lambda row, child=child, base=base: (
-                                             child, row["code"], *base[2:]))
+        found += _check_readings(quality.unit_checks(level, code, filters, NATIONAL_SCOPE),
+                                 lambda row: year, same)
+        found += _check_readings(quality.checks_by_year(level, code, filters,
+                                                        NATIONAL_SCOPE),
+                                 lambda row: row["school_year"], same)
+        if level in CHILD_LEVEL:
+            child = CHILD_LEVEL[level]
+            frame = quality.children_checks(level, code, filters, NATIONAL_SCOPE)
+            found += _check_readings(frame, lambda row: year,
+                                     lambda row, child=child, base=base: (
+                                         child, row["code"], *base[2:]))
     return found
 
 

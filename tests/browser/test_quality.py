@@ -287,6 +287,18 @@ def test_a_province_shows_its_checks_ranks_its_communes_and_follows_the_chosen_c
             break
         page.wait_for_timeout(100)
     assert ranking == wanted
+    # the map and every download follow the check
+    expect(page.locator("#quality-map-title")).to_have_text(
+        f"Carte : {LABELS['outlier_rate'].lower()}")
+    page.locator('[id*="quality-export-menu"][id*="quality-funnel"] button').click()
+    image = page.locator(".dropdown-menu.show a.dropdown-item", has_text="Image PNG")
+    href = image.get_attribute("href")
+    assert urlsplit(href).path == "/export/chart/quality-funnel.png"
+    assert parse_qs(urlsplit(href).query)["check"] == ["outlier_rate"]
+    answer = page.request.get(href)
+    assert answer.status == 200 and answer.body()[:4] == b"\x89PNG"
+    assert "outlier-rate" in answer.headers["content-disposition"]
+    page.keyboard.press("Escape")
 
     page.reload()
     expect(page.locator("#quality-check .dash-dropdown-value")).to_have_text(
