@@ -20,6 +20,7 @@ from dashboard.web.callback_guard import CallbackRefused
 from layouts.shell import CHOICE_LABELS
 from layouts.unit_page import map_title, rank_options, ranking_title, unit_names
 from panels import registry
+from panels.context import body as context_body
 from panels.map import map_level
 from queries import NATIONAL_SCOPE, OutOfScope
 from queries.units import ancestors, get_unit
@@ -118,6 +119,21 @@ def update_kpis(view_data, page_unit):
     """Fill one card per indicator with its value and change against last year."""
     view = current_view(view_data, page_unit)
     return registry.BY_ID["kpis"].cards(view, registry.rows_of("kpis", view, current_scope()))
+
+
+@callback(
+    Output("context-body", "children"),
+    *VIEW_INPUTS,
+)
+def update_context(view_data, page_unit):
+    """Fill the unit's census context (a school's: its commune's)."""
+    view = current_view(view_data, page_unit)
+    scope = current_scope()
+    commune = None
+    if view.level == "school":
+        commune = get_unit(view.level, view.code, scope)["commune_code"]
+        commune = get_unit("commune", commune, NATIONAL_SCOPE)["name_fr"]
+    return context_body(view, registry.rows_of("context", view, scope), commune)
 
 
 @callback(

@@ -8,7 +8,7 @@ from dash import html
 from dashboard.i18n import _
 from layouts.components import section
 from layouts.exports import panel_section
-from layouts.unit_page import kpi_row, title_block
+from layouts.unit_page import context_row, kpi_row, title_block
 
 CYCLE_NAMES = {"primaire": "Primaire", "college": "Collège", "qualifiant": "Qualifiant"}
 SECTOR_NAMES = {"public": "Public", "prive": "Privé"}
@@ -62,6 +62,7 @@ def layout(unit: dict, commune_name: str) -> html.Div:
                 ],
                 className="g-3 mt-1",
             ),
+            context_row(),
         ],
         className="school-page",
         **{"data-level": "school"},

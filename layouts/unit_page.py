@@ -58,6 +58,14 @@ def title_block(unit: dict) -> html.Div:
     )
 
 
+def context_row() -> dbc.Row:
+    """Return the unit's census context (HCP, RGPH 2024), filled by a callback."""
+    return dbc.Row(dbc.Col(section(_("Contexte démographique (HCP, RGPH 2024)"),
+                                   loading(html.Div(id="context-body")),
+                                   extra=export_menu("context", images=False))),
+                   className="g-3 mt-1")
+
+
 def kpi_row() -> html.Div:
     """Return the row of indicator cards, filled by a callback."""
     return html.Div(
@@ -148,6 +156,7 @@ def layout(unit: dict) -> html.Div:
                 ],
                 className="g-3 mt-1",
             ),
+            context_row(),
             dbc.Row(
                 [
                     dbc.Col(panel_section(_("Filles et garçons"), "breakdown-sex", 260), md=4),

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from dashboard.urls import View
 from panels.base import NotApplicable, Panel
 from panels.breakdowns import BreakdownPanel
+from panels.context import ContextPanel
 from panels.kpis import KpiPanel
 from panels.map import MapPanel
 from panels.quality import EXPORTED as QUALITY_PANELS
@@ -19,7 +20,7 @@ from queries.units import get_unit
 PANELS: tuple[Panel, ...] = (
     MapPanel(), TrendPanel(), *(BreakdownPanel(by) for by in ("grade", "sex", "milieu", "sector")),
     EnrollmentPanel(), OutcomesPanel(), ComparisonPanel(), ExamsPanel(), RankingPanel(),
-    KpiPanel(), *QUALITY_PANELS,
+    KpiPanel(), ContextPanel(), *QUALITY_PANELS,
 )
 BY_ID: dict[str, Panel] = {panel.id: panel for panel in PANELS}
 IDS: tuple[str, ...] = tuple(BY_ID)

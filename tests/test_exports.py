@@ -19,7 +19,7 @@ import exports.renderer as renderer
 from callbacks.panels import DRAW
 from dashboard import indicators
 from dashboard.urls import View
-from exports.charts import SCHOOL_CHARTS, UNIT_CHARTS, chart_export
+from exports.charts import DATA_ONLY, SCHOOL_CHARTS, UNIT_CHARTS, chart_export
 from exports.naming import export_filename
 from exports.tables import to_csv
 from panels.base import is_exam
@@ -122,7 +122,7 @@ def test_pdf_holds_the_title_as_text(client):
     assert "Année scolaire 2024-2025 · Public" in text
 
 
-@pytest.mark.parametrize("chart", [c for c in UNIT_CHARTS if c not in ("ranking", "kpis")])
+@pytest.mark.parametrize("chart", [c for c in UNIT_CHARTS if c not in DATA_ONLY])
 def test_every_chart_of_a_unit_page_renders(client, chart):
     response = client.get(f"/export/chart/{chart}.png", query_string={
         "level": "province", "code": "141", "indicator": "girls_share"})
@@ -130,7 +130,7 @@ def test_every_chart_of_a_unit_page_renders(client, chart):
     assert png_size(response.data) == (2400, 1350)
 
 
-@pytest.mark.parametrize("chart", [c for c in SCHOOL_CHARTS if c != "kpis"])
+@pytest.mark.parametrize("chart", [c for c in SCHOOL_CHARTS if c not in DATA_ONLY])
 def test_every_chart_of_a_school_page_renders(client, lycee, chart):
     response = client.get(f"/export/chart/{chart}.png", query_string={
         "level": "school", "code": lycee[0], "width": "640", "height": "480"})

@@ -170,3 +170,43 @@ def quality_stats_table(name: str) -> Table:
 
 
 quality_stats = quality_stats_table("quality_stats")
+
+
+def unit_census_table(name: str) -> Table:
+    """Declare the table of each unit's census match and context (HCP, RGPH 2024 and
+    2014; :mod:`dashboard.data.census`): one row per unit the census counts."""
+    return Table(
+        name,
+        metadata if name == "unit_census" else MetaData(),
+        Column("level", String, nullable=False),
+        Column("code", String, nullable=False),
+        Column("hcp_code", String),
+        Column("hcp_area", String),
+        Column("method", String),
+        Column("population_2024", Double),
+        Column("population_2014", Double),
+        Column("urban_population_2024", Double),
+        Column("illiteracy_women", Double),
+        Column("illiteracy_men", Double),
+    )
+
+
+unit_census = unit_census_table("unit_census")
+
+
+def population_table(name: str) -> Table:
+    """Declare the table of the estimated population of every unit by school year (on 1
+    September), sex and single age 0-24 (:func:`dashboard.data.census.population`)."""
+    return Table(
+        name,
+        metadata if name == "population" else MetaData(),
+        Column("level", String, nullable=False),
+        Column("code", String, nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("sex", String, nullable=False),
+        Column("age", Integer, nullable=False),
+        Column("population", Double, nullable=False),
+    )
+
+
+population = population_table("population")

@@ -15,7 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dashboard.data import analytics_schema, quality, schema, suppression
+from dashboard.data import analytics_schema, census_tables, quality, schema, suppression
 from dashboard.data.analytics_schema import (
     data_version,
     quality_finding_table,
@@ -236,7 +236,9 @@ def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
     rule = suppression_threshold_table("suppression_threshold_staging")
     findings = quality_finding_table("quality_finding_staging")
     checked = quality_stats_table("quality_stats_staging")
-    for staging in (stats, units, hidden, rule, findings, checked):
+    matches = analytics_schema.unit_census_table("unit_census_staging")
+    people = analytics_schema.population_table("population_staging")
+    for staging in (stats, units, hidden, rule, findings, checked, matches, people):
         staging.drop(engine, checkfirst=True)
         staging.create(engine)
     with engine.begin() as conn:
@@ -254,6 +256,10 @@ def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
         index_for_lookups(conn, hidden.name, ("code",))
         index_for_lookups(conn, checked.name, LOOKUP_COLUMNS)
         index_for_lookups(conn, findings.name, ("school_code",))
+        first, last = conn.execute(sa.select(sa.func.min(schema.enrollment.c.school_year),
+                                             sa.func.max(schema.enrollment.c.school_year))).one()
+        census_tables.write(conn, matches, people, range(int(first), int(last) + 1))
+        index_for_lookups(conn, people.name, ("code",))
     data_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
         replace_table(conn, stats.name, analytics_schema.school_stats.name)
@@ -262,6 +268,8 @@ def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
         replace_table(conn, rule.name, analytics_schema.suppression_threshold.name)
         replace_table(conn, checked.name, analytics_schema.quality_stats.name)
         replace_table(conn, findings.name, analytics_schema.quality_finding.name)
+        replace_table(conn, matches.name, analytics_schema.unit_census.name)
+        replace_table(conn, people.name, analytics_schema.population.name)
         previous = conn.execute(sa.select(sa.func.max(data_version.c.version))).scalar()
         version = (previous or 0) + 1
         conn.execute(
