@@ -63,7 +63,9 @@ def context_row() -> dbc.Row:
     return dbc.Row(dbc.Col(section(_("Contexte démographique (HCP, RGPH 2024)"),
                                    loading(html.Div(id="context-body")),
                                    extra=export_menu("context", images=False))),
-                   className="g-3 mt-1")
+                   # the printed page keeps to two A4 sheets: the census card stays on
+                   # screen and in its file
+                   className="g-3 mt-1 no-print")
 
 
 def kpi_row() -> html.Div:

@@ -116,7 +116,9 @@ def test_a_unit_page_prints_every_card_whole_on_a4_landscape(page, width):
     expect(page.locator("#map .choroplethlayer path").first).to_be_attached()
     expect(page.locator("#breakdown-sector .main-svg").first).to_be_attached()
     names = page.evaluate(RANKED_NAMES)
-    shown = page.locator(".section-card:visible, .kpi-card:visible").count()
+    # the cards on screen that print (a card inside a "no-print" block stays on screen)
+    shown = page.evaluate("""() => [...document.querySelectorAll('.section-card, .kpi-card')]
+        .filter(card => card.offsetParent !== null && !card.closest('.no-print')).length""")
     page.evaluate(SVG_FITS)
     pdf = pypdfium2.PdfDocument(page.pdf(format="A4", landscape=True, prefer_css_page_size=True,
                                           print_background=True))
