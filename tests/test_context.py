@@ -90,3 +90,22 @@ def test_a_rural_commune_and_a_school_read_their_communes_part(client, tiny_engi
 @pytest.mark.parametrize("code", ["381.0.0", "573.0.0"])
 def test_a_unit_the_census_does_not_count_has_no_context(client, code):
     assert _context_file(client, level="commune", code=code, year=2024) == {}
+
+
+def test_the_definitions_page_says_where_the_population_comes_from(tiny_app):
+    from dash.development.base_component import Component
+
+    from layouts import definitions
+
+    def text(node) -> str:
+        if isinstance(node, Component):
+            return text(getattr(node, "children", None))
+        if isinstance(node, list | tuple):
+            return " ".join(text(child) for child in node)
+        return "" if node is None else str(node)
+
+    with tiny_app.server.test_request_context("/definitions"):
+        page = text(definitions.census_section())
+    for words in ("RGPH", "2014", "CC BY 4.0", "Sprague", "interpolation géométrique",
+                  "1er septembre", "Sebta et Melilia"):
+        assert words in page, words
