@@ -59,8 +59,10 @@ def replace_table(conn: Connection, staging: str, target: str) -> None:
     conn.execute(sa.text(f"ALTER TABLE {staging} RENAME TO {target}"))
 
 
-def index_for_lookups(conn: Connection, table: str, columns: tuple[str, ...]) -> None:
-    """Index ``table`` on each of ``columns`` where the engine needs it, then analyse it.
+def index_for_lookups(conn: Connection, table: str, columns: tuple[str, ...],
+                      year: str = "school_year") -> None:
+    """Index ``table`` on each of ``columns`` and its ``year`` column where the engine
+    needs it, then analyse it.
 
     DuckDB skips row groups by their min/max statistics (the build writes rows in the
     order of the hierarchy), so only PostgreSQL gets B-tree indexes. Index names carry a
@@ -71,7 +73,7 @@ def index_for_lookups(conn: Connection, table: str, columns: tuple[str, ...]) ->
     suffix = secrets.token_hex(4)
     for column in columns:
         conn.execute(sa.text(
-            f"CREATE INDEX {table}_{column}_{suffix} ON {table} ({column}, school_year)"))
+            f"CREATE INDEX {table}_{column}_{suffix} ON {table} ({column}, {year})"))
     conn.execute(sa.text(f"ANALYZE {table}"))
 
 

@@ -56,7 +56,7 @@ def body(view: View, rows: pd.DataFrame, commune: str | None = None) -> html.Div
     count."""
     lines = facts(view, rows)
     if not lines:
-        return html.P(_("Le recensement ne couvre pas cette unité."),
+        return html.P(_("Aucune donnée du recensement pour cette unité."),
                       className="text-muted small mb-0")
     where = (_("Chiffres de la commune de l'établissement : {name}.", name=commune)
              if commune else None)

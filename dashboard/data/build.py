@@ -259,7 +259,7 @@ def build(engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> BuildSummary:
         first, last = conn.execute(sa.select(sa.func.min(schema.enrollment.c.school_year),
                                              sa.func.max(schema.enrollment.c.school_year))).one()
         census_tables.write(conn, matches, people, range(int(first), int(last) + 1))
-        index_for_lookups(conn, people.name, ("code",))
+        index_for_lookups(conn, people.name, ("code",), year="year")
     data_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
         replace_table(conn, stats.name, analytics_schema.school_stats.name)

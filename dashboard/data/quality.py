@@ -170,7 +170,9 @@ def _by_year(years: list[int], each) -> str:
 
 
 def _first(values: list[str]) -> str:
-    return "NULL" if not values else values[0] if len(values) == 1 else \
+    """The first of integer ``values`` that is not NULL (a typed NULL when there are none:
+    PostgreSQL would read a bare one as text)."""
+    return "CAST(NULL AS INTEGER)" if not values else values[0] if len(values) == 1 else \
         f"COALESCE({', '.join(values)})"
 
 
