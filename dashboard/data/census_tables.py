@@ -38,7 +38,10 @@ def units(conn: sa.Connection) -> pd.DataFrame:
 def write(conn: sa.Connection, matches: sa.Table, people: sa.Table, years: range) -> None:
     """Fill the staging tables ``matches`` (``unit_census``) and ``people``
     (``population``) for the database's units and ``years``."""
-    found, context, estimated = _census(_key(units(conn)), years.start, years.stop)
+    # one estimate of every year the censuses bracket (and the database's) per process
+    found, context, estimated = _census(_key(units(conn)), min(years.start, census.YEARS.start),
+                                        max(years.stop, census.YEARS.stop))
+    estimated = estimated[estimated["year"].isin(list(years))]
     rows = context.merge(found[["level", "code", "hcp_code", "hcp_area", "method"]],
                          on=["level", "code"], how="left")
     bulk_load(conn, matches, pa.Table.from_pandas(rows[[c.name for c in matches.columns]],
