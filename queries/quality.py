@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from dashboard.data.analytics_schema import quality_finding as finding
 from dashboard.data.analytics_schema import quality_stats as checked
-from dashboard.data.quality import CODES, PUPIL_CHECKS
+from dashboard.data.analytics_schema import school_stats as stats_table
+from dashboard.data.quality import CODES, PUPIL_CHECKS, SCHOOL_CHECKS, applies
 from dashboard.levels import CHILD_LEVEL
 from queries import pattern, privacy
 from queries.database import read
@@ -59,13 +60,46 @@ def _where(level: str, code: str, filters: Filters, scope: Scope,
 
 def _sums(level: str, code: str, filters: Filters, scope: Scope, keys: tuple[str, ...],
           years: tuple[int, ...]) -> pd.DataFrame:
+    """Sum the findings of every check by ``keys``: a school check's base from its rows,
+    a pupil check's from the enrollment of ``school_stats`` (``quality_stats`` holds a
+    pupil check's rows only where it found something)."""
     columns = [checked.c[name] for name in (*keys, "check_code")]
-    frame = read(sa.select(*columns, sa.func.sum(checked.c["count"]).label("count"),
+    found = read(sa.select(*columns, sa.func.sum(checked.c["count"]).label("count"),
                            sa.func.sum(checked.c.base).label("base"))
                  .where(*_where(level, code, filters, scope, years)).group_by(*columns))
     for name in SUMS:
-        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
-    return frame
+        found[name] = pd.to_numeric(found[name]).fillna(0).astype("int64")
+    schools = found[found["check_code"].isin(SCHOOL_CHECKS)]
+    return pd.concat([schools, _pupil_sums(level, code, filters, scope, keys, years, found)],
+                     ignore_index=True)
+
+
+def _pupil_sums(level: str, code: str, filters: Filters, scope: Scope, keys: tuple[str, ...],
+                years: tuple[int, ...], found: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``keys`` with pupils and pupil check: its findings and its base."""
+    grouped = tuple(dict.fromkeys((*keys, "school_year")))
+    columns = [stats_table.c[name] for name in grouped]
+    clauses = [stats_table.c.school_year.in_(list(years)), *filters.clauses(stats_table)]
+    if level != "national":
+        clauses.append(stats_table.c[LEVEL_COLUMN[level]] == code)
+    scoped = scope.clause(stats_table)
+    if scoped is not None:
+        clauses.append(scoped)
+    enrolled = read(sa.select(*columns, sa.func.sum(stats_table.c.enrolled).label("pupils"))
+                    .where(*clauses).group_by(*columns))
+    enrolled["pupils"] = pd.to_numeric(enrolled["pupils"]).fillna(0).astype("int64")
+    every = list(available_years())
+    first, last = (every[0], every[-1]) if every else (0, 0)
+    rows = enrolled.merge(pd.DataFrame({"check_code": list(PUPIL_CHECKS)}), how="cross")
+    rows["base"] = [pupils if applies(check, int(year), first, last) else 0 for pupils, check,
+                    year in zip(rows["pupils"], rows["check_code"], rows["school_year"],
+                                strict=True)]
+    # a year's base summed over the keys (the school year is not always one of them)
+    rows = rows.groupby([*keys, "check_code"], as_index=False)["base"].sum()
+    counts = found[found["check_code"].isin(PUPIL_CHECKS)][[*keys, "check_code", "count"]]
+    rows = rows.merge(counts, on=[*keys, "check_code"], how="left")
+    rows["count"] = rows["count"].fillna(0).astype("int64")
+    return rows[[*keys, "check_code", "count", "base"]]
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:

@@ -258,6 +258,16 @@ APPLIES = {
         "lost_in_transfer")},
     "grade_skip": "school_year > first_year",
 }
+
+
+def applies(code: str, year: int, first: int, last: int) -> bool:
+    """Return whether a pupil check looks at ``year`` of a database of years ``first`` to
+    ``last`` (:data:`APPLIES`): its base is then the year's enrollment, else nothing."""
+    if code == "grade_skip":
+        return year > first
+    return year < last if code in APPLIES else True
+
+
 _SCHOOLS = """
     SELECT s.code AS school_code, s.commune_code, c.province_code, p.region_code,
            s.cycle, s.sector, s.milieu
@@ -327,9 +337,9 @@ def _pupil_checks(conn: sa.Connection, findings: sa.Table, stats: sa.Table,
             f"INSERT INTO {findings.name} (check_code, {', '.join(names)}) "
             f"SELECT '{code}', {', '.join(chosen)} FROM quality_found "
             f"WHERE ({examined}) AND ({found})"))
-    # what every check examined and found, per school, grade and sex: it examines every
-    # record of the years it can look at (its base is their enrollment, a count the
-    # small-cell rule already protects), and finds some of them
+    # what every check found per school, grade and sex: a row where it found something
+    # (it examines every record of the years it can look at: its base is their
+    # enrollment, which readers sum from school_stats, see ``applies``)
     keys = ("school_year", "school_code", "grade", "sex")
     counts = ", ".join(f"SUM(CASE WHEN ({examined}) AND ({found}) THEN 1 ELSE 0 END) "
                        f"AS count_{code}" for code, (examined, found, _) in _PUPIL_RULES.items())
@@ -358,7 +368,7 @@ def _pupil_checks(conn: sa.Connection, findings: sa.Table, stats: sa.Table,
             f"s.commune_code, {_cycle('q.grade')}, s.sector, s.milieu, q.grade, q.sex, "
             f"'{code}', q.count_{code}, q.base_{code} "
             f"FROM quality_grouped q JOIN ({_SCHOOLS}) s ON s.school_code = q.school_code "
-            f"WHERE q.base_{code} > 0"))
+            f"WHERE q.count_{code} > 0"))
     conn.execute(sa.text("DROP TABLE quality_grouped"))
 
 
