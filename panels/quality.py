@@ -8,6 +8,7 @@ the trend, the funnel and the ranking follow that choice.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -69,13 +70,13 @@ def check_label(code: str) -> str:
     return _(BY_CODE[code].label)
 
 
-class _Headed:
+class _Headed(ABC):
     """A panel whose page section shows :meth:`heading` (the page names the place), its
     files and slides the heading and the place."""
 
+    @abstractmethod
     def heading(self, view: View) -> str:
         """Return the title as the page's section shows it."""
-        raise NotImplementedError
 
     def title(self, view: View, unit: dict) -> str:
         return f"{self.heading(view)} — {place_name(unit)}"

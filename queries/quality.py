@@ -26,7 +26,7 @@ from queries import pattern, privacy
 from queries.database import read
 from queries.filters import Filters
 from queries.scope import LEVEL_COLUMN, Scope
-from queries.stats import available_years, finished
+from queries.stats import available_years, finished, unit_clauses
 
 SUMS = ("count", "base")
 #: The counts of a cell each pupil check's findings are part of (or, for
@@ -47,17 +47,6 @@ LINKED = {
 HIDDEN = "suppressed"
 
 
-def _where(level: str, code: str, filters: Filters, scope: Scope,
-           years: tuple[int, ...]) -> list:
-    clauses = [checked.c.school_year.in_(list(years)), *filters.clauses(checked)]
-    if level != "national":
-        clauses.append(checked.c[LEVEL_COLUMN[level]] == code)
-    scoped = scope.clause(checked)
-    if scoped is not None:
-        clauses.append(scoped)
-    return clauses
-
-
 def _sums(level: str, code: str, filters: Filters, scope: Scope, keys: tuple[str, ...],
           years: tuple[int, ...]) -> pd.DataFrame:
     """Sum the findings of every check by ``keys``: a school check's base from its rows,
@@ -66,7 +55,8 @@ def _sums(level: str, code: str, filters: Filters, scope: Scope, keys: tuple[str
     columns = [checked.c[name] for name in (*keys, "check_code")]
     found = read(sa.select(*columns, sa.func.sum(checked.c["count"]).label("count"),
                            sa.func.sum(checked.c.base).label("base"))
-                 .where(*_where(level, code, filters, scope, years)).group_by(*columns))
+                 .where(*unit_clauses(checked, level, code, filters, scope, years))
+                 .group_by(*columns))
     for name in SUMS:
         found[name] = pd.to_numeric(found[name]).fillna(0).astype("int64")
     schools = found[found["check_code"].isin(SCHOOL_CHECKS)]
@@ -79,12 +69,7 @@ def _pupil_sums(level: str, code: str, filters: Filters, scope: Scope, keys: tup
     """One row per ``keys`` with pupils and pupil check: its findings and its base."""
     grouped = tuple(dict.fromkeys((*keys, "school_year")))
     columns = [stats_table.c[name] for name in grouped]
-    clauses = [stats_table.c.school_year.in_(list(years)), *filters.clauses(stats_table)]
-    if level != "national":
-        clauses.append(stats_table.c[LEVEL_COLUMN[level]] == code)
-    scoped = scope.clause(stats_table)
-    if scoped is not None:
-        clauses.append(scoped)
+    clauses = unit_clauses(stats_table, level, code, filters, scope, years)
     enrolled = read(sa.select(*columns, sa.func.sum(stats_table.c.enrolled).label("pupils"))
                     .where(*clauses).group_by(*columns))
     enrolled["pupils"] = pd.to_numeric(enrolled["pupils"]).fillna(0).astype("int64")

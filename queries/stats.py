@@ -60,14 +60,21 @@ def _measures() -> list[sa.ColumnElement]:
     return [*summed, girls]
 
 
-def _where(level: str, code: str, filters: Filters, scope: Scope, years) -> list:
-    clauses = [stats.c.school_year.in_(list(years)), *filters.clauses(stats)]
+def unit_clauses(table: sa.Table, level: str, code: str, filters: Filters, scope: Scope,
+                 years) -> list:
+    """Return the WHERE clauses of a unit's rows of ``table`` (an analytics table keyed by
+    school year and the hierarchy) under ``filters`` and ``scope``, in ``years``."""
+    clauses = [table.c.school_year.in_(list(years)), *filters.clauses(table)]
     if level != "national":
-        clauses.append(stats.c[LEVEL_COLUMN[level]] == code)
-    scoped = scope.clause(stats)
+        clauses.append(table.c[LEVEL_COLUMN[level]] == code)
+    scoped = scope.clause(table)
     if scoped is not None:
         clauses.append(scoped)
     return clauses
+
+
+def _where(level: str, code: str, filters: Filters, scope: Scope, years) -> list:
+    return unit_clauses(stats, level, code, filters, scope, years)
 
 
 def _sums(
