@@ -1,7 +1,9 @@
 """Analytics tables: pre-aggregated counts the dashboard reads, and their version.
 
 ``school_stats`` holds one row per school, school year, grade and sex with every
-count the indicators need; its ``cycle`` is the cycle of the grade. School attributes
+count the indicators need; its ``cycle`` is the cycle of the grade, and ``aged_6_11``,
+``aged_12_14`` and ``aged_15_17`` count its pupils by their age on 1 September of the
+school year. School attributes
 and the school's commune, province and region are copied into each row, so that any
 filter or level is one GROUP BY.
 """
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Table,
 )
 
+from dashboard.ages import AGE_BANDS
 from dashboard.data.schema import EXAMS
 from dashboard.data.suppression import KEY, MEASURES
 
@@ -28,7 +31,7 @@ metadata = MetaData()
 EXAM_MEASURES = ("candidates", "passed", "score_sum")
 EXAM_COLUMNS = tuple(f"{exam.lower()}_{measure}" for exam in EXAMS for measure in EXAM_MEASURES)
 COUNT_COLUMNS = ("enrolled", "decided", "dropouts", "repeaters", "promoted", "average_count",
-                 "quality_clean")
+                 "quality_clean", *AGE_BANDS)
 SUM_COLUMNS = ("average_sum",)
 DIMENSIONS = (
     "school_year", "school_code", "region_code", "province_code", "commune_code",
@@ -188,6 +191,7 @@ def unit_census_table(name: str) -> Table:
         Column("urban_population_2024", Double),
         Column("illiteracy_women", Double),
         Column("illiteracy_men", Double),
+        Column("schooling_rate_6_11", Double),
     )
 
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from dashboard.ages import AGE_BANDS
 from dashboard.data import analytics_schema, census_tables, quality, schema, suppression
 from dashboard.data.analytics_schema import (
     data_version,
@@ -59,6 +60,15 @@ def _exam_per_pupil() -> sa.Subquery:
     return sa.select(*columns).group_by(x.c.massar_code, x.c.school_year).subquery("exams")
 
 
+def age_on_first_september(birth_date: sa.ColumnElement,
+                            school_year: sa.ColumnElement) -> sa.ColumnElement:
+    """The age in completed years on 1 September of ``school_year`` (the convention of
+    the census population and of every age the dashboard counts)."""
+    month, day = sa.extract("month", birth_date), sa.extract("day", birth_date)
+    later = sa.case(((month > 9) | ((month == 9) & (day > 1)), 1), else_=0)
+    return school_year - sa.extract("year", birth_date) - later
+
+
 def stats_select(flagged: sa.Table | None = None) -> sa.Select:
     """Aggregate enrollments (and their exams) by school, year, grade and sex; with the
     ``flagged`` findings table, count the records without a pupil finding."""
@@ -87,6 +97,9 @@ def stats_select(flagged: sa.Table | None = None) -> sa.Select:
         sa.func.count(e.c.annual_average).label("average_count"),
         sa.func.coalesce(sa.func.sum(e.c.annual_average), 0.0).label("average_sum"),
     ]
+    age = age_on_first_september(st.c.birth_date, e.c.school_year)
+    measures += [count_where(age.between(first, last)).label(band)
+                 for band, (first, last) in AGE_BANDS.items()]
     clean = sa.func.count()
     if flagged is not None:
         found = (sa.select(flagged.c.massar_code, flagged.c.school_year)

@@ -773,7 +773,8 @@ def check_7_to_12(estimates: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 #: The columns of a unit's census context (:func:`context`).
 CONTEXT_COLUMNS = ["level", "code", "population_2024", "population_2014",
-                   "urban_population_2024", "illiteracy_women", "illiteracy_men"]
+                   "urban_population_2024", "illiteracy_women", "illiteracy_men",
+                   "schooling_rate_6_11"]
 
 
 def context(links: pd.DataFrame) -> pd.DataFrame:
@@ -781,8 +782,9 @@ def context(links: pd.DataFrame) -> pd.DataFrame:
 
     Read from HCP's own row of the unit's code and area (the nation, a region or a
     province: its total; a commune: its part): the municipal population in 2024 and 2014,
-    the urban part of 2024, and the illiteracy rate of those 10 and over (women, men), in
-    percent as HCP gives it. Columns: :data:`CONTEXT_COLUMNS`.
+    the urban part of 2024, the illiteracy rate of those 10 and over (women, men) and the
+    schooling rate of 6-11 year-olds in 2023/24, in percent as HCP gives them. Columns:
+    :data:`CONTEXT_COLUMNS`.
     """
     now, before = (_people(census).set_index(["level", "code", "area", "sex"])
                    for census in ("2024", "2014"))
@@ -809,5 +811,6 @@ def context(links: pd.DataFrame) -> pd.DataFrame:
             "urban_population_2024": urban,
             "illiteracy_women": figure(now, area, "female", "illiteracy_rate_10_plus"),
             "illiteracy_men": figure(now, area, "male", "illiteracy_rate_10_plus"),
+            "schooling_rate_6_11": figure(now, area, "all", "schooling_rate_6_to_11"),
         })
     return pd.DataFrame(found, columns=CONTEXT_COLUMNS)

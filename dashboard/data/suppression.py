@@ -17,7 +17,10 @@ parts) gives back a hidden count:
   dropouts, an exam's candidates and their passes and failures. A relation with exactly
   one hidden member would give it back by subtraction, so another member is hidden: the
   smallest non-zero part, else a zero part (a zero is a count too), else the total.
-  Repeated until no relation has exactly one. A zero everyone can tell (the exam counts
+  Repeated until no relation has exactly one. The pupils of each age band (6-11, 12-14,
+  15-17, the numerators of the schooling rates) are counts of their own: no relation
+  within a cell links them (the pupils of other ages are never shown), the territorial
+  and filter relations do. A zero everyone can tell (the exam counts
   of a cell without the grade that sits the exam, known from the schools' cycles)
   protects nothing and is never picked.
 * Chains: a longer chain of relations can still give a count back, so the whole system
@@ -34,8 +37,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard import levels
+from dashboard.ages import AGE_BANDS
 from dashboard.data import suppression_audit as audit
-from dashboard.data.schema import CYCLES, EXAMS, GRADES, GRADES_BY_CYCLE, SECTORS, SEXES
+from dashboard.data.schema import (
+    CYCLES,
+    EXAMS,
+    GRADES,
+    GRADES_BY_CYCLE,
+    SECTORS,
+    SEXES,
+)
 from dashboard.levels import NATIONAL_CODE
 
 ALL = "all"
@@ -45,7 +56,7 @@ LEVELS = tuple(reversed(levels.LEVELS))
 #: Counts of a cell; ``*_failed`` are implied (candidates minus passes).
 MEASURES = ("enrolled", "dropouts", "repeaters", "promoted", "undecided", "average_count",
             *(f"{exam.lower()}_{part}" for exam in EXAMS
-              for part in ("candidates", "passed", "failed")))
+              for part in ("candidates", "passed", "failed")), *AGE_BANDS)
 #: Within a cell: a total and the counts it splits into (``undecided`` are the pupils
 #: whose end-of-year result is not known yet: enrolled minus ``decided``).
 MEASURE_RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts", "undecided")),
@@ -54,7 +65,8 @@ MEASURE_RELATIONS = (("enrolled", ("promoted", "repeaters", "dropouts", "undecid
 ROW_COLUMNS = ("school_code", "commune_code", "province_code", "region_code", "sector",
                "milieu", "grade", "sex", "enrolled", "decided", "dropouts", "repeaters",
                "promoted", "average_count",
-               *(f"{e.lower()}_{p}" for e in EXAMS for p in ("candidates", "passed")))
+               *(f"{e.lower()}_{p}" for e in EXAMS for p in ("candidates", "passed")),
+               *AGE_BANDS)
 _ANCESTORS = ("commune_code", "province_code", "region_code")
 #: The grade whose pupils sit each exam: a cell without it has no candidates, as
 #: everyone can tell from the schools' cycles, so its zero protects nothing.
@@ -76,7 +88,8 @@ _GROUPS = [tuple((tuple(MEASURES.index(n) for n in names),
            for names in (("enrolled", "dropouts", "repeaters", "promoted", "undecided"),
                          ("average_count",),
                          *((f"{e.lower()}_candidates", f"{e.lower()}_passed",
-                            f"{e.lower()}_failed") for e in EXAMS))]
+                            f"{e.lower()}_failed") for e in EXAMS),
+                         *((band,) for band in AGE_BANDS))]
 _PART = 1e12  # scores of the candidate complements: a visible count, a zero part, the total
 _TOTAL = 2e12
 
