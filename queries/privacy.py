@@ -10,7 +10,8 @@ this module only applies it to a frame of summed measures after
 * :func:`suppress` sets every hidden count to NaN, and every indicator that reads a
   hidden count (an enrollment; a rate whose numerator, the numerator's complement or
   denominator is hidden; a mean score whose pupil count is), even one without a value,
-  since "no data" would tell that a hidden count is zero. It adds one boolean column
+  since "no data" would tell that a hidden count is zero (a rate to the census population
+  without a population, a school's, has no value and hides nothing). It adds one boolean column
   ``<indicator code>_suppressed`` per indicator, and ``enrollment_small``: hidden for
   being under the threshold (read "< 5"), not to protect another cell.
 
@@ -24,6 +25,7 @@ import pandas as pd
 
 from dashboard import indicators
 from dashboard.app_state import app_state
+from dashboard.data.schema import CYCLES, GRADES_BY_CYCLE
 from queries import pattern
 
 SUFFIX = "_suppressed"
@@ -62,11 +64,13 @@ def hidden_counts(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
     halves by sex, looked up as cells of their own.
     """
     count = len(keys)
-    halves = pd.concat([keys, keys.assign(sex="F"), keys.assign(sex="M")], ignore_index=True)
-    every = (np.tile(np.asarray(years), 3) if np.ndim(years) else years)
+    halves = pd.concat([keys, keys.assign(sex="F"), keys.assign(sex="M"),
+                        *(keys.assign(grades=cycle) for cycle in CYCLES)], ignore_index=True)
+    parts = 3 + len(CYCLES)
+    every = (np.tile(np.asarray(years), parts) if np.ndim(years) else years)
     flags = pattern.hidden_for(halves, every, limit)
-    own, girls, boys = (flags.iloc[i * count:(i + 1) * count].set_axis(keys.index)
-                        for i in range(3))
+    own, girls, boys, *cycles = (flags.iloc[i * count:(i + 1) * count].set_axis(keys.index)
+                                 for i in range(parts))
     result = pd.DataFrame(False, index=keys.index, columns=list(CELLS))
     for name in CELLS:
         if name in own:
@@ -81,6 +85,15 @@ def hidden_counts(keys: pd.DataFrame, years, limit: int) -> pd.DataFrame:
     result["decided"] = enrolled | own["undecided"].to_numpy()
     # a unit's records without a finding are shown where its pupils are
     result["quality_clean"] = enrolled
+    # a cycle's pupils (and those of its official ages) are the cell of that cycle; under
+    # a filter on the cycle or one of its grades, the row's own; under another, none
+    grades = keys["grades"].to_numpy()
+    for cycle, of_cycle in zip(CYCLES, cycles, strict=True):
+        inside = np.isin(grades, (cycle, *GRADES_BY_CYCLE[cycle]))
+        for name, (_cycle, column) in indicators.CYCLE_MEASURES.items():
+            if _cycle == cycle:
+                result[name] = np.where(grades == pattern.ALL, of_cycle[column].to_numpy(),
+                                        inside & own[column].to_numpy())
     return result
 
 
@@ -93,6 +106,10 @@ def suppress(frame: pd.DataFrame, hidden: pd.DataFrame, limit: int) -> pd.DataFr
         # a rate without a value is hidden too when a count it reads is: "no data" would
         # tell that the hidden count is zero
         mask = np.logical_or.reduce([cells[c] for c in read])
+        indicator = indicators.BY_CODE[code]
+        if indicator.over_population:  # no population (a school): no rate, and no secret
+            people = pd.to_numeric(frame[indicator.denominator]).to_numpy(float)
+            mask &= people > 0
         flags[flag(code)] = mask
         replaced[code] = np.where(mask, np.nan, value)
     enrolled = pd.to_numeric(frame["enrolled"]).to_numpy(float)

@@ -21,7 +21,7 @@ from dashboard.data.analytics_schema import school_stats as stats
 from dashboard.data.schema import GRADES
 from dashboard.extensions import cache
 from dashboard.levels import CHILD_LEVEL
-from queries import privacy
+from queries import population, privacy
 from queries.database import (
     REPUBLISHED,
     VersionChanged,
@@ -52,12 +52,14 @@ SPLIT_KEY = {"grade": "grades", "cycle": "grades", "sex": "sex", "sector": "sect
 def _measures() -> list[sa.ColumnElement]:
     s = stats.c
     girls = sa.func.sum(sa.case((s.sex == "F", s.enrolled), else_=0)).label("girls")
+    of_cycle = [sa.func.sum(sa.case((s.cycle == cycle, s[column]), else_=0)).label(name)
+                for name, (cycle, column) in indicators.CYCLE_MEASURES.items()]
     summed = [
         sa.func.sum(s[name]).label(name)
         for name in indicators.MEASURES
-        if name != "girls"
+        if name != "girls" and name not in indicators.CYCLE_MEASURES
     ]
-    return [*summed, girls]
+    return [*summed, girls, *of_cycle]
 
 
 def unit_clauses(table: sa.Table, level: str, code: str, filters: Filters, scope: Scope,
@@ -163,8 +165,18 @@ def _versioned_sums(
     return frame
 
 
-def _with_indicators(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    return indicators.compute(frame, sex_filtered=filters.sex != ALL)
+def _finished_frame(frame: pd.DataFrame, level: str, code, filters: Filters, years,
+                    **split: str) -> pd.DataFrame:
+    """Add the population, the indicators and the suppression marks to summed measures.
+
+    Each row is the cell of ``level`` and ``code`` (one code, or one per row), the
+    filters and, for a breakdown, the row's own value of the split dimension (``split``
+    maps a key of the cell, such as ``grades``, to the frame column holding it).
+    """
+    keys = _cells(frame, level, code, filters, split)
+    frame = population.attach(frame, keys, years)
+    frame = indicators.compute(frame, sex_filtered=filters.sex != ALL, cycles=keys["grades"])
+    return _suppressed(frame, keys, filters, years)
 
 
 @finished
@@ -177,8 +189,7 @@ def unit_indicators(level: str, code: str, filters: Filters, scope: Scope) -> pd
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year",), years)
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
-    return _suppressed(_with_indicators(frame, filters), level, code, filters,
-                       frame["school_year"])
+    return _finished_frame(frame, level, code, filters, frame["school_year"])
 
 
 @finished
@@ -190,8 +201,8 @@ def children_indicators(level: str, code: str, filters: Filters, scope: Scope,
     column = LEVEL_COLUMN[child]
     years = (filters.year - 1, filters.year)
     frame = _sums(level, code, filters, scope, ("school_year", column), years)
-    frame = _with_indicators(frame, filters).rename(columns={column: "code"})
-    frame = _suppressed(frame, child, frame["code"], filters, frame["school_year"])
+    frame = frame.rename(columns={column: "code"})
+    frame = _finished_frame(frame, child, frame["code"], filters, frame["school_year"])
     current = frame[frame["school_year"] == filters.year]
     previous = frame[frame["school_year"] == filters.year - 1]
     current = current.drop(columns="school_year")
@@ -236,8 +247,7 @@ def trend(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame
     years = available_years()
     frame = _sums(level, code, filters, scope, ("school_year",), tuple(years))
     frame = frame.set_index("school_year").reindex(years, fill_value=0).reset_index()
-    return _suppressed(_with_indicators(frame, filters), level, code, filters,
-                       frame["school_year"])
+    return _finished_frame(frame, level, code, filters, frame["school_year"])
 
 
 @finished
@@ -246,8 +256,7 @@ def breakdown(level: str, code: str, filters: Filters, scope: Scope, by: str) ->
     if by not in BREAKDOWNS:
         raise ValueError(f"cannot break down by {by!r}")
     sums = _sums(level, code, filters, scope, (by,), (filters.year,))
-    frame = _suppressed(_with_indicators(sums, filters), level, code, filters, filters.year,
-                        **{SPLIT_KEY[by]: by})
+    frame = _finished_frame(sums, level, code, filters, filters.year, **{SPLIT_KEY[by]: by})
     if by == "grade":  # school order, not alphabetical
         return frame.sort_values(by, key=lambda g: g.map(GRADE_ORDER)).reset_index(drop=True)
     return frame.sort_values(by).reset_index(drop=True)
@@ -268,23 +277,17 @@ def _available_years(version: int) -> list[int]:
 def grade_by_sex(level: str, code: str, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Return the unit's indicators for the filtered year by grade and sex."""
     sums = _sums(level, code, filters, scope, ("grade", "sex"), (filters.year,))
-    frame = _suppressed(_with_indicators(sums, filters), level, code, filters, filters.year,
-                        grades="grade", sex="sex")
+    frame = _finished_frame(sums, level, code, filters, filters.year, grades="grade",
+                            sex="sex")
     return frame.sort_values(["grade", "sex"]).reset_index(drop=True)
 
 
 # --- small-cell suppression: every frame reads the one pattern --------------------------------
 
 
-def _suppressed(frame: pd.DataFrame, level: str, code, filters: Filters, years,
-                **split: str) -> pd.DataFrame:
-    """Suppress a frame's rows with the cells the year's pattern hides.
-
-    Each row is the cell of ``level`` and ``code`` (one code, or one per row), the
-    filters and, for a breakdown, the row's own value of the split dimension (``split``
-    maps a key of the cell, such as ``grades``, to the frame column holding it).
-    """
-    limit = privacy.threshold()
+def _cells(frame: pd.DataFrame, level: str, code, filters: Filters,
+           split: dict[str, str]) -> pd.DataFrame:
+    """Name the cell of each row of ``frame`` (the ``KEY`` of :mod:`queries.pattern`)."""
     keys = pd.DataFrame({
         "level": level,
         "code": code,
@@ -293,6 +296,14 @@ def _suppressed(frame: pd.DataFrame, level: str, code, filters: Filters, years,
     }, index=frame.index)
     for key, column in split.items():
         keys[key] = frame[column]
+    return keys
+
+
+def _suppressed(frame: pd.DataFrame, keys: pd.DataFrame, filters: Filters,
+                years) -> pd.DataFrame:
+    """Suppress a frame's rows (the cells ``keys`` names) with what the year's pattern
+    hides."""
+    limit = privacy.threshold()
     frame = privacy.suppress(frame, privacy.hidden_counts(keys, years, limit), limit)
     if filters.sex != ALL:  # the girls' share has no meaning under a sex filter, no secret
         frame[privacy.flag("girls_share")] = False

@@ -34,13 +34,15 @@ from queries import stats as views
 
 ALL = "all"
 #: Counts per finest cell the attacker solves for.
+AGE_BANDS = {"aged_6_11": (6, 11), "aged_12_14": (12, 14), "aged_15_17": (15, 17)}
 UNKNOWNS = ("enrolled", "dropouts", "repeaters", "promoted", "undecided", "average_count",
             "quality_clean", "cep_candidates", "cep_passed", "reg_candidates", "reg_passed",
-            "bac_candidates", "bac_passed")
+            "bac_candidates", "bac_passed", *AGE_BANDS)
 #: Counts linked by an equation, solved together; the others each on their own.
 SYSTEMS = (("enrolled", "dropouts", "repeaters", "promoted", "undecided"), ("average_count",),
            ("quality_clean",), ("cep_candidates",), ("cep_passed",), ("reg_candidates",),
-           ("reg_passed",), ("bac_candidates",), ("bac_passed",))
+           ("reg_passed",), ("bac_candidates",), ("bac_passed",),
+           *((band,) for band in AGE_BANDS))
 #: Shown counts that are a sum of unknowns with signs: the known outcomes.
 COMBINED = {"decided": (("enrolled", 1), ("undecided", -1))}
 #: Rates and the count they divide by.
@@ -54,6 +56,27 @@ EXAM_GRADE = {"cep": "6AEP", "reg": "3AC", "bac": "2BAC"}
 #: Columns of a view's frame that show a count, and the count they show.
 SHOWN = ({name: name for name in UNKNOWNS if name != "undecided"} | {"girls": "enrolled"}
          | {name: name for name in COMBINED})
+#: Columns that show a count of one cycle's rows: a cycle's pupils, those of its ages.
+OF_CYCLE = {"enrolled_primaire": ("primaire", "enrolled"),
+            "enrolled_college": ("college", "enrolled"),
+            "enrolled_qualifiant": ("qualifiant", "enrolled"),
+            "official_primaire": ("primaire", "aged_6_11"),
+            "official_college": ("college", "aged_12_14"),
+            "official_qualifiant": ("qualifiant", "aged_15_17")}
+#: Rates to the census population (public): rate times population is the count divided.
+OVER_POPULATION = {
+    "enrollment_rate_6_11": (None, "aged_6_11", "population_6_11"),
+    "enrollment_rate_12_14": (None, "aged_12_14", "population_12_14"),
+    "enrollment_rate_15_17": (None, "aged_15_17", "population_15_17"),
+    **{f"gross_enrollment_ratio_{cycle}": (cycle, "enrolled", population)
+       for cycle, population in (("primaire", "population_6_11"),
+                                 ("college", "population_12_14"),
+                                 ("qualifiant", "population_15_17"))},
+    **{f"net_enrollment_ratio_{cycle}": (cycle, band, population)
+       for cycle, band, population in (("primaire", "aged_6_11", "population_6_11"),
+                                       ("college", "aged_12_14", "population_12_14"),
+                                       ("qualifiant", "aged_15_17", "population_15_17"))},
+}
 #: Pupil checks whose base is the enrollment of every year, and the unknown each one's
 #: count is (``missing_outcome`` finds the pupils without a result).
 EVERY_YEAR_CHECKS = ("missing_outcome", "missing_average", "implausible_age",
@@ -77,7 +100,10 @@ SELECT e.school_code, e.grade, st.sex, sc.sector, sc.milieu, sc.commune_code,
        SUM(COALESCE(x.reg_candidates, 0)) AS reg_candidates,
        SUM(COALESCE(x.reg_passed, 0)) AS reg_passed,
        SUM(COALESCE(x.bac_candidates, 0)) AS bac_candidates,
-       SUM(COALESCE(x.bac_passed, 0)) AS bac_passed
+       SUM(COALESCE(x.bac_passed, 0)) AS bac_passed,
+       SUM(CASE WHEN a.age BETWEEN 6 AND 11 THEN 1 ELSE 0 END) AS aged_6_11,
+       SUM(CASE WHEN a.age BETWEEN 12 AND 14 THEN 1 ELSE 0 END) AS aged_12_14,
+       SUM(CASE WHEN a.age BETWEEN 15 AND 17 THEN 1 ELSE 0 END) AS aged_15_17
 FROM enrollment e
 LEFT JOIN (
     SELECT massar_code, school_year,
@@ -93,6 +119,12 @@ LEFT JOIN (
     SELECT DISTINCT massar_code, school_year FROM quality_finding WHERE massar_code IS NOT NULL
 ) f ON f.massar_code = e.massar_code AND f.school_year = e.school_year
 JOIN student st ON st.massar_code = e.massar_code
+JOIN (
+    SELECT massar_code, :year - EXTRACT(YEAR FROM birth_date)
+           - CASE WHEN EXTRACT(MONTH FROM birth_date) * 100 + EXTRACT(DAY FROM birth_date) > 901
+                  THEN 1 ELSE 0 END AS age
+    FROM student
+) a ON a.massar_code = e.massar_code
 JOIN school sc ON sc.code = e.school_code
 JOIN commune co ON co.code = sc.commune_code
 JOIN province pr ON pr.code = co.province_code
@@ -171,6 +203,21 @@ def _readings(frame: pd.DataFrame, year_of, selector_of) -> list[Reading]:
             value = row[column]
             found.append(Reading(year, selector, unknown,
                                  None if pd.isna(value) else float(value)))
+        # a cycle's counts, and a rate to the population times that population (public)
+        for column, (cycle, unknown) in OF_CYCLE.items():
+            selector = _of_cycle(base, cycle)
+            if column in row and selector is not None:
+                value = row[column]
+                found.append(Reading(year, selector, unknown,
+                                     None if pd.isna(value) else float(value)))
+        for code, (cycle, unknown, population) in OVER_POPULATION.items():
+            selector = base if cycle is None else _of_cycle(base, cycle)
+            if code in row and selector is not None and not pd.isna(row[code]) \
+                    and not pd.isna(row.get(population)):
+                count = float(row[code]) * float(row[population])
+                found.append(Reading(year, selector, unknown,
+                                     float(round(count)) if abs(count - round(count)) < 1e-6
+                                     else count))
         # a rate shown as "no data" (not as a secret) tells that its denominator is zero
         for code, denominator in NO_DATA_TELLS.items():
             if code == "girls_share" and base[5] != ALL:
@@ -178,6 +225,15 @@ def _readings(frame: pd.DataFrame, year_of, selector_of) -> list[Reading]:
             if code in row and pd.isna(row[code]) and not bool(row.get(f"{code}_suppressed")):
                 found.append(Reading(year, base, denominator, 0.0))
     return found
+
+
+def _of_cycle(base: tuple, cycle: str) -> tuple | None:
+    """Return the selector of ``base``'s rows of one cycle (None when it has none: a
+    filter on another cycle, or a grade of another)."""
+    level, code, chosen, sector, milieu, sex, grade = base
+    if chosen not in (ALL, cycle) or (grade != ALL and grade not in GRADES_BY_CYCLE[cycle]):
+        return None
+    return (level, code, cycle, sector, milieu, sex, grade)
 
 
 def _every_filter(units: list[tuple[str, str]], year: int, cells: pd.DataFrame):

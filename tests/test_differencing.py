@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -245,3 +246,22 @@ def test_territories_share_the_pattern_whatever_the_scope(apps):
         national = stats.unit_indicators("school", "10001F", Filters(YEAR), NATIONAL_SCOPE)
         own = stats.unit_indicators("school", "10001F", Filters(YEAR), Scope("school", "10001F"))
     assert privacy.suppressed_codes(national.iloc[1]) == privacy.suppressed_codes(own.iloc[1])
+
+
+def test_the_attacker_solves_for_the_pupils_of_an_age_band(database):
+    """The arithmetic does take the age bands: a commune's pupils of 6-11 minus its other
+    school's give back a school's own, and so does its rate times the census population."""
+    cells = differencing.finest_cells(database[2], YEAR)
+    anfa = ("commune", "141.1.1", "all", "all", "all", "all", "all")
+    first = ("school", "10001F", "all", "all", "all", "all", "all")
+    second = ("school", "10002F", "all", "all", "all", "all", "all")
+    readings = [differencing.Reading(YEAR, anfa, "aged_6_11", 5.0),
+                differencing.Reading(YEAR, second, "aged_6_11", 0.0),
+                differencing.Reading(YEAR, first, "aged_6_11", None)]
+    result = differencing.attack(cells, readings, YEAR)
+    assert result.wrong == []  # 5 pupils of 6-11 in Anfa, none at its collège (by hand)
+    assert result.recovered == [(first, "aged_6_11", 5.0)]
+    rate = {"enrollment_rate_6_11": 5 / 2000.0, "population_6_11": 2000.0}
+    found = differencing._readings(pd.DataFrame([rate]), lambda row: YEAR,
+                                   lambda row: anfa)
+    assert differencing.Reading(YEAR, anfa, "aged_6_11", 5.0) in found
