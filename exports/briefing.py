@@ -24,6 +24,8 @@ from dashboard.formatting import (
     format_cell,
     format_change,
     format_count,
+    format_decimal,
+    format_rate,
     is_missing,
     school_year_label,
 )
@@ -34,7 +36,7 @@ from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
 from panels import quality as quality_panels
 from panels import registry
-from panels.base import present
+from panels.base import HIDDEN, present
 from panels.kpis import tone
 from panels.ranking import sort_label
 from panels.school import territory
@@ -150,6 +152,8 @@ class Briefing:
     sections: list[Section]
     #: The data-quality checks of the year: (check, found, examined, rate) as text.
     quality: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: A territory's rates against the census: (rate, value, population, warning) as text.
+    schooling: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     @property
     def heading(self) -> str:
@@ -177,7 +181,7 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
     frame = registry.BY_ID["kpis"].rows(view, scope, unit)
     previous, current = frame.iloc[0], frame.iloc[1]
     threshold = privacy.threshold()
-    kpis = [_kpi_row(i, current, previous, threshold) for i in indicators.INDICATORS]
+    kpis = [_kpi_row(i, current, previous, threshold) for i in indicators.OF_PUPILS]
     is_school = view.level == "school"
     name_ar = unit["name_ar"] if unit["name_ar"] and unit["name_ar"] != unit["name_fr"] else None
     info = data_version_info()
@@ -201,12 +205,15 @@ def briefing_content(view: View, scope: Scope, today: date | None = None) -> Bri
         trend_table=trend_table,
         ranking=None if is_school else ranking(view, unit, scope),
         comparison=comparison(view, scope) if is_school else [],
-        definitions=[(_(i.label), _(i.definition), _(UNIT_TEXTS[i.unit]))
-                     for i in indicators.INDICATORS],
+        definitions=[*((_(i.label), _(i.definition), _(UNIT_TEXTS[i.unit]))
+                       for i in indicators.OF_PUPILS),
+                     *((_(label), _(definition), _(UNIT_TEXTS["rate"]))
+                       for label, definition in SCHOOLING_DEFINITIONS)],
         sources=sources_text(version, built_at, filters.year,
                              schools=view.level in ("commune", "school")),
         sections=[],
         quality=quality_rows(view, unit, scope),
+        schooling=[] if is_school else schooling_rows(view, unit, scope),
     )
     content.sections = sections(content)
     return content
@@ -227,6 +234,8 @@ def sections(content: Briefing) -> list[Section]:
         children_label = content.ranking.children_label.lower()
         result.append(Section("ranking", _("Classement des {children} : {indicator}",
                                            children=children_label, indicator=label)))
+    if content.schooling:
+        result.append(Section("schooling", _("Scolarisation de la population")))
     result.append(Section("quality", _("Qualité des données")))
     result.append(Section("definitions", _("Définitions et sources")))
     return result
@@ -241,6 +250,42 @@ def quality_rows(view: View, unit: dict, scope: Scope) -> list[tuple[str, str, s
                              for key, text in (("count", format_count), ("base", format_count),
                                                ("rate", quality_panels.rate_text))))
             for row in panel.table(view, panel.rows(view, scope, unit))]
+
+
+#: The three kinds of rates to the census population, each defined once for its three
+#: age bands or cycles (the briefing's definitions fit one slide).
+SCHOOLING_DEFINITIONS = (
+    ("Taux spécifique de scolarisation",
+     "Élèves de 6-11, 12-14 ou 15-17 ans (âge au 1er septembre), tous cycles, / population "
+     "de ces âges (HCP, estimée au 1er septembre)."),
+    ("Taux brut de scolarisation",
+     "Élèves d'un cycle, quel que soit leur âge, / population des âges officiels du cycle "
+     "(primaire 6-11, collège 12-14, qualifiant 15-17 ans). Peut dépasser 100 %."),
+    ("Taux net de scolarisation", "Élèves d'âge officiel d'un cycle / population de ces âges."),
+)
+
+
+def schooling_rows(view: View, unit: dict, scope: Scope) -> list[tuple[str, str, str, str, str]]:
+    """Return a territory's rates against the census as the briefing's table shows them
+    (the page's own panel)."""
+    panel = registry.BY_ID["schooling"]
+    return [(row["label"], _("secret") if "value" in row[HIDDEN] else format_rate(row["value"]),
+             _("secret") if "gender_parity_index" in row[HIDDEN]
+             else format_parity(row["gender_parity_index"]),
+             format_count(row["population"]), row["warning"])
+            for row in panel.table(view, panel.rows(view, scope, unit))]
+
+
+def format_parity(value: float | None) -> str:
+    """Return a gender parity index as ``0,97`` (``—`` without one)."""
+    return format_decimal(value, 2)
+
+
+def schooling_note() -> str:
+    """Return the line under the schooling table: what the rates divide by."""
+    return _("Population : estimation Pilotage au 1er septembre de l'année scolaire, à partir "
+             "des recensements HCP 2014 et 2024 ; âge des élèves au 1er septembre. Un taux "
+             "au-dessus de 105 % (dénominateur douteux) est donné tel quel, jamais plafonné.")
 
 
 def quality_note(content: Briefing) -> str:
@@ -397,10 +442,10 @@ def comparison(view: View, scope: Scope) -> list[ComparisonColumn]:
     columns = []
     threshold = privacy.threshold()
     for level, _code, name, current in territory(view, scope):
-        raw = {i.code: present(current[i.code]) for i in indicators.INDICATORS}
+        raw = {i.code: present(current[i.code]) for i in indicators.OF_PUPILS}
         columns.append(ComparisonColumn(
             _(LEVEL_LABELS[level]) if level != "national" else _("Maroc"), name,
-            {i.code: _cell_text(i, current, threshold) for i in indicators.INDICATORS}, raw))
+            {i.code: _cell_text(i, current, threshold) for i in indicators.OF_PUPILS}, raw))
     return columns
 
 

@@ -52,6 +52,7 @@ from exports.briefing import (
     ranking_header,
     ranking_note,
     ranking_rows,
+    schooling_note,
     typeset,
 )
 from exports.briefing_charts import Charts
@@ -163,7 +164,8 @@ def pdf_document(content: Briefing, charts: Charts) -> bytes:
     ])
     build = {"kpis": _kpi_page, "map": _map_page, "trend": _trend_page,
              "ranking": _ranking_page, "comparison": _comparison_page,
-             "quality": _quality_page, "definitions": _definitions_page}
+             "quality": _quality_page, "schooling": _schooling_page,
+             "definitions": _definitions_page}
     story: list[Flowable] = []
     for section in content.sections:
         if section.kind == "cover":
@@ -294,6 +296,15 @@ def _quality_page(content: Briefing, charts: Charts, section: Section) -> list[F
             _note(quality_note(content))]
 
 
+def _schooling_page(content: Briefing, charts: Charts, section: Section) -> list[Flowable]:
+    rows: list[list] = [[_("Taux"), _("Valeur"), _("Parité F/G"), _("Population"),
+                         _("Avertissement")]]
+    rows += [list(row) for row in content.schooling]
+    widths = [WIDTH * share for share in (0.42, 0.12, 0.12, 0.14, 0.20)]
+    return [_table(rows, widths, _banding(len(rows) - 1, None), 24, 11),
+            _note(schooling_note())]
+
+
 def _image(png: bytes | None, width: float, height: float) -> Flowable:
     """Return a chart image as large as fits in the box, or a notice if there is none."""
     if png is None:
@@ -361,7 +372,7 @@ def _comparison_page(content: Briefing, charts: Charts, section: Section) -> lis
               for position, text in enumerate(comparison_header(content))]
     rows: list[list] = [header]
     selected = None
-    for number, indicator in enumerate(indicators.INDICATORS, start=1):
+    for number, indicator in enumerate(indicators.OF_PUPILS, start=1):
         rows.append([_(indicator.label)] + [_plain(column.values[indicator.code])
                                             for column in content.comparison])
         if indicator.code == content.indicator.code:

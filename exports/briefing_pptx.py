@@ -26,6 +26,7 @@ from exports.briefing import (
     ranking_header,
     ranking_note,
     ranking_rows,
+    schooling_note,
     typeset,
 )
 from exports.briefing_charts import Charts
@@ -98,6 +99,7 @@ def pptx_document(content: Briefing, charts: Charts) -> bytes:
     draw = {"cover": _cover_slide, "kpis": _kpi_slide, "map": _map_slide,
             "trend": _trend_slide, "ranking": _ranking_slide,
             "comparison": _comparison_slide, "quality": _quality_slide,
+            "schooling": _schooling_slide,
             "definitions": _definitions_slide}
     for number, section in enumerate(content.sections, start=1):
         slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
@@ -260,6 +262,19 @@ def _quality_slide(slide, content: Briefing, charts: Charts, section: Section) -
     _note(slide, quality_note(content), Inches(6.55))
 
 
+def _schooling_slide(slide, content: Briefing, charts: Charts, section: Section) -> None:
+    table = _table(slide, len(content.schooling) + 1, [5.0, 1.6, 1.6, 2.1, 2.03],
+                   row_height=0.4)
+    _header(table, [_("Taux"), _("Valeur"), _("Parité F/G"), _("Population"),
+                    _("Avertissement")], 12)
+    for number, row in enumerate(content.schooling, start=1):
+        fill = BAND if number % 2 == 0 else WHITE
+        for column, text in enumerate(row):
+            _cell(table.cell(number, column), text, 12, fill=fill,
+                  align=PP_ALIGN.LEFT if column == 0 else PP_ALIGN.RIGHT)
+    _note(slide, schooling_note(), Inches(6.55))
+
+
 def _picture(slide, png: bytes | None, left, top, width, height, description: str) -> None:
     """Place a chart image, as large as fits in the box, centred; a notice if there is none."""
     if png is None:
@@ -328,7 +343,7 @@ def _ranking_slide(slide, content: Briefing, charts: Charts, section: Section) -
 
 def _comparison_slide(slide, content: Briefing, charts: Charts, section: Section) -> None:
     columns = content.comparison
-    table = _table(slide, len(indicators.INDICATORS) + 1, [3.33] + [1.8] * len(columns),
+    table = _table(slide, len(indicators.OF_PUPILS) + 1, [3.33] + [1.8] * len(columns),
                    row_height=0.44)
     for position, text in enumerate(comparison_header(content)):
         cell = table.cell(0, position)
@@ -337,7 +352,7 @@ def _comparison_slide(slide, content: Briefing, charts: Charts, section: Section
               PP_ALIGN.LEFT if position == 0 else PP_ALIGN.RIGHT)
         if name:
             _text(cell.text_frame, name, 11, WHITE, True, PP_ALIGN.RIGHT, new_paragraph=True)
-    for number, indicator in enumerate(indicators.INDICATORS, start=1):
+    for number, indicator in enumerate(indicators.OF_PUPILS, start=1):
         selected = indicator.code == content.indicator.code
         fill = HIGHLIGHT if selected else (BAND if number % 2 == 0 else WHITE)
         _cell(table.cell(number, 0), _(indicator.label), 12, bold=selected, fill=fill)

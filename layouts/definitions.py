@@ -109,6 +109,23 @@ def census_section() -> html.Div:
                 "années après 2024 par prolongement au même rythme. Provinces, régions et "
                 "Maroc sont la somme de leurs communes. Ces estimations sont de Pilotage, pas "
                 "du HCP.")),
+            html.P(_(
+                "Taux de scolarisation : l'âge d'un élève est son âge en années révolues au "
+                "1er septembre de l'année scolaire, comme celui de la population. Le taux "
+                "spécifique d'un âge (6-11, 12-14, 15-17 ans) rapporte les élèves de ces âges, "
+                "quel que soit leur cycle, à la population de ces âges ; le taux brut d'un "
+                "cycle rapporte tous ses élèves à la population de ses âges officiels "
+                "(primaire 6-11, collège 12-14, qualifiant 15-17 ans) ; le taux net, ses "
+                "élèves d'âge officiel à cette même population. Un enfant entré en 1re année "
+                "primaire à 5 ans révolus compte dans le taux brut, pas dans le taux "
+                "spécifique ni le taux net. Les taux portent sur l'enseignement public et "
+                "privé que recense MASSAR, par sexe et milieu (population urbaine ou rurale "
+                "de la commune) ; ils n'existent pas pour un établissement, ni sous un filtre "
+                "de niveau, ni sous le filtre d'un autre cycle. Un taux supérieur à 105 % est "
+                "affiché avec l'avertissement « dénominateur douteux » (seuil de l'Institut "
+                "de statistique de l'UNESCO pour les taux nets), jamais plafonné : les élèves "
+                "scolarisés hors de leur commune de résidence ou une population estimée trop "
+                "basse le font dépasser 100 %.")),
         ],
         id="census-method",
     )

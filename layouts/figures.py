@@ -424,3 +424,43 @@ def funnel(rows: list[dict], target: float | None, tau2: float, z: float) -> go.
                "title": _("Taux de constats")},
     ))
     return figure
+
+
+DOUBTFUL = "#b3261e"  # a ratio to the population above 105 %: its denominator is doubtful
+
+
+def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, list[bool]],
+                   doubtful_note: str, threshold: int = 0) -> go.Figure:
+    """Return the schooling rates of a unit by age band: one group of bars per band
+    (``bands``), one bar per kind of rate (``series``: name to values, fractions).
+
+    A 100 % line is drawn; a rate above 105 % keeps its height (never capped), is
+    coloured and marked ⚠, and ``doubtful_note`` says why under the chart. A hidden rate
+    says ``secret`` at its slot.
+    """
+    figure = go.Figure()
+    palette = [PRIMARY, "#5b8fb9", "#8fb3d1"]
+    doubtful = False
+    for colour, (name, values) in zip(palette, series.items(), strict=False):
+        marks = [_value(v) is not None and v > 1.05 for v in values]
+        doubtful |= any(marks)
+        texts = [SECRET if h else (format_rate(v) + (" ⚠" if m else "") if _value(v) is not None
+                                   else "")
+                 for v, h, m in zip(values, hidden[name], marks, strict=True)]
+        figure.add_trace(go.Bar(
+            x=bands, y=[0 if h else v for v, h in zip(values, hidden[name], strict=True)],
+            name=name, text=texts, textposition="outside", cliponaxis=False,
+            marker_color=[DOUBTFUL if m else colour for m in marks],
+            hovertemplate="%{x} : %{text}<extra>" + name + "</extra>",
+        ))
+    figure.add_hline(y=1, line_dash="dot", line_color=MUTED_TEXT, line_width=1)
+    if doubtful:
+        figure.add_annotation(text="⚠ " + doubtful_note, showarrow=False, xref="paper",
+                              yref="paper", x=0, y=-0.32, xanchor="left",
+                              font={"color": DOUBTFUL, "size": 12})
+    figure.update_layout(base_layout(
+        barmode="group", legend={"orientation": "h", "y": -0.15},
+        yaxis={"tickformat": ".0%", "gridcolor": "#e6e9ee", "rangemode": "tozero"},
+        xaxis={"type": "category"}, margin={"l": 8, "r": 8, "t": 24, "b": 48 if doubtful else 8},
+    ))
+    return figure

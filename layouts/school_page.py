@@ -62,7 +62,7 @@ def layout(unit: dict, commune_name: str) -> html.Div:
                 ],
                 className="g-3 mt-1",
             ),
-            context_row(),
+            context_row("school"),
         ],
         className="school-page",
         **{"data-level": "school"},

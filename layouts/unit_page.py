@@ -58,14 +58,21 @@ def title_block(unit: dict) -> html.Div:
     )
 
 
-def context_row() -> dbc.Row:
-    """Return the unit's census context (HCP, RGPH 2024), filled by a callback."""
-    return dbc.Row(dbc.Col(section(_("Contexte démographique (HCP, RGPH 2024)"),
-                                   loading(html.Div(id="context-body")),
-                                   extra=export_menu("context", images=False))),
-                   # the printed page keeps to two A4 sheets: the census card stays on
-                   # screen and in its file
-                   className="g-3 mt-1 no-print")
+def context_row(level: str) -> dbc.Row:
+    """Return the unit's census context (HCP, RGPH 2024) and, for a territory, the
+    schooling of its population, filled by callbacks."""
+    context = section(_("Contexte démographique (HCP, RGPH 2024)"),
+                      loading(html.Div(id="context-body")),
+                      extra=export_menu("context", images=False))
+    if level == "school":
+        columns = [dbc.Col(context)]
+    else:
+        columns = [dbc.Col(context, lg=5),
+                   dbc.Col(panel_section(_("Scolarisation de la population"), "schooling",
+                                         300), lg=7)]
+    # the printed page keeps to two A4 sheets: the census cards stay on screen and in
+    # their files
+    return dbc.Row(columns, className="g-3 mt-1 no-print")
 
 
 def kpi_row() -> html.Div:
@@ -75,7 +82,7 @@ def kpi_row() -> html.Div:
             html.Div(export_menu("kpis", images=False), className="kpi-export"),
             loading(
                 html.Div(
-                    [kpi_card(i.code, _(i.short_label)) for i in indicators.INDICATORS],
+                    [kpi_card(i.code, _(i.short_label)) for i in indicators.OF_PUPILS],
                     id="kpi-row",
                     className="kpi-row",
                 )
@@ -158,7 +165,7 @@ def layout(unit: dict) -> html.Div:
                 ],
                 className="g-3 mt-1",
             ),
-            context_row(),
+            context_row(level),
             dbc.Row(
                 [
                     dbc.Col(panel_section(_("Filles et garçons"), "breakdown-sex", 260), md=4),

@@ -1,4 +1,5 @@
-"""The indicator cards: every indicator this year, last year and the change between."""
+"""The indicator cards: every indicator of the pupils this year, last year and the change
+between (the rates against the census have their own panel, :mod:`panels.schooling`)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class KpiPanel(Panel):
                       "change": change(i, current[i.code], previous[i.code])},
                      value=privacy.is_suppressed(current, i.code),
                      previous=privacy.is_suppressed(previous, i.code))
-                for i in indicators.INDICATORS]
+                for i in indicators.OF_PUPILS]
 
     def figure(self, view: View, rows) -> None:
         return None
@@ -67,7 +68,7 @@ class KpiPanel(Panel):
         previous, current = rows.iloc[0], rows.iloc[1]
         threshold = privacy.threshold()
         cards = []
-        for indicator in indicators.INDICATORS:
+        for indicator in indicators.OF_PUPILS:
             value = number(current[indicator.code])
             delta = indicators.change(indicator, value, number(previous[indicator.code]))
             note = _("vs {year}", year=school_year_label(view.filters.year - 1))

@@ -13,6 +13,7 @@ from panels.map import MapPanel
 from panels.quality import EXPORTED as QUALITY_PANELS
 from panels.ranking import RankingPanel
 from panels.school import ComparisonPanel, EnrollmentPanel, ExamsPanel, OutcomesPanel
+from panels.schooling import SchoolingPanel
 from panels.trend import TrendPanel
 from queries import Scope
 from queries.units import get_unit
@@ -20,7 +21,7 @@ from queries.units import get_unit
 PANELS: tuple[Panel, ...] = (
     MapPanel(), TrendPanel(), *(BreakdownPanel(by) for by in ("grade", "sex", "milieu", "sector")),
     EnrollmentPanel(), OutcomesPanel(), ComparisonPanel(), ExamsPanel(), RankingPanel(),
-    KpiPanel(), ContextPanel(), *QUALITY_PANELS,
+    KpiPanel(), ContextPanel(), SchoolingPanel(), *QUALITY_PANELS,
 )
 BY_ID: dict[str, Panel] = {panel.id: panel for panel in PANELS}
 IDS: tuple[str, ...] = tuple(BY_ID)

@@ -22,7 +22,7 @@ BACKENDS = (DUCKDB, POSTGRES)
 SERVER_SUITES = frozenset({"test_queries", "test_api", "test_auth", "test_privacy",
                            "test_consistency", "test_import", "test_import_api",
                            "test_import_roundtrip", "test_known_outcomes",
-                           "test_quality_checks"})
+                           "test_quality_checks", "test_schooling"})
 SERVICES = Path(__file__).resolve().parent.parent / "scripts" / "services"
 NOT_STARTED = (
     "PostgreSQL and Redis test servers are not configured: run `make test`, or "

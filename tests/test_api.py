@@ -22,6 +22,7 @@ from queries import Scope
 from tests.conftest import PASSWORD, log_in, query
 
 CODES = indicators.CODES
+POPULATIONS = ("population_6_11", "population_12_14", "population_15_17")
 RATES = [i.code for i in indicators.INDICATORS if i.is_rate]
 #: The cycle filter selects pupils by grade, as the design reference defines it.
 GRADES = {
@@ -101,7 +102,63 @@ def plain_indicators(engine, level="national", code=None, year=2024, **filters) 
     }
     for exam in ("CEP", "REG", "BAC"):
         expected[f"success_rate_{exam}"] = ratio(*exams.get(exam, (0, 0))[::-1])
+    expected.update(plain_schooling(engine, level, code, year, where, params, filters))
     return expected
+
+
+#: The official ages of each cycle, as the design reference gives them.
+OFFICIAL = {"primaire": (6, 11), "college": (12, 14), "qualifiant": (15, 17)}
+#: A pupil's age in completed years on 1 September of the school year.
+AGE = """(e.school_year - EXTRACT(YEAR FROM st.birth_date)
+          - CASE WHEN EXTRACT(MONTH FROM st.birth_date) * 100 + EXTRACT(DAY FROM st.birth_date)
+                      > 901 THEN 1 ELSE 0 END)"""
+COMMUNES_OF = {
+    "national": "SELECT code FROM commune",
+    "region": "SELECT c.code FROM commune c JOIN province p ON p.code = c.province_code "
+              "WHERE p.region_code = :code",
+    "province": "SELECT code FROM commune WHERE province_code = :code",
+    "commune": "SELECT code FROM commune WHERE code = :code",
+}
+
+
+def plain_schooling(engine, level, code, year, where, params, filters) -> dict:
+    """The rates to the census population: pupils counted by SQL, over the ``population``
+    table's children of the unit (its communes of the milieu under a milieu filter)."""
+    if level == "school":  # a school has no population
+        return {f"{kind}_{cycle}": None for kind in ("gross_enrollment_ratio",
+                                                     "net_enrollment_ratio")
+                for cycle in OFFICIAL} | {f"enrollment_rate_{a}_{b}": None
+                                          for a, b in OFFICIAL.values()}
+    cycle_of = {grade: cycle for cycle, grades in GRADES.items()
+                for grade in grades.strip("()").replace("'", "").split(", ")}
+    pupils = query(engine, f"SELECT e.grade, {AGE} {PUPILS} WHERE {where}", **params)
+    population_where = ["year = :year", "age BETWEEN :first AND :last"]
+    if "sex" in filters:
+        population_where.append("sex = :sex")
+    if "milieu" in filters:
+        population_where += ["level = 'commune'",
+                             f"code IN ({COMMUNES_OF[level]}) AND code IN "
+                             "(SELECT code FROM commune WHERE milieu = :milieu)"]
+    else:
+        population_where += ["level = :level",
+                             "code = :unit" if level != "national" else "code = 'MA'"]
+    found = {}
+    for cycle, (first, last) in OFFICIAL.items():
+        (people,), = query(engine, f"SELECT sum(population) FROM population "
+                                   f"WHERE {' AND '.join(population_where)}",
+                           **params, level=level, unit=code, first=first, last=last)
+        aged = sum(1 for _grade, age in pupils if first <= age <= last)
+        of_cycle = [age for grade, age in pupils if cycle_of[grade] == cycle]
+        official = sum(1 for age in of_cycle if first <= age <= last)
+        other_cycle = "cycle" in filters and filters["cycle"] != cycle
+
+        def rate(count, people=people, hidden=False):
+            return None if hidden or not people else count / float(people)
+
+        found[f"enrollment_rate_{first}_{last}"] = rate(aged, hidden="cycle" in filters)
+        found[f"gross_enrollment_ratio_{cycle}"] = rate(len(of_cycle), hidden=other_cycle)
+        found[f"net_enrollment_ratio_{cycle}"] = rate(official, hidden=other_cycle)
+    return found
 
 
 def assert_same(actual: dict, expected: dict, hidden: list[str] = ()) -> None:
@@ -109,7 +166,7 @@ def assert_same(actual: dict, expected: dict, hidden: list[str] = ()) -> None:
 
     ``hidden``: codes small-cell suppression hides (tests/test_privacy.py checks which).
     """
-    assert set(actual) == set(CODES)
+    assert set(actual) == set(CODES) | set(POPULATIONS)
     for code in CODES:
         if code in hidden or expected[code] is None:
             assert actual[code] is None, code
@@ -205,9 +262,12 @@ def test_region_and_province_indicators_match_plain_sql(client, tiny_engine):
         data = get_json(client, "/api/v1/indicators", level=level, code=code)
         assert data["unit"]["level"] == level and data["unit"]["code"] == code
         assert "enrollment" not in data["suppressed"]  # a whole region or province shows its pupils
-        # an exam sat in one small school of the unit is that school's: hidden
-        assert set(data["suppressed"]) <= {"success_rate_CEP", "success_rate_REG",
-                                           "success_rate_BAC"}
+        # an exam sat, or a cycle taught, in one small school of the unit is that school's:
+        # hidden, with the cycle's ratios to the population
+        assert set(data["suppressed"]) <= {
+            "success_rate_CEP", "success_rate_REG", "success_rate_BAC",
+            *(f"{kind}_{cycle}" for kind in ("gross_enrollment_ratio", "net_enrollment_ratio")
+              for cycle in ("college", "qualifiant"))}
         assert_same(data["indicators"], plain_indicators(tiny_engine, level, code),
                     data["suppressed"])
         filtered = get_json(client, "/api/v1/indicators", level=level, code=code, sex="F",
@@ -360,7 +420,7 @@ def test_indicators_csv_equals_json(client):
     assert "filename=" in response.headers["Content-Disposition"]
     assert response.get_data().decode("utf-8-sig").splitlines()[0].split(",") == [
         "level", "code", "name_fr", "name_ar", "year", "cycle", "sector", "milieu", "sex", *CODES,
-        "known_outcomes", "suppressed",
+        *POPULATIONS, "known_outcomes", "suppressed", "doubtful_denominator",
     ]
     (row,) = read_csv(response)
     assert {name: row[name] for name in ("level", "code", "name_fr", "name_ar")} == data["unit"]

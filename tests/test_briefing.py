@@ -39,6 +39,7 @@ REGION_TITLES = [
     "Carte des provinces et préfectures : Taux d’abandon",
     "Évolution : Taux d’abandon",
     "Classement des provinces et préfectures : Taux d’abandon",
+    "Scolarisation de la population",
     "Qualité des données",
     "Définitions et sources",
 ]
@@ -122,7 +123,7 @@ def change_text(indicator, current, previous) -> str:
 def kpi_rows(payload: dict) -> list[list[str]]:
     """Return the indicator table the API's numbers call for."""
     rows = []
-    for indicator in indicators.INDICATORS:
+    for indicator in indicators.OF_PUPILS:
         current = payload["indicators"][indicator.code]
         previous = payload["previous_year"][indicator.code]
         rows.append([printed(indicator.label), shown(indicator, payload),
@@ -206,7 +207,7 @@ def test_quality_slide_shows_the_quality_api(download, client):
     counts them; the note gives the score."""
     from dashboard.data.quality import CHECKS
 
-    slide = deck(download("pptx", REGION)).slides[5]
+    slide = deck(download("pptx", REGION)).slides[6]
     (table,) = tables(slide)
     rows = cells(table)
     assert rows[0] == ["Contrôle", "Constats", "Examinés", "Taux"]
@@ -217,6 +218,25 @@ def test_quality_slide_shows_the_quality_api(download, client):
         assert int(row[2].replace("\u202f", "")) == checks[check.code]["base"], check.code
     note = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
     assert "Score de qualité des données" in note
+
+
+def test_schooling_slide_shows_the_apis_rates_and_parity(download, client):
+    slide = deck(download("pptx", REGION)).slides[5]
+    (table,) = tables(slide)
+    rows = cells(table)
+    assert rows[0] == ["Taux", "Valeur", "Parité F/G", "Population", "Avertissement"]
+    payload = api(client, "indicators", REGION)
+    rates = [i for i in indicators.INDICATORS if i.over_population]
+    assert [row[0] for row in rows[1:]] == [printed(i.label) for i in rates]
+    for row, indicator in zip(rows[1:], rates, strict=True):
+        assert row[1] == ("secret" if indicator.code in payload["suppressed"]
+                          else format_value(indicator, payload["indicators"][indicator.code]))
+        parity = payload["gender_parity_index"][indicator.code]
+        assert row[2] == ("—" if parity is None else f"{parity:.2f}".replace(".", ","))
+        people = round(payload["indicators"][indicator.denominator])
+        assert int(row[3].replace("\u202f", "")) == people
+        assert row[4] == ("dénominateur douteux"
+                          if indicator.code in payload["doubtful_denominator"] else "")
 
 
 def test_region_ranking_lists_every_province_once(download, client):
@@ -356,8 +376,12 @@ def test_filters_and_indicator_reach_the_content(tiny_app, client):
     assert content.kpi("girls_share").value == "—"
     assert "Collège" in content.filters_text and "Filles" in content.filters_text
     assert [s.kind for s in content.sections] == [
-        "cover", "kpis", "map", "trend", "ranking", "quality", "definitions"]
-    assert len(content.definitions) == len(indicators.INDICATORS) == 10
+        "cover", "kpis", "map", "trend", "ranking", "schooling", "quality", "definitions"]
+    # the pupils' ten indicators, then the three kinds of rates to the population
+    assert len(content.definitions) == len(indicators.OF_PUPILS) + 3 == 13
+    assert [row[0] for row in content.definitions[-3:]] == [
+        "Taux spécifique de scolarisation", "Taux brut de scolarisation",
+        "Taux net de scolarisation"]
     assert "version des données n° " in content.sources
 
 

@@ -263,7 +263,7 @@ def test_kpis_csv_equals_the_api(client, lycee, params):
         rows = read_csv(client.get("/export/data/kpis.csv", query_string=query_string).data)
         api = client.get("/api/v1/indicators", query_string=query_string).get_json()
         year = api["filters"]["year"]
-        assert [row["Code"] for row in rows] == list(indicators.CODES)
+        assert [row["Code"] for row in rows] == [i.code for i in indicators.OF_PUPILS]
         for row in rows:
             assert number(row[f"{year}-{year + 1}"]) == api["indicators"][row["Code"]]
             assert number(row[f"{year - 1}-{year}"]) == api["previous_year"][row["Code"]]
@@ -311,7 +311,7 @@ def test_xlsx_holds_the_api_numbers_with_formats_and_context(client):
         if value.value is not None:
             assert value.number_format == formats[unit_cell.value]
             assert isinstance(value.value, int if unit_cell.value == "count" else float)
-    assert seen == set(indicators.CODES)
+    assert seen == {i.code for i in indicators.OF_PUPILS}
     assert data["C2"].value == "count" and data["D2"].number_format == "#,##0"
     assert 0 <= data["D4"].value <= 1  # the dropout rate stays a fraction
     assert data.column_dimensions["B"].width > 10

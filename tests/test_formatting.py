@@ -78,6 +78,10 @@ def test_every_indicator_of_the_design_is_defined_once():
     assert set(indicators.CODES) == {
         "enrollment", "girls_share", "dropout_rate", "repetition_rate", "promotion_rate",
         "success_rate_CEP", "success_rate_REG", "success_rate_BAC", "mean_score",
-        "quality_score"}
+        "quality_score",
+        # the rates to the census population (issue: grounded in the census)
+        "enrollment_rate_6_11", "enrollment_rate_12_14", "enrollment_rate_15_17",
+        *(f"{kind}_{cycle}" for kind in ("gross_enrollment_ratio", "net_enrollment_ratio")
+          for cycle in ("primaire", "college", "qualifiant"))}
     lower_better = {i.code for i in indicators.INDICATORS if not i.higher_is_better}
     assert lower_better == {"dropout_rate", "repetition_rate"}

@@ -70,8 +70,13 @@ def client_of(app):
     return client
 
 
+#: The indicators of pupils' own counts, whose hiding these cases work out by hand (the
+#: rates to the census population: tests/test_schooling.py and the differencing attacker).
+OF_PUPILS = tuple(indicator.code for indicator in indicators.OF_PUPILS)
+
+
 def hidden(row) -> set[str]:
-    return set(privacy.suppressed_codes(row))
+    return set(privacy.suppressed_codes(row)) & set(OF_PUPILS)
 
 
 def by_key(frame, column: str = "code") -> dict:
@@ -169,7 +174,7 @@ def test_the_only_other_school_of_a_commune_is_hidden_as_a_complement(apps):
     small, other = rows["10002F"], rows["10001F"]
     # every pupil count hidden, so every indicator with data (10002F has no CEP candidates,
     # 10001F no REG ones, neither BAC)
-    everything = set(indicators.CODES)
+    everything = set(OF_PUPILS)
     assert hidden(small) == everything - {"success_rate_CEP", "success_rate_BAC"}
     assert hidden(other) == everything - {"success_rate_REG", "success_rate_BAC"}
     assert privacy.is_small(small) and not privacy.is_small(other)  # 4 pupils, then 6
@@ -210,7 +215,7 @@ def test_sexes_of_a_school_with_a_complementary_mean_score(apps):
     assert not privacy.is_small(girls) and not privacy.is_small(boys)
     # The girls' 3 averages hide as the complement of the boys' 2 (the school's 5 shown).
     assert math.isnan(girls["average_count"]) and math.isnan(boys["average_count"])
-    everything = set(indicators.CODES) - {"success_rate_REG", "success_rate_BAC"}
+    everything = set(OF_PUPILS) - {"success_rate_REG", "success_rate_BAC"}
     assert hidden(girls) == hidden(boys) == everything
 
 
@@ -244,7 +249,7 @@ def test_territorial_units_are_suppressed_only_as_the_rule_requires(apps):
                                                "grade"), "grade")["5AEP"],
             }
     shown, checked = frames[0], frames[5]
-    codes = list(indicators.CODES)
+    codes = list(OF_PUPILS)
     # Under 5: the nation is only ever a total, and a total is never the complement while a
     # part is shown. Region 6 is a part only beside region 1 (the nation's regions), province
     # 141 only beside Mniaa (region 6) and region 1 (the nation's urbain). In 2024 their
@@ -339,15 +344,22 @@ def test_api_gives_null_and_lists_what_it_hides(apps):
     # hidden beside 10007A's 4 in the nation's qualifiant): hidden as its complement. In
     # 2023 10003F's 4 pupils are primary, and Anfa's 8 are hidden beside them likewise.
     commune = client.get(f"/api/v1/indicators?level=commune&code={ANFA}&year=2024").get_json()
-    assert commune["suppressed"] == [c for c in indicators.CODES if c != "success_rate_BAC"]
+    # (it has no lycée: its zero BAC candidates and qualifiant pupils are known, their
+    # rates shown)
+    known = {"success_rate_BAC", "gross_enrollment_ratio_qualifiant",
+             "net_enrollment_ratio_qualifiant"}
+    assert commune["suppressed"] == [c for c in indicators.CODES if c not in known]
     assert commune["indicators"]["enrollment"] is None
     assert commune["below_threshold"] == []  # 10 pupils: secret, not "< 5"
     assert "enrollment" in commune["previous_year_suppressed"]
     assert commune["previous_year"]["enrollment"] is None
     province = client.get("/api/v1/indicators?level=province&code=141&year=2024").get_json()
     # one primary school, one collège, one lycée: each exam of the province is a school's
-    assert province["suppressed"] == ["success_rate_CEP", "success_rate_REG",
-                                      "success_rate_BAC"]
+    # and so each cycle: its ratios to the population are that school's
+    assert province["suppressed"] == [
+        "success_rate_CEP", "success_rate_REG", "success_rate_BAC",
+        *(f"{kind}_{cycle}" for cycle in ("primaire", "college", "qualifiant")
+          for kind in ("gross_enrollment_ratio", "net_enrollment_ratio"))]
     assert province["indicators"]["enrollment"] == 15
     children = client.get(f"/api/v1/children?level=commune&code={ANFA}&year=2024").get_json()
     listed = {c["unit"]["code"]: c for c in children["children"]}
@@ -356,8 +368,11 @@ def test_api_gives_null_and_lists_what_it_hides(apps):
     assert "enrollment" in listed["10001F"]["suppressed"]
     regions = client.get("/api/v1/children?level=national&year=2024").get_json()["children"]
     # a region's exam sat in one small school only is that school's (see the test above)
-    assert all(region["suppressed"] in ([], ["success_rate_CEP", "success_rate_BAC"])
-               for region in regions)
+    # (and a cycle taught in one small school only, its ratios to the population)
+    allowed = {"success_rate_CEP", "success_rate_BAC",
+               *(f"{kind}_{cycle}" for cycle in ("college", "qualifiant")
+                 for kind in ("gross_enrollment_ratio", "net_enrollment_ratio"))}
+    assert all(set(region["suppressed"]) <= allowed for region in regions)
     assert {r["unit"]["code"]: r["indicators"]["enrollment"] for r in regions
             if r["indicators"]["enrollment"]} == {"1": 8, "6": 24}
 
@@ -383,13 +398,13 @@ def test_kpi_cards_show_the_threshold_and_the_secret_mark(apps):
                              {"level": "school", "code": "10002F"})
         other, _empty = call(unit.update_kpis, view("school", "10001F"),
                              {"level": "school", "code": "10001F"})
-    cards = dict(zip(indicators.CODES, small, strict=True))
+    cards = dict(zip(OF_PUPILS, small, strict=True))
     value = cards["enrollment"].children[1]
     assert value.children == "< 5"
     assert "moins de 5 élèves" in value.title
     assert cards["dropout_rate"].children[1].children == "secret"
     assert cards["success_rate_CEP"].children[1].children == "—"  # no candidates: no data
-    assert dict(zip(indicators.CODES, other, strict=True))["enrollment"].children[1].children == (
+    assert dict(zip(OF_PUPILS, other, strict=True))["enrollment"].children[1].children == (
         "secret")
 
 

@@ -50,6 +50,7 @@ from queries.imports import UnknownBatch
 from queries.imports import batch as import_batch
 from queries.imports import batches as import_batches
 from queries.imports import rejects as import_rejects
+from queries.parity import Parity, gender_parity
 from queries.quality import HIDDEN, unit_checks
 from queries.stats import children_indicators, unit_indicators
 from queries.units import UnknownUnit, children, get_unit, units
@@ -61,8 +62,10 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 FORMATS = ("json", "csv")
 UNIT_FIELDS = ("level", "code", "name_fr", "name_ar")
 SCHOOL_FIELDS = ("cycle", "sector", "milieu", "latitude", "longitude")
-CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES, "known_outcomes",
-              "suppressed")
+#: The census population the rates to the population divide by, beside the indicators.
+POPULATION_FIELDS = tuple(indicators.POPULATIONS.values())
+CSV_HEADER = (*UNIT_FIELDS, *FILTER_PARAMETERS, *indicators.CODES, *POPULATION_FIELDS,
+              "known_outcomes", "suppressed", "doubtful_denominator")
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CACHE_CONTROL = "private, max-age=60"
 #: Decimals kept per kind of indicator (counts are whole numbers).
@@ -94,6 +97,8 @@ def unit_indicators_route() -> Response:
         "indicators": current,
         "known_outcomes": _known_outcomes(row),
         "suppressed": hidden,
+        "doubtful_denominator": _doubtful(current),
+        **_parity_json(level, code, filters, scope),
         "previous_year": _indicator_values(before),
         "previous_year_known_outcomes": _known_outcomes(before),
         "previous_year_suppressed": privacy.suppressed_codes(before),
@@ -130,6 +135,7 @@ def children_route() -> Response:
             "indicators": _child_values(current, member["code"]),
             "known_outcomes": _child_known(current, member["code"]),
             "suppressed": _child_suppressed(current, member["code"]),
+            "doubtful_denominator": _doubtful(_child_values(current, member["code"])),
             "previous_year": _child_values(previous, member["code"]),
             "previous_year_known_outcomes": _child_known(previous, member["code"]),
             "previous_year_suppressed": _child_suppressed(previous, member["code"]),
@@ -287,7 +293,8 @@ def _format(params: dict[str, str]) -> str:
 
 
 def _indicator_values(row: pd.Series) -> dict[str, int | float | None]:
-    """Return every indicator of a row; counts are whole, no data and hidden values None."""
+    """Return every indicator of a row; counts are whole, no data and hidden values None;
+    then the population (census, public) the rates to the population divide by."""
     values: dict[str, int | float | None] = {}
     for indicator in indicators.INDICATORS:
         value = _plain(row.get(indicator.code))
@@ -299,7 +306,30 @@ def _indicator_values(row: pd.Series) -> dict[str, int | float | None]:
             values[indicator.code] = None
         else:
             values[indicator.code] = round(float(value), indicators.DECIMALS[indicator.unit])
+    for name in POPULATION_FIELDS:
+        people = _plain(row.get(name))
+        values[name] = None if people is None else round(float(people), 1)
     return values
+
+
+def _parity_json(level: str, code: str, filters: Filters, scope) -> dict:
+    """Return the gender parity index of each rate to the population (null where there is
+    none, a school's or under a sex filter, and where hidden), and the hidden ones."""
+    if level == "school":
+        found = {rate: Parity(float("nan"), False) for rate in indicators.WITH_PARITY}
+    else:
+        found = gender_parity(level, code, filters, scope)
+    return {
+        "gender_parity_index": {rate: None if parity.hidden or math.isnan(parity.value)
+                                else round(parity.value, 4) for rate, parity in found.items()},
+        "gender_parity_index_suppressed": [rate for rate, parity in found.items()
+                                           if parity.hidden],
+    }
+
+
+def _doubtful(values: dict[str, int | float | None]) -> list[str]:
+    """Return the rates to the population above 105 %: "dénominateur douteux"."""
+    return [i.code for i in indicators.INDICATORS if indicators.is_doubtful(i, values[i.code])]
 
 
 def _child_values(frame: pd.DataFrame, code: str) -> dict[str, int | float | None]:
@@ -371,8 +401,10 @@ def _csv_row(unit: dict, filters: Filters, values: dict, known: int | None,
         *(unit[name] for name in UNIT_FIELDS),
         *(filters.as_dict()[name] for name in FILTER_PARAMETERS),
         *(values[code] for code in indicators.CODES),
+        *(values[name] for name in POPULATION_FIELDS),
         known,
         " ".join(hidden),
+        " ".join(_doubtful(values)),
     ]
 
 
