@@ -169,3 +169,59 @@ def test_small_year_on_year_trends(demo):
         SELECT school_year, count(*) FROM enrollment GROUP BY 1 ORDER BY 1""")]
     for before, after in zip(counts, counts[1:], strict=False):
         assert abs(after / before - 1) < 0.05
+
+
+# --- sized like the country (HCP, RGPH 2024) ----------------------------------------------
+
+
+def test_each_regions_pupils_follow_its_children_aged_6_to_17(demo):
+    """A region's share of the pupils is within ±10 % (relative) of its share of the
+    population aged 6-17 (the census estimate the database holds for 2024)."""
+    pupils = dict(query(demo, """
+        SELECT p.region_code, count(*) FROM enrollment e
+        JOIN school s ON s.code = e.school_code JOIN commune c ON c.code = s.commune_code
+        JOIN province p ON p.code = c.province_code
+        WHERE e.school_year = 2024 GROUP BY 1"""))
+    children = dict(query(demo, """
+        SELECT code, sum(population) FROM population
+        WHERE level = 'region' AND year = 2024 AND age BETWEEN 6 AND 17 GROUP BY 1"""))
+    assert set(pupils) == set(children) and len(pupils) == 12
+    all_pupils, all_children = sum(pupils.values()), sum(float(v) for v in children.values())
+    for region in pupils:
+        ratio = (pupils[region] / all_pupils) / (float(children[region]) / all_children)
+        assert 0.9 <= ratio <= 1.1, (region, ratio)
+    assert max(pupils, key=pupils.get) == "6"  # Casablanca-Settat, a fifth of the children
+    # the préfecture of Casablanca: about a tenth of its 585,000 children aged 6-17
+    (casablanca,), = query(demo, """
+        SELECT count(*) FROM enrollment e JOIN school s ON s.code = e.school_code
+        JOIN commune c ON c.code = s.commune_code
+        WHERE e.school_year = 2024 AND c.province_code = '141'""")
+    assert 50_000 <= casablanca <= 68_000
+
+
+def test_the_schooling_rate_of_6_to_11_year_olds_is_the_censuss(demo):
+    """Pupils aged 6-11 on 1 September 2023 (times ten: demo scale) over the nation's
+    children of those ages: within 3 points of HCP's 95.8 % for 2023/24."""
+    (pupils,), = query(demo, """
+        SELECT count(*) FROM enrollment e JOIN student st ON st.massar_code = e.massar_code
+        WHERE e.school_year = 2023
+          AND 2023 - EXTRACT(YEAR FROM st.birth_date)
+              - CASE WHEN EXTRACT(MONTH FROM st.birth_date) * 100
+                          + EXTRACT(DAY FROM st.birth_date) > 901 THEN 1 ELSE 0 END
+              BETWEEN 6 AND 11""")
+    (children,), = query(demo, """
+        SELECT sum(population) FROM population
+        WHERE level = 'national' AND year = 2023 AND age BETWEEN 6 AND 11""")
+    assert abs(10 * pupils / float(children) - 0.958) <= 0.03
+
+
+def test_private_pupils_gather_in_the_large_cities(demo):
+    """Casablanca, Rabat, Salé, Tanger, Fès and Marrakech (141, 421, 441, 511, 231, 351)
+    hold far more of the private pupils than of all pupils."""
+    cities = "('141', '421', '441', '511', '231', '351')"
+    private, everyone = (one(demo, f"""
+        SELECT avg(CASE WHEN c.province_code IN {cities} THEN 1.0 ELSE 0.0 END)
+        FROM enrollment e JOIN school s ON s.code = e.school_code
+        JOIN commune c ON c.code = s.commune_code
+        WHERE e.school_year = 2024 AND {where}""") for where in ("s.sector = 'prive'", "1=1"))
+    assert private >= 1.5 * everyone

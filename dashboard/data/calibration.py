@@ -58,6 +58,13 @@ GRADE_SHARES = {
 #: Share of girls among new 1AEP entrants (48.7-48.9 % of all pupils once boys drop out more).
 GIRLS_AMONG_ENTRANTS = 0.478
 
+#: Years behind the theoretical age (0, 1, 2) of the first year's pupils, and the share of
+#: 1AEP entrants a year late: with the repetitions of the following years they put the
+#: 6-11 year-olds in school at the census's 95.8 % (RGPH 2024, 2023/24) of their age group,
+#: the others of primary age being over-age pupils of 12 and more.
+STOCK_DELAY = (0.38, 0.34, 0.28)
+LATE_ENTRANTS = 0.32
+
 #: Yearly change in 1AEP intake (public 3.82 M in 2023 to 3.72 M forecast in 2024).
 INTAKE_TREND = {"public": -0.012, "prive": -0.01}
 
@@ -113,6 +120,13 @@ EXAM_RURAL_LOGIT = -0.20
 REGION_EXAM_SPREAD = 0.30
 REGION_DROPOUT_SPREAD = 0.20
 PROVINCE_SPREAD = 0.10
+
+#: Where schools go: a commune's weight is its census children aged 6-17 (HCP, RGPH 2024)
+#: times a log-normal noise of this spread; private schools' weight is further multiplied
+#: by (children / the median urban commune's) to this power, so that they gather in the
+#: large cities as they do (Casablanca, Rabat, Tanger hold most private pupils).
+COMMUNE_NOISE = 0.15
+PRIVATE_CITY_EXPONENT = 0.6
 
 #: Scales: which communes get schools and what fraction of national pupils they hold.
 SCALES = {

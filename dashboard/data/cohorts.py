@@ -103,7 +103,7 @@ class Simulation:
                 grades.append(np.full(counts.sum(), FIRST_GRADE_OF_CYCLE[cycle] + offset))
         school = np.concatenate(schools).astype(np.int32)
         grade = np.concatenate(grades).astype(np.int8)
-        delay = self.rng.choice([0, 1, 2], len(grade), p=[0.74, 0.19, 0.07])
+        delay = self.rng.choice([0, 1, 2], len(grade), p=calibration.STOCK_DELAY)
         girls = self.rng.random(len(grade)) < calibration.GIRLS_AMONG_ENTRANTS + 0.004 * (
             grade // 3
         )
@@ -126,7 +126,7 @@ class Simulation:
 
     def _new_students(self, school: np.ndarray, year: int, grade_index: int) -> pa.Table:
         girls = self.rng.random(len(school)) < calibration.GIRLS_AMONG_ENTRANTS
-        late = (self.rng.random(len(school)) < 0.08).astype(int)
+        late = (self.rng.random(len(school)) < calibration.LATE_ENTRANTS).astype(int)
         return self._register(girls, year - 6 - grade_index - late, self.region[school])
 
     def _register(self, girls: np.ndarray, birth_year: np.ndarray, region: np.ndarray):

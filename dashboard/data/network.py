@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.data import calibration
+from dashboard.data import calibration, census_weights
 from dashboard.data.geography import Geography, random_points_in
 
 CYCLE_WORDS = {
@@ -52,13 +52,12 @@ def build_network(geography: Geography, scale: str, rng: np.random.Generator) ->
     """
     communes = select_communes(geography, scale)
     share = len(communes) / len(geography.communes)
-    weight = np.where(communes["milieu"] == "urbain", 1.0, 0.3) * rng.lognormal(
-        0.0, 0.5, len(communes)
-    )
+    weights = _weights(communes, rng)
     parts = []
     for (cycle, sector), national_count in calibration.SCHOOLS.items():
         count = max(1, round(national_count * share))
         rural_share = calibration.RURAL_SCHOOL_SHARE[(cycle, sector)]
+        weight = weights[(cycle, sector)]
         per_commune = _allocate(communes, weight, count, rural_share, rng)
         if sector == "public" and cycle == "primaire":
             per_commune = np.maximum(per_commune, 1)
@@ -74,6 +73,26 @@ def build_network(geography: Geography, scale: str, rng: np.random.Generator) ->
     _name_and_code(schools, communes, rng)
     _place(schools, geography, rng)
     return schools.sort_values("code").reset_index(drop=True)
+
+
+def _weights(communes: pd.DataFrame, rng) -> dict[tuple[str, str], np.ndarray]:
+    """Return each network's weight of every commune: its children aged 6-17 in the census
+    (:mod:`dashboard.data.census_weights`), a little noise, and for public primary schools
+    the census's schooling rate of its 6-11 year-olds; private schools concentrate in the
+    largest communes (the cities and their arrondissements) as they do."""
+    census = census_weights.commune_children().set_index("code")
+    children = communes["code"].map(census["children"]).to_numpy(float)
+    schooled = communes["code"].map(census["schooling_rate_6_11"]).to_numpy(float) / 100
+    base = children * rng.lognormal(0.0, calibration.COMMUNE_NOISE, len(communes))
+    urban = (communes["milieu"] == "urbain").to_numpy()
+    typical = np.median(children[urban]) if urban.any() else np.median(children)
+    city = (children / typical) ** calibration.PRIVATE_CITY_EXPONENT
+    found = {}
+    for cycle, sector in calibration.SCHOOLS:
+        weight = base * city if sector == "prive" else base
+        found[(cycle, sector)] = weight * schooled if (cycle, sector) == (
+            "primaire", "public") else weight
+    return found
 
 
 def _allocate(
