@@ -46,12 +46,17 @@ class Backend:
 
     @property
     def redis_url(self) -> str:
-        return _required("PILOTAGE_TEST_REDIS_URL")
+        """The shared cache of this test process: a Redis database of its own per xdist
+        worker (``gw0`` reads database 1), so that one worker's flush spares the other."""
+        url = make_url(_required("PILOTAGE_TEST_REDIS_URL"))
+        return url.set(database=str(_worker_number() + 1)).render_as_string(
+            hide_password=False)
 
     def database_url(self, folder: Path, name: str) -> str:
         """Return the URL of a new, empty database called ``name``."""
         if self.name == DUCKDB:
             return f"duckdb:///{folder / (name + '.duckdb')}"
+        name = f"{name}_w{_worker_number()}"  # each xdist worker has databases of its own
         admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -72,6 +77,12 @@ class Backend:
             import redis
 
             redis.Redis.from_url(self.redis_url).flushdb()
+
+
+def _worker_number() -> int:
+    """Return the number of this pytest-xdist worker (``gw1`` is 1), 0 without xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
 
 
 def _required(name: str) -> str:
