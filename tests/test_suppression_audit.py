@@ -17,7 +17,7 @@ import pytest
 
 from dashboard.data import suppression
 from dashboard.data.schema import GRADES_BY_CYCLE
-from tests.differencing import EXAM_GRADE, row_space
+from tests.differencing import AGE_BANDS, EXAM_GRADE, row_space
 
 MEASURES = suppression.MEASURES
 #: Within a finest cell: a total equals the sum of its parts (a pupil whose result is not
@@ -53,6 +53,14 @@ def random_rows(seed: int) -> pd.DataFrame:
                 candidates = enrolled - dropouts if grade == exam_grade else 0
                 row[f"{exam}_candidates"] = candidates
                 row[f"{exam}_passed"] = int(rng.integers(0, candidates + 1))
+            # most pupils of a grade are of its cycle's ages, now and then one older or
+            # younger (an 11-year-old in collège, a 15-year-old in 3AC)
+            bands = list(AGE_BANDS)
+            own = list(GRADES_BY_CYCLE).index(cycle)
+            other = bands[own + 1] if own + 1 < len(bands) else bands[own - 1]
+            off_age = int(rng.integers(0, min(enrolled, 2) + 1)) if enrolled else 0
+            row.update({band: 0 for band in bands})
+            row[bands[own]], row[other] = enrolled - off_age, off_age
             rows.append(row)
     return pd.DataFrame(rows)[list(suppression.ROW_COLUMNS)]
 
