@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from dashboard.i18n import _
-from dashboard.indicators import Indicator
+from dashboard.indicators import DECIMALS, Indicator
 
 NO_DATA = "—"
 SECRET = "secret"  # the French statistical-secret mark
@@ -41,9 +41,13 @@ def format_rate(value: float | None, decimals: int = 1) -> str:
 
 
 def format_value(indicator: Indicator, value: float | None) -> str:
-    """Format an indicator's value in its own unit."""
+    """Format an indicator's value in its own unit, from the value as the API and the
+    files give it (rates to 6 decimals, scores to 4), so that a card never reads 12,50
+    where the API's 12.505 reads 12,51."""
     if indicator.unit == "count":
         return format_count(value)
+    if not is_missing(value):
+        value = round(float(value), DECIMALS[indicator.unit])
     if indicator.unit == "rate":
         return format_rate(value)
     return format_decimal(value, 2)
