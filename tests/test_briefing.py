@@ -31,7 +31,8 @@ from queries.database import NOT_BUILT, DataNotReady
 from tests.conftest import log_in, printed
 
 REGION = "level=region&code=6&year=2024"
-COMMUNE = "level=commune&code=141.1.1&year=2024"  # 18 schools, all with pupils
+RANKED_COMMUNE = "level=commune&code=571.1.11&year=2024"  # Tétouan: 55 schools
+SCHOOL_COMMUNE = "level=commune&code=141.1.21&year=2024"  # Aîn-Sebaâ (Casablanca): 13
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REGION_TITLES = [
     "Casablanca-Settat",
@@ -71,10 +72,10 @@ def download(tiny_app):
 
 @pytest.fixture(scope="module")
 def school(tiny_app) -> dict:
-    """A school of Anfa with pupils in 2024, as the API lists it."""
+    """A school of Aîn-Sebaâ with pupils in 2024, as the API lists it."""
     client = tiny_app.server.test_client()
     log_in(client)
-    entries = client.get(f"/api/v1/children?{COMMUNE}").json["children"]
+    entries = client.get(f"/api/v1/children?{SCHOOL_COMMUNE}").json["children"]
     return next(e["unit"] for e in entries if (e["indicators"]["enrollment"] or 0) > 0
                 and "enrollment" not in e["previous_year_suppressed"])
 
@@ -232,7 +233,8 @@ def test_schooling_slide_shows_the_apis_rates_and_parity(download, client):
         assert row[1] == ("secret" if indicator.code in payload["suppressed"]
                           else format_value(indicator, payload["indicators"][indicator.code]))
         parity = payload["gender_parity_index"][indicator.code]
-        assert row[2] == ("—" if parity is None else f"{parity:.2f}".replace(".", ","))
+        assert row[2] == ("secret" if indicator.code in payload["gender_parity_index_suppressed"]
+                          else "—" if parity is None else f"{parity:.2f}".replace(".", ","))
         people = round(payload["indicators"][indicator.denominator])
         assert int(row[3].replace("\u202f", "")) == people
         assert row[4] == ("dénominateur douteux"
@@ -264,10 +266,10 @@ def test_national_ranking_lists_all_twelve_regions(download, client):
 
 def test_commune_ranking_keeps_the_five_highest_and_the_five_lowest(download, client):
     # ranked by enrollment: small-cell suppression hides most schools' dropout rates
-    presentation = deck(download("pptx", f"{COMMUNE}&indicator=enrollment"))
+    presentation = deck(download("pptx", f"{RANKED_COMMUNE}&indicator=enrollment"))
     assert titles(presentation)[4] == "Classement des établissements : Effectif scolarisé"
     (table,) = tables(presentation.slides[4])
-    payload = api(client, "children", COMMUNE)
+    payload = api(client, "children", RANKED_COMMUNE)
     assert len(payload["children"]) > 12
     expected = ranked_rows(payload, "enrollment")
     assert len(expected) == 10
@@ -280,9 +282,10 @@ def test_commune_ranking_keeps_the_five_highest_and_the_five_lowest(download, cl
 
 def test_the_ranking_slide_follows_the_order_of_the_page(download, client):
     """Sorted by pupils, fewest first: the first and last five in that order, and a note."""
-    presentation = deck(download("pptx", f"{COMMUNE}&indicator=enrollment&sort=enrollment"))
+    presentation = deck(download("pptx",
+                                 f"{RANKED_COMMUNE}&indicator=enrollment&sort=enrollment"))
     (table,) = tables(presentation.slides[4])
-    payload = api(client, "children", COMMUNE)
+    payload = api(client, "children", RANKED_COMMUNE)
     counts = sorted(entry["indicators"]["enrollment"] for entry in payload["children"]
                     if entry["indicators"]["enrollment"] is not None)
     assert len(counts) > 12
@@ -318,12 +321,12 @@ def test_school_pack_compares_the_school_with_its_territory(download, client, sc
     assert cells(kpis)[1:] == kpi_rows(api(client, "indicators", query))
     (comparison,) = tables(presentation.slides[2])
     rows = cells(comparison)
-    units = [query, COMMUNE, "level=province&code=141&year=2024", REGION,
+    units = [query, SCHOOL_COMMUNE, "level=province&code=141&year=2024", REGION,
              "level=national&year=2024"]
     for column, unit in enumerate(units, start=1):
         payload = api(client, "indicators", unit)
         assert [row[column] for row in rows[1:]] == [
-            shown(i, payload) for i in indicators.INDICATORS]
+            shown(i, payload) for i in indicators.OF_PUPILS]
     assert rows[0][4] == "Région\nCasablanca-Settat"
     assert len(pictures(presentation.slides[3])) == 1
 

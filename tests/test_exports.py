@@ -516,8 +516,8 @@ def test_content_disposition(client, path, params, expected):
     ("data/ranking.csv", {"level": "region", "code": "6", "sep": "tab"}, 400, "sep"),
     ("data/ranking.csv", {"level": "region", "code": "6", "sort": "salary"}, 400, "sort"),
     ("chart/school-exams.png", {"level": "region", "code": "6"}, 404, "chart"),
-    ("data/breakdown-grade.csv", {"level": "school", "code": "10001E"}, 404, "chart"),
-    ("data/ranking.csv", {"level": "school", "code": "10001E"}, 404, "chart"),
+    ("data/breakdown-grade.csv", {"level": "school", "code": "10001F"}, 404, "chart"),
+    ("data/ranking.csv", {"level": "school", "code": "10001F"}, 404, "chart"),
     ("chart/map", {"level": "region", "code": "6"}, 404, None),
 ])
 def test_bad_requests_are_refused_as_json(client, path, params, status, parameter):

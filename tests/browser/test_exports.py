@@ -21,7 +21,7 @@ def test_briefing_button_delivers_the_powerpoint_pack(page):
     assert download.suggested_filename == (
         "briefing_abandon_region-06_college_2024-2025.pptx")
     deck = Presentation(str(download.path()))
-    assert len(deck.slides) == 7  # with the data-quality slide
+    assert len(deck.slides) == 8  # with the schooling and data-quality slides
     expect(page.locator("#briefing-status")).to_have_text("Briefing prêt.")
 
 

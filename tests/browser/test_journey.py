@@ -27,7 +27,10 @@ HOVER_TIMEOUT_MS = 3_000
 COLLEGE_GRADES = "('1AC', '2AC', '3AC')"
 INDICATOR_CODES = ["enrollment", "girls_share", "dropout_rate", "repetition_rate",
                    "promotion_rate", "success_rate_CEP", "success_rate_REG", "success_rate_BAC",
-                   "mean_score", "quality_score"]
+                   "mean_score", "quality_score",
+                   "enrollment_rate_6_11", "enrollment_rate_12_14", "enrollment_rate_15_17",
+                   *(f"{kind}_{cycle}" for cycle in ("primaire", "college", "qualifiant")
+                     for kind in ("gross_enrollment_ratio", "net_enrollment_ratio"))]
 #: The data-quality checks, as the Definitions page lists them below the indicators.
 CHECK_CODES = ["missing_outcome", "missing_average", "school_silent", "returns_after_abandon",
                "promoted_not_next_grade", "repeater_moved_on", "grade_skip", "lost_in_transfer",

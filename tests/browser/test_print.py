@@ -138,7 +138,7 @@ def test_a_unit_page_prints_every_card_whole_on_a4_landscape(page, width):
     for name in names:  # the ranking prints every row, not the ones in the grid's view
         assert name in flat
     fits = page.evaluate("() => window.chartFits")
-    assert len(fits) == 6
+    assert len(fits) == 7  # the six charts and the schooling bars
     for chart, drawn, room in fits:
         assert drawn <= room + 1, f"{chart} is {drawn} px wide in a card of {room} px"
     # the screen gets its own sizes back once printed
