@@ -24,10 +24,11 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 # The demo comes in as real data does: a MASSAR extract (with a few defective rows, so
-# that the Imports page shows real rejects), imported, then built.
+# that the Imports page shows real rejects), imported, then built. It holds a tenth of
+# the country's pupils, and so a tenth of the census population (docs/census.md).
 $(DEMO_STAMP): | $(VENV)/.installed
 	$(BIN)/python -m dashboard generate --scale demo --extract data/extract --defects 0.0005
-	$(BIN)/python -m dashboard import data/extract
+	$(BIN)/python -m dashboard import data/extract --population-scale 0.1
 	$(BIN)/python -m dashboard users demo
 	touch $@
 

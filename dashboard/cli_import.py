@@ -28,7 +28,24 @@ def add_commands(commands) -> None:
                          help="check every row and report, writing nothing")
     command.add_argument("--no-build", action="store_true",
                          help="import without building the analytics tables afterwards")
+    command.add_argument("--population-scale", type=_share, default=None, metavar="SHARE",
+                         help="the share of the country's pupils the database holds (a "
+                         "synthetic sample: 0.1 at demo scale); the census population the "
+                         "schooling rates divide by is scaled alike, for this and every "
+                         "later build (default: as before, 1 for a new database)")
     command.set_defaults(run=run)
+
+
+def _share(text: str) -> float:
+    """Parse a population scale: a number above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"a share of the country, above 0 and at most 1, "
+                                         f"not {text}")
+    return value
 
 
 def run(args: argparse.Namespace) -> None:
@@ -36,6 +53,7 @@ def run(args: argparse.Namespace) -> None:
     from dashboard.data.extract.files import ExtractError, find_sources
     from dashboard.data.extract.load import prepare, run_import
 
+    rescaled = False
     try:
         config = load_config()
         sources, ignored = find_sources(args.paths)
@@ -53,6 +71,8 @@ def run(args: argparse.Namespace) -> None:
                 prepare(engine)
             report = run_import(engine, sources, getpass.getuser(), dry_run=args.dry_run,
                                 progress=bar.update)
+        if not args.dry_run and args.population_scale is not None:
+            rescaled = _set_scale(engine, args.population_scale)
     except (ExtractError, ConfigError, DatabaseError) as error:
         raise ImportCommandError(str(error)) from None
     except OperationalError as error:
@@ -66,11 +86,14 @@ def run(args: argparse.Namespace) -> None:
     if args.dry_run:
         print(f"dry run: nothing written ({seconds:.1f} s)")
         return
-    if not report.changed:
+    if not report.changed and not rescaled:
         print("nothing changed: every file was imported before")
         return
-    print(f"imported in {seconds:.1f} s")
-    _audit(report)
+    if report.changed:
+        print(f"imported in {seconds:.1f} s")
+        _audit(report)
+    else:
+        print(f"every file was imported before; population scale now {args.population_scale}")
     if not args.no_build:
         _build_after(config, engine)
 
@@ -88,6 +111,17 @@ def _audit(report) -> None:
         audit.record(engine, "import", f"cli:{getpass.getuser()}", detail={"files": files})
     finally:
         engine.dispose()
+
+
+def _set_scale(engine, scale: float) -> bool:
+    """Store the population scale; return whether it changed."""
+    from dashboard.data import population_scale
+
+    with engine.begin() as conn:
+        if population_scale.read(conn) == scale:
+            return False
+        population_scale.write(conn, scale, "set by import --population-scale")
+    return True
 
 
 def _has_schema(engine) -> bool:

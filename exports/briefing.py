@@ -35,7 +35,7 @@ from dashboard.urls import View
 from exports.charts import french_date
 from layouts.shell import CHOICE_LABELS
 from panels import quality as quality_panels
-from panels import registry
+from panels import registry, schooling
 from panels.base import HIDDEN, present
 from panels.kpis import tone
 from panels.ranking import sort_label
@@ -283,9 +283,12 @@ def format_parity(value: float | None) -> str:
 
 def schooling_note() -> str:
     """Return the line under the schooling table: what the rates divide by."""
-    return _("Population : estimation Pilotage au 1er septembre de l'année scolaire, à partir "
-             "des recensements HCP 2014 et 2024 ; âge des élèves au 1er septembre. Un taux "
-             "au-dessus de 105 % (dénominateur douteux) est donné tel quel, jamais plafonné.")
+    note = _("Population : estimation Pilotage au 1er septembre de l'année scolaire, à "
+             "partir des recensements HCP 2014 et 2024 ; âge des élèves au 1er septembre. Un "
+             "taux au-dessus de 105 % (dénominateur douteux) est donné tel quel, jamais "
+             "plafonné.")
+    sample = schooling.sample_note()
+    return f"{note} {sample}" if sample else note
 
 
 def quality_note(content: Briefing) -> str:

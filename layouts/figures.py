@@ -430,13 +430,15 @@ DOUBTFUL = "#b3261e"  # a ratio to the population above 105 %: its denominator i
 
 
 def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, list[bool]],
-                   doubtful_note: str, threshold: int = 0) -> go.Figure:
+                   doubtful_note: str, threshold: int = 0,
+                   sample_note: str | None = None) -> go.Figure:
     """Return the schooling rates of a unit by age band: one group of bars per band
     (``bands``), one bar per kind of rate (``series``: name to values, fractions).
 
     A 100 % line is drawn; a rate above 105 % keeps its height (never capped), is
     coloured and marked ⚠, and ``doubtful_note`` says why under the chart. A hidden rate
-    says ``secret`` at its slot.
+    says ``secret`` at its slot. ``sample_note``, when given, says under the chart what
+    the population was scaled to (a sample of the country's pupils).
     """
     figure = go.Figure()
     palette = [PRIMARY, "#5b8fb9", "#8fb3d1"]
@@ -454,13 +456,54 @@ def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, 
             hovertemplate="%{x} : %{text}<extra>" + name + "</extra>",
         ))
     figure.add_hline(y=1, line_dash="dot", line_color=MUTED_TEXT, line_width=1)
-    if doubtful:
-        figure.add_annotation(text="⚠ " + doubtful_note, showarrow=False, xref="paper",
-                              yref="paper", x=0, y=-0.32, xanchor="left",
-                              font={"color": DOUBTFUL, "size": 12})
+    lines = [("⚠ " + doubtful_note, DOUBTFUL)] if doubtful else []
+    if sample_note:
+        lines.append((sample_note, MUTED_TEXT))
+    for number, (text, colour) in enumerate(lines):
+        figure.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0,
+                              y=-0.32 - 0.1 * number, xanchor="left",
+                              font={"color": colour, "size": 12})
     figure.update_layout(base_layout(
         barmode="group", legend={"orientation": "h", "y": -0.15},
         yaxis={"tickformat": ".0%", "gridcolor": "#e6e9ee", "rangemode": "tozero"},
-        xaxis={"type": "category"}, margin={"l": 8, "r": 8, "t": 24, "b": 48 if doubtful else 8},
+        xaxis={"type": "category"},
+        margin={"l": 8, "r": 8, "t": 24, "b": 8 + 40 * len(lines)},
+    ))
+    return figure
+
+
+def census_scatter(rows: list[dict], limit: float, note: str | None = None) -> go.Figure:
+    """Return each commune's rate of 6-11 year-olds in school (``rate``) against the
+    census's (``census_rate``): the diagonal where they agree, dotted lines ``limit``
+    above and below it, and the communes beyond them in red. Each point carries its code
+    and name."""
+    figure = go.Figure()
+    top = max(1.1, *(max(r["rate"], r["census_rate"]) for r in rows)) * 1.02
+    for shift, name in ((0.0, _("accord")), (limit, _("± {points} points",
+                                                        points=round(limit * 100))),
+                        (-limit, None)):
+        figure.add_trace(go.Scatter(
+            x=[0, top], y=[shift, top + shift], mode="lines", name=name,
+            showlegend=name is not None, hoverinfo="skip",
+            line={"color": REFERENCE if shift == 0 else MUTED_TEXT, "width": 1.5 if shift == 0
+                  else 1, "dash": "solid" if shift == 0 else "dot"}))
+    figure.add_trace(go.Scattergl(
+        x=[r["census_rate"] for r in rows], y=[r["rate"] for r in rows], mode="markers",
+        name=_("communes"), showlegend=False,
+        marker={"size": 7, "opacity": 0.8,
+                "color": [OUTSIDE if r["large"] else PRIMARY for r in rows]},
+        customdata=[[r["code"], r["name"]] for r in rows],
+        hovertemplate=_("%{customdata[1]}<br>MASSAR %{y:.1%}<br>recensement %{x:.1%}"
+                        "<extra></extra>")))
+    if note:
+        figure.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0,
+                              y=-0.3, xanchor="left", font={"color": MUTED_TEXT, "size": 12})
+    figure.update_layout(base_layout(
+        legend={"orientation": "h", "y": -0.18}, hovermode="closest",
+        xaxis={"title": _("Recensement (HCP, RGPH 2024)"), "tickformat": ".0%",
+               "range": [0, top], "gridcolor": "#e6e9ee"},
+        yaxis={"title": _("MASSAR"), "tickformat": ".0%", "range": [0, top],
+               "gridcolor": "#e6e9ee"},
+        margin={"l": 8, "r": 8, "t": 24, "b": 48 if note else 8},
     ))
     return figure

@@ -11,11 +11,12 @@ import plotly.graph_objects as go
 from dashboard import indicators
 from dashboard.ages import CENSUS_SCHOOLING_YEAR, OFFICIAL_AGES
 from dashboard.data.schema import CYCLES
+from dashboard.formatting import format_rate
 from dashboard.i18n import _
 from dashboard.urls import View
 from layouts import figures
 from panels.base import Column, Panel, hide, message_figure, missing, place_name, rounded
-from queries import Scope, privacy
+from queries import Scope, population, privacy
 from queries.census import unit_context
 from queries.parity import Parity, gender_parity
 from queries.stats import unit_indicators
@@ -124,7 +125,17 @@ class SchoolingPanel(Panel):
                 h for flags in hidden.values() for h in flags):
             return message_figure(_("Sans objet sous ce filtre de cycle"))
         return figures.schooling_bars([band_label(c) for c in CYCLES], series, hidden,
-                                      _(DOUBTFUL_NOTE), privacy.threshold())
+                                      _(DOUBTFUL_NOTE), privacy.threshold(), sample_note())
+
+
+def sample_note() -> str | None:
+    """Return what the population was scaled to on a database holding a sample of the
+    country's pupils (the demo: a tenth), none for real data."""
+    share = population.scale()
+    if share == 1:
+        return None
+    return _("Données de démonstration : {percent} des élèves du pays, rapportés à {percent} "
+             "de la population du recensement.", percent=format_rate(share, 0))
 
 
 def _census_comparable(view: View) -> bool:

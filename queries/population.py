@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.ages import AGE_BANDS
+from dashboard.data import population_scale
 from dashboard.data.analytics_schema import population, unit
 from dashboard.indicators import POPULATIONS
 from dashboard.levels import LEVELS, NATIONAL_CODE
@@ -47,6 +48,18 @@ def attach(frame: pd.DataFrame, cells: pd.DataFrame, years) -> pd.DataFrame:
                  .merge(table, how="left", on=list(KEY))[list(COLUMNS)]
                  .set_axis(frame.index))
     return pd.concat([frame.drop(columns=list(COLUMNS), errors="ignore"), found], axis=1)
+
+
+def scale() -> float:
+    """Return the share of the country's pupils the database holds (1 for real data; a
+    tenth for the demo), by which its population was scaled at build."""
+    return _scale(id(engine()), data_version())
+
+
+@functools.lru_cache(maxsize=4)
+def _scale(engine_id: int, version: int) -> float:
+    with engine().connect() as conn:
+        return population_scale.read(conn)
 
 
 @functools.lru_cache(maxsize=4)

@@ -225,6 +225,38 @@ def test_the_same_file_twice_changes_nothing_and_says_so(database, tmp_path, far
     assert rows(database, "SELECT max(version) FROM data_version")[0][0] == 1
 
 
+def test_a_population_scale_scales_the_census_and_stays_for_later_builds(
+        database, tmp_path, far_commune, capsys):
+    folder = extract(tmp_path / "x", far_commune)
+    population = """SELECT sum(population) FROM population
+                    WHERE level = 'national' AND year = 2024 AND age BETWEEN 6 AND 11"""
+    assert run(str(folder)) == 0
+    (whole,), = rows(database, population)
+    assert float(whole) > 3_000_000  # Morocco's 6-11 year-olds
+    capsys.readouterr()
+    # the same files with a scale: nothing to import, but the population is built again
+    assert run(str(folder), "--population-scale", "0.1") == 0
+    out = capsys.readouterr().out
+    assert "population scale now 0.1" in out and "built data version 2" in out
+    (tenth,), = rows(database, population)
+    assert float(tenth) == pytest.approx(float(whole) * 0.1, rel=1e-9)
+    assert rows(database, "SELECT scale FROM population_scale") == [(0.1,)]
+    assert main(["build"]) == 0  # a later build keeps it
+    (again,), = rows(database, population)
+    assert float(again) == pytest.approx(float(tenth), rel=1e-9)
+
+
+@pytest.mark.parametrize("share", ["0", "1.5", "tenth"])
+def test_a_population_scale_outside_0_to_1_exits_2(database, tmp_path, far_commune, capsys,
+                                                   share):
+    folder = extract(tmp_path / "x", far_commune)
+    with pytest.raises(SystemExit) as stopped:
+        run(str(folder), "--population-scale", share)
+    assert stopped.value.code == 2
+    assert "--population-scale" in capsys.readouterr().err
+    assert snapshot(database) == {}  # nothing created
+
+
 def test_a_corrected_file_replaces_that_year_for_its_schools_only(database, tmp_path,
                                                                     far_commune):
     assert run(str(extract(tmp_path / "a", far_commune)), "--no-build") == 0

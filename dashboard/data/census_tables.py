@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from dashboard.data import census, schema
+from dashboard.data import census, population_scale, schema
 from dashboard.dialect import bulk_load
 from dashboard.levels import NATIONAL_CODE
 
@@ -37,11 +37,15 @@ def units(conn: sa.Connection) -> pd.DataFrame:
 
 def write(conn: sa.Connection, matches: sa.Table, people: sa.Table, years: range) -> None:
     """Fill the staging tables ``matches`` (``unit_census``) and ``people``
-    (``population``) for the database's units and ``years``."""
+    (``population``, times the database's :mod:`population scale
+    <dashboard.data.population_scale>`) for the database's units and ``years``."""
     # one estimate of every year the censuses bracket (and the database's) per process
     found, context, estimated = _census(_key(units(conn)), min(years.start, census.YEARS.start),
                                         max(years.stop, census.YEARS.stop))
     estimated = estimated[estimated["year"].isin(list(years))]
+    scale = population_scale.read(conn)  # a synthetic sample's share of the country
+    if scale != 1:
+        estimated = estimated.assign(population=estimated["population"] * scale)
     rows = context.merge(found[["level", "code", "hcp_code", "hcp_area", "method"]],
                          on=["level", "code"], how="left")
     bulk_load(conn, matches, pa.Table.from_pandas(rows[[c.name for c in matches.columns]],

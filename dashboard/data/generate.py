@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 
-from dashboard.data import analytics_schema, calibration, schema
+from dashboard.data import analytics_schema, calibration, population_scale, schema
 from dashboard.data.cohorts import Simulation
 from dashboard.data.geography import load_geography
 from dashboard.data.network import build_network
@@ -69,6 +69,9 @@ def generate(
     schema.metadata.drop_all(engine)
     schema.metadata.create_all(engine)
     with engine.begin() as conn:
+        factor = calibration.SCALES[scale]["pupil_factor"]
+        if factor < 1:
+            population_scale.write(conn, factor, f"synthetic data, {scale} scale")
         bulk_load(conn, schema.region, pa.Table.from_pandas(geography.regions))
         bulk_load(conn, schema.province, pa.Table.from_pandas(geography.provinces))
         bulk_load(conn, schema.commune, pa.Table.from_pandas(geography.communes))

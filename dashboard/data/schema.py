@@ -177,5 +177,17 @@ import_batch_school = Table(
     PrimaryKeyConstraint("batch_id", "school_code", name="pk_import_batch_school"),
 )
 
-RAW_TABLES = (region, province, commune, school, student, enrollment, exam_result)
+#: The share of the country's pupils a database holds, when not all of them: a synthetic
+#: database at demo scale holds a tenth, and ``build`` scales the census population its
+#: schooling rates divide by alike (one row; no row: the whole country).
+population_scale = Table(
+    "population_scale",
+    metadata,
+    Column("scale", Double, nullable=False),
+    Column("reason", String, nullable=False),
+    CheckConstraint("scale > 0 AND scale <= 1", name="ck_population_scale_scale"),
+)
+
+RAW_TABLES = (region, province, commune, school, student, enrollment, exam_result,
+              population_scale)
 IMPORT_TABLES = (import_batch, import_reject, import_batch_school)

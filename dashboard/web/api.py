@@ -41,7 +41,7 @@ from dashboard.web.web_params import (
     read_level,
     read_unit,
 )
-from queries import privacy
+from queries import population, privacy
 from queries.database import data_version
 from queries.filters import Filters
 from queries.imports import BATCH_COLUMNS as IMPORT_FIELDS
@@ -99,6 +99,9 @@ def unit_indicators_route() -> Response:
         "suppressed": hidden,
         "doubtful_denominator": _doubtful(current),
         **_parity_json(level, code, filters, scope),
+        # the share of the country's pupils the database holds (the demo: a tenth), by
+        # which the population was scaled
+        "population_scale": population.scale(),
         "previous_year": _indicator_values(before),
         "previous_year_known_outcomes": _known_outcomes(before),
         "previous_year_suppressed": privacy.suppressed_codes(before),
