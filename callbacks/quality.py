@@ -42,6 +42,7 @@ from dashboard.web.callback_guard import CallbackRefused
 from exports.quality_list import pupils_workbook
 from layouts.components import empty_state
 from layouts.quality_page import MAX_SHOWN, MENU
+from panels import registry
 from panels.quality import BY_ID, SCORE, check_label, is_hidden, rate_text
 from queries import NATIONAL_SCOPE, Filters, OutOfScope, privacy
 from queries.database import data_version
@@ -125,6 +126,23 @@ def show_children(view_data):
     funnel = BY_ID["quality-funnel"]
     return (figure, mapped.heading(view), table, ranking.heading(view),
             funnel.figure(view, funnel.rows(view, scope, unit)))
+
+
+@callback(
+    Output("quality-census-gap", "figure"),
+    Output("quality-census-gap-title", "children"),
+    *VIEW,
+)
+def show_census_gap(view_data):
+    """Place the territory's communes by their rate of 6-11 year-olds in school against
+    the census's (the ``census_gap`` check)."""
+    view = read_view(view_data)
+    if view.level == "school":
+        raise PreventUpdate
+    scope = current_scope()
+    unit = get_unit(view.level, view.code, scope)
+    panel = registry.BY_ID["quality-census-gap"]
+    return panel.figure(view, panel.rows(view, scope, unit)), panel.title(view, unit)
 
 
 @callback(

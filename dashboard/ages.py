@@ -16,3 +16,6 @@ AGE_BANDS: dict[str, tuple[int, int]] = {
 #: The school year whose schooling of 6-11 year-olds the 2024 census measured (RGPH 2024,
 #: September 2024: the year 2023-2024, which Pilotage names by its first year).
 CENSUS_SCHOOLING_YEAR = 2023
+#: The gap, in points (a fraction), beyond which a commune's rate of 6-11 year-olds in
+#: school and the census's are offered to the data-quality view (check ``census_gap``).
+CENSUS_GAP_LIMIT = 0.10

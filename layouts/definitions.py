@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import indicators
+from dashboard.ages import CENSUS_GAP_LIMIT
 from dashboard.app_state import app_state
 from dashboard.data.quality import CHECKS
 from dashboard.i18n import _
@@ -168,6 +169,16 @@ def quality_section() -> html.Div:
                 "90e centiles (Spiegelhalter, 2005) : un petit établissement n'est pas signalé "
                 "pour un écart dû au hasard. Une province de moins de 5 établissements n'a "
                 "pas d'entonnoir."), id="quality-funnel-rule"),
+            html.P(_(
+                "Écart au recensement (code census_gap) : pour chaque commune, le taux de "
+                "scolarisation des 6-11 ans de l'année 2023-2024 selon MASSAR est comparé au "
+                "taux que le recensement de 2024 a mesuré pour les mêmes enfants (HCP). Un "
+                "écart de plus de {points} points, dans un sens ou dans l'autre, est signalé : "
+                "établissements absents de MASSAR, élèves scolarisés hors de leur commune de "
+                "résidence ou population mal estimée. Le contrôle porte sur la commune, pas "
+                "sur les élèves, et n'entre pas dans le score ; un taux masqué par le secret "
+                "statistique masque son écart.", points=round(CENSUS_GAP_LIMIT * 100)),
+                id="quality-census-gap-rule"),
             html.P(_(
                 "Score de qualité des données : la part des inscriptions de l'unité qui ne "
                 "portent aucun constat des contrôles sur les élèves (tous sauf « "

@@ -12,6 +12,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.ages import CENSUS_GAP_LIMIT as GAP_LIMIT
 from dashboard.data.quality import CHECKS
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL, LEVEL_LABELS, RANKED_LABELS
@@ -218,6 +219,19 @@ def layout(unit: dict) -> html.Div:
                 title_id="quality-funnel-title", extra=menu("quality-funnel"))),
                 className="g-3 mt-1"),
         ]
+    if level != "school":
+        parts.append(dbc.Row(dbc.Col(section(
+            _("Écart au recensement"),
+            html.Div([html.P(_(
+                "Chaque point est une commune : son taux de scolarisation des 6-11 ans en "
+                "2023-2024 selon MASSAR, contre celui que le recensement (HCP, RGPH 2024) a "
+                "mesuré pour les mêmes enfants. Au-delà de {points} points d'écart (en rouge), "
+                "des élèves ou des enfants manquent quelque part : établissements absents de "
+                "MASSAR, élèves scolarisés dans une autre commune, population mal estimée.",
+                points=round(GAP_LIMIT * 100)), className="text-muted small mb-1"),
+                loading(graph("quality-census-gap", 420))]),
+            title_id="quality-census-gap-title", extra=menu("quality-census-gap"))),
+            className="g-3 mt-1"))
     register_body = [html.Div(id="quality-register")]
     if level == "school":
         register_body.insert(0, followup_form())

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from dashboard.urls import View
 from panels.base import NotApplicable, Panel
 from panels.breakdowns import BreakdownPanel
+from panels.census_gap import CensusGapPanel
 from panels.context import ContextPanel
 from panels.kpis import KpiPanel
 from panels.map import MapPanel
@@ -21,7 +22,7 @@ from queries.units import get_unit
 PANELS: tuple[Panel, ...] = (
     MapPanel(), TrendPanel(), *(BreakdownPanel(by) for by in ("grade", "sex", "milieu", "sector")),
     EnrollmentPanel(), OutcomesPanel(), ComparisonPanel(), ExamsPanel(), RankingPanel(),
-    KpiPanel(), ContextPanel(), SchoolingPanel(), *QUALITY_PANELS,
+    KpiPanel(), ContextPanel(), SchoolingPanel(), *QUALITY_PANELS, CensusGapPanel(),
 )
 BY_ID: dict[str, Panel] = {panel.id: panel for panel in PANELS}
 IDS: tuple[str, ...] = tuple(BY_ID)

@@ -11,9 +11,14 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.ages import CENSUS_GAP_LIMIT, CENSUS_SCHOOLING_YEAR
 from dashboard.data.analytics_schema import population, unit_census
+from queries import privacy
 from queries.database import engine, read
-from queries.stats import finished
+from queries.filters import Filters
+from queries.scope import Scope
+from queries.stats import children_indicators, finished, unit_indicators
+from queries.units import children, get_unit
 
 #: The ages of compulsory schooling the context counts (6-17, primary to qualifiant).
 SCHOOL_AGES = (6, 17)
@@ -45,3 +50,46 @@ def _built() -> bool:
     frame, under the data version)."""
     with engine().connect() as conn:
         return sa.inspect(conn).has_table(unit_census.name)
+
+
+GAP_LIMIT = CENSUS_GAP_LIMIT
+GAP_COLUMNS = ["code", "name_fr", "name_ar", "rate", "rate_suppressed", "census_rate", "gap",
+               "large_gap"]
+
+
+def census_gaps(level: str, code: str, scope: Scope) -> pd.DataFrame:
+    """Return the communes of a territory (a commune: itself) in the scope, each with its
+    rate of 6-11 year-olds in school in 2023-2024 (``rate``, NaN where hidden: then
+    ``rate_suppressed``), HCP's rate for the same children (RGPH 2024, ``census_rate``, a
+    fraction), the ``gap`` (rate − census rate) and whether it exceeds :data:`GAP_LIMIT`
+    (``large_gap``). A commune the census does not count has no census rate nor gap."""
+    if level == "school":
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    filters = Filters(CENSUS_SCHOOLING_YEAR)
+    if level == "commune":
+        members = pd.DataFrame([get_unit(level, code, scope)])
+        values = unit_indicators(level, code, filters, scope)
+        values = values[values["school_year"] == filters.year].assign(code=code)
+    else:
+        members = children(level, code, scope, "commune")
+        values = children_indicators(level, code, filters, scope, below="commune")
+    rate = "enrollment_rate_6_11"
+    frame = members[["code", "name_fr", "name_ar"]].merge(
+        values[["code", rate, privacy.flag(rate)]], on="code", how="left")
+    frame = frame.rename(columns={rate: "rate", privacy.flag(rate): "rate_suppressed"})
+    frame["rate_suppressed"] = frame["rate_suppressed"].fillna(False).astype(bool)
+    census = _census_rates(tuple(frame["code"]))
+    frame["census_rate"] = frame["code"].map(census) / 100
+    frame["gap"] = frame["rate"] - frame["census_rate"]
+    frame["large_gap"] = frame["gap"].abs() > GAP_LIMIT
+    return frame[GAP_COLUMNS].reset_index(drop=True)
+
+
+def _census_rates(codes: tuple[str, ...]) -> dict[str, float]:
+    """HCP's rate of 6-11 year-olds in school (percent) of each commune of ``codes``."""
+    if not codes or not _built():
+        return {}
+    found = read(sa.select(unit_census.c.code, unit_census.c.schooling_rate_6_11)
+                 .where(unit_census.c.level == "commune", unit_census.c.code.in_(codes)))
+    return {str(c): float(v) for c, v in zip(found["code"], found["schooling_rate_6_11"],
+                                            strict=True) if pd.notna(v)}

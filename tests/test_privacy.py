@@ -23,6 +23,7 @@ from callbacks.panels import DRAW
 from dashboard import create_app, indicators
 from dashboard.app_state import state_of
 from dashboard.formatting import SECRET, format_cell, format_value
+from dashboard.urls import View
 from dashboard.web.auth.users import add_user
 from layouts import definitions, figures
 from queries import NATIONAL_SCOPE, privacy, stats
@@ -388,6 +389,25 @@ def test_api_csv_leaves_hidden_cells_empty_and_names_them(apps):
                                          "repetition_rate", "promotion_rate",
                                          "success_rate_REG", "mean_score", "quality_score"]
     assert "4" not in [row[code] for code in indicators.CODES]
+
+
+def test_the_census_gap_of_a_hidden_commune_is_hidden_too(apps):
+    from panels.census_gap import CensusGapPanel
+    from queries.census import census_gaps
+
+    with apps[5].server.app_context():
+        gaps = census_gaps("province", "141", NATIONAL_SCOPE).set_index("code")
+        # 2023: Anfa's 8 pupils hidden beside 10003F's 4 (see the API test above)
+        anfa = gaps.loc[ANFA]
+        assert anfa["rate_suppressed"] and math.isnan(anfa["rate"]) and math.isnan(anfa["gap"])
+        assert not math.isnan(anfa["census_rate"])  # the census is public
+        view = View("province", "141", Filters(2023))
+        unit = {"level": "province", "code": "141", "name_fr": "Casablanca"}
+        panel = CensusGapPanel()
+        rows = {row["code"]: row for row in panel.table(view, panel.rows(view, NATIONAL_SCOPE,
+                                                                          unit))}
+    assert rows[ANFA]["rate"] is None and rows[ANFA]["gap"] is None
+    assert set(rows[ANFA]["_hidden"]) == {"rate", "gap"} and rows[ANFA]["finding"] == ""
 
 
 # --- pages --------------------------------------------------------------------------------

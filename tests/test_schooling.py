@@ -247,3 +247,42 @@ def test_build_counts_pupils_by_age_on_first_september(tiny_engine):
               WHERE e.school_year = 2023) ages""")[0]
     assert tuple(int(v) for v in counted) == tuple(int(v) for v in expected)
     assert all(int(v) > 0 for v in counted)
+
+
+def test_the_census_gap_check_compares_each_commune_with_hcp(handmade):
+    _app, engine = handmade
+    from panels.census_gap import CensusGapPanel
+    from queries.census import census_gaps
+
+    (pupils,), = query(engine, """
+        SELECT count(*) FROM enrollment e JOIN student st ON st.massar_code = e.massar_code
+        JOIN school s ON s.code = e.school_code
+        WHERE e.school_year = 2023 AND s.commune_code = '141.1.1'
+          AND 2023 - EXTRACT(YEAR FROM st.birth_date)
+              - CASE WHEN EXTRACT(MONTH FROM st.birth_date) * 100
+                          + EXTRACT(DAY FROM st.birth_date) > 901 THEN 1 ELSE 0 END
+              BETWEEN 6 AND 11""")
+    children = population(engine, "commune", "141.1.1", 6, 11, year=2023)
+    (census,), = query(engine, "SELECT schooling_rate_6_11 FROM unit_census "
+                               "WHERE level = 'commune' AND code = '141.1.1'")
+    gaps = census_gaps("province", "141", NATIONAL_SCOPE).set_index("code")
+    assert len(gaps) == int(query(engine, "SELECT count(*) FROM commune "
+                                          "WHERE province_code = '141'")[0][0])
+    anfa = gaps.loc["141.1.1"]
+    assert close(anfa["rate"], pupils / children)
+    assert close(anfa["census_rate"], float(census) / 100)
+    assert close(anfa["gap"], pupils / children - float(census) / 100)
+    assert bool(anfa["large_gap"])  # a handful of pupils against thousands of children
+    # the commune's own view reads the same row; a school has none
+    own = census_gaps("commune", "141.1.1", NATIONAL_SCOPE)
+    assert own["code"].tolist() == ["141.1.1"] and close(own["gap"].iat[0], anfa["gap"])
+    assert census_gaps("school", "10001F", NATIONAL_SCOPE).empty
+    panel = CensusGapPanel()
+    view = View("province", "141", Filters(2024))
+    unit = {"level": "province", "code": "141", "name_fr": "Casablanca"}
+    table = {row["code"]: row for row in panel.table(view, panel.rows(view, NATIONAL_SCOPE,
+                                                                      unit))}
+    assert table["141.1.1"]["finding"] == "écart de plus de 10 points"
+    figure = panel.figure(view, panel.rows(view, NATIONAL_SCOPE, unit))
+    points = figure.data[-1]
+    assert "141.1.1" in [code for code, _name in points.customdata]
