@@ -14,8 +14,9 @@ def read(conn: sa.Connection) -> float:
     """Return the database's population scale: 1 without a row (or a table)."""
     if not sa.inspect(conn).has_table(schema.population_scale.name):
         return 1.0
-    found = conn.execute(sa.select(schema.population_scale.c.scale)).scalar()
-    return 1.0 if found is None else float(found)
+    found = conn.execute(sa.select(schema.population_scale.c.scale)).all()  # read it all:
+    # DuckDB refuses other work on a connection with a result left open
+    return 1.0 if not found else float(found[0][0])
 
 
 def write(conn: sa.Connection, scale: float, reason: str) -> None:
