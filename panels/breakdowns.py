@@ -32,8 +32,12 @@ class BreakdownPanel(Panel):
         self.slug = SLUGS[by]
 
     def applies(self, view: View) -> bool:
-        """Return whether the split means something: girls' share has no split by sex."""
-        return not (view.indicator == "girls_share" and self.by == "sex")
+        """Return whether the split means something: girls' share has no split by sex, a
+        rate to the census population none by grade (the census counts ages, not
+        grades)."""
+        if view.indicator == "girls_share" and self.by == "sex":
+            return False
+        return not (self.indicator(view).over_population and self.by == "grade")
 
     def title(self, view: View, unit: dict) -> str:
         return f"{_(self.indicator(view).label)} {_(TITLES[self.by])} — {place_name(unit)}"
@@ -61,7 +65,9 @@ class BreakdownPanel(Panel):
 
     def figure(self, view: View, rows) -> go.Figure | dict:
         if rows is None:
-            return message_figure(_("Sans objet pour la part des filles"))
+            return message_figure(_("Sans objet par niveau pour un taux rapporté à la "
+                                    "population") if self.by == "grade"
+                                  else _("Sans objet pour la part des filles"))
         if not privacy.has_pupils(rows):
             return message_figure(no_data_label())
         return figures.breakdown(rows, self.indicator(view), self.by, privacy.threshold())
