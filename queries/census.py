@@ -16,6 +16,7 @@ from dashboard.data.analytics_schema import population, unit_census
 from queries import privacy
 from queries.database import engine, read
 from queries.filters import Filters
+from queries.population import scale
 from queries.scope import Scope
 from queries.stats import children_indicators, finished, unit_indicators
 from queries.units import children, get_unit
@@ -28,7 +29,8 @@ SCHOOL_AGES = (6, 17)
 def unit_context(level: str, code: str, year: int) -> pd.DataFrame:
     """Return one row (or none) for a territorial unit: its census figures
     (``unit_census``) and ``school_age_population``, the estimated 6-17 year-olds on 1
-    September of ``year``, with ``school_age_girls``."""
+    September of ``year``, with ``school_age_girls`` (the whole population, also on a
+    database that holds a sample of the pupils)."""
     if not _built():
         return pd.DataFrame(columns=[c.name for c in unit_census.columns])
     found = read(sa.select(unit_census).where(unit_census.c.level == level,
@@ -40,7 +42,10 @@ def unit_context(level: str, code: str, year: int) -> pd.DataFrame:
                        population.c.year == year,
                        population.c.age.between(*SCHOOL_AGES))
                 .group_by(population.c.sex))
-    by_sex = dict(zip(ages["sex"], pd.to_numeric(ages["n"]), strict=True))
+    # the whole estimate, not a sample database's share of it (the demo's tenth)
+    share = scale()
+    by_sex = {sex: n / share for sex, n in zip(ages["sex"], pd.to_numeric(ages["n"]),
+                                               strict=True)}
     return found.assign(school_age_population=sum(by_sex.values()) if by_sex else None,
                         school_age_girls=by_sex.get("F"))
 
