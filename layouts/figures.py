@@ -461,13 +461,13 @@ def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, 
         lines.append((sample_note, MUTED_TEXT))
     for number, (text, colour) in enumerate(lines):
         figure.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0,
-                              y=-0.32 - 0.1 * number, xanchor="left",
-                              font={"color": colour, "size": 12})
+                              y=-0.16 - 0.1 * number, xanchor="left", yanchor="top",
+                              font={"color": colour, "size": 11})
     figure.update_layout(base_layout(
-        barmode="group", legend={"orientation": "h", "y": -0.15},
+        barmode="group", legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         yaxis={"tickformat": ".0%", "gridcolor": "#e6e9ee", "rangemode": "tozero"},
         xaxis={"type": "category"},
-        margin={"l": 8, "r": 8, "t": 24, "b": 8 + 40 * len(lines)},
+        margin={"l": 8, "r": 8, "t": 40, "b": 8 + 22 * len(lines)},
     ))
     return figure
 
@@ -478,12 +478,14 @@ def census_scatter(rows: list[dict], limit: float, note: str | None = None) -> g
     above and below it, and the communes beyond them in red. Each point carries its code
     and name."""
     figure = go.Figure()
-    top = max(1.1, *(max(r["rate"], r["census_rate"]) for r in rows)) * 1.02
+    values = [v for r in rows for v in (r["rate"], r["census_rate"])]
+    # the communes' range, with room for the band, on both axes alike
+    low, top = max(0.0, min(values) - 2 * limit), max(values) + limit
     for shift, name in ((0.0, _("accord")), (limit, _("± {points} points",
                                                         points=round(limit * 100))),
                         (-limit, None)):
         figure.add_trace(go.Scatter(
-            x=[0, top], y=[shift, top + shift], mode="lines", name=name,
+            x=[low, top], y=[low + shift, top + shift], mode="lines", name=name,
             showlegend=name is not None, hoverinfo="skip",
             line={"color": REFERENCE if shift == 0 else MUTED_TEXT, "width": 1.5 if shift == 0
                   else 1, "dash": "solid" if shift == 0 else "dot"}))
@@ -497,13 +499,15 @@ def census_scatter(rows: list[dict], limit: float, note: str | None = None) -> g
                         "<extra></extra>")))
     if note:
         figure.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0,
-                              y=-0.3, xanchor="left", font={"color": MUTED_TEXT, "size": 12})
+                              y=-0.2, xanchor="left", yanchor="top",
+                              font={"color": MUTED_TEXT, "size": 11})
     figure.update_layout(base_layout(
-        legend={"orientation": "h", "y": -0.18}, hovermode="closest",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        hovermode="closest",
         xaxis={"title": _("Recensement (HCP, RGPH 2024)"), "tickformat": ".0%",
-               "range": [0, top], "gridcolor": "#e6e9ee"},
-        yaxis={"title": _("MASSAR"), "tickformat": ".0%", "range": [0, top],
+               "range": [low, top], "gridcolor": "#e6e9ee"},
+        yaxis={"title": _("MASSAR"), "tickformat": ".0%", "range": [low, top],
                "gridcolor": "#e6e9ee"},
-        margin={"l": 8, "r": 8, "t": 24, "b": 48 if note else 8},
+        margin={"l": 8, "r": 8, "t": 40, "b": 30 if note else 8},
     ))
     return figure

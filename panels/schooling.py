@@ -29,8 +29,8 @@ KINDS = {
     "Taux net": {cycle: f"net_enrollment_ratio_{cycle}" for cycle in CYCLES},
 }
 CYCLE_NAMES = {"primaire": "primaire", "college": "collège", "qualifiant": "qualifiant"}
-DOUBTFUL_NOTE = ("Dénominateur douteux : un taux au-dessus de 105 % dit que la population "
-                 "estimée est trop faible ou que des élèves sont comptés deux fois.")
+DOUBTFUL_NOTE = ("Au-delà de 105 % : dénominateur douteux (population sous-estimée ou "
+                 "élèves comptés deux fois).")
 #: The rate the census measured too (RGPH 2024: 6-11 year-olds in school in 2023-2024).
 CENSUS_RATE = "enrollment_rate_6_11"
 
