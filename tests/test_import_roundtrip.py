@@ -20,8 +20,10 @@ def copied(tiny_engine, tiny_url, backend, tmp_path_factory):
     folder = tmp_path_factory.mktemp("roundtrip")
     write_extract(tiny_engine, folder / "extract")
     url = backend.database_url(folder, "pilotage_roundtrip")
+    # the extract carries the pupils, not the share of the country they are: say it again
+    ((share,),) = query(tiny_engine, "SELECT scale FROM population_scale")
     with environment(PILOTAGE_DATABASE_URL=url, PILOTAGE_DATA_DIR=str(folder / "data")):
-        assert main(["import", str(folder / "extract")]) == 0
+        assert main(["import", str(folder / "extract"), "--population-scale", str(share)]) == 0
     original = make_app(tiny_url, folder / "original", backend)
     imported = make_app(url, folder / "imported", backend)
     return url, client_as(original), client_as(imported)

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 LOCAL_HOST = "127.0.0.1"
 VIEWPORT = {"width": 1400, "height": 1000}
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000  # make test runs two workers on two cores: a page may wait for the other
 
 expect.set_options(timeout=TIMEOUT_MS)
 
