@@ -74,6 +74,14 @@ def secret_note(threshold: int) -> str:
              "établissement ou permettrait d'en retrouver une qui le fait.", n=threshold)
 
 
+def format_points(delta: float | None) -> str:
+    """Format a gap between two rates in points, signed: ``+2,3 pts``, ``−4,1 pts``."""
+    if is_missing(delta):
+        return NO_DATA
+    sign = "+" if delta > 0 else (MINUS if delta < 0 else "±")
+    return f"{sign}{format_decimal(abs(delta) * 100, 1)}\u00a0pts"
+
+
 def format_change(indicator: Indicator, delta: float | None) -> str:
     """Format a change against the previous year: points for rates, percent otherwise."""
     if is_missing(delta):

@@ -431,14 +431,14 @@ DOUBTFUL = "#b3261e"  # a ratio to the population above 105 %: its denominator i
 
 def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, list[bool]],
                    doubtful_note: str, threshold: int = 0,
-                   sample_note: str | None = None) -> go.Figure:
+                   notes: tuple[str, ...] = ()) -> go.Figure:
     """Return the schooling rates of a unit by age band: one group of bars per band
     (``bands``), one bar per kind of rate (``series``: name to values, fractions).
 
     A 100 % line is drawn; a rate above 105 % keeps its height (never capped), is
     coloured and marked ⚠, and ``doubtful_note`` says why under the chart. A hidden rate
-    says ``secret`` at its slot. ``sample_note``, when given, says under the chart what
-    the population was scaled to (a sample of the country's pupils).
+    says ``secret`` at its slot. ``notes`` are lines under the chart (the census's own
+    rate, what the population was scaled to), one a line.
     """
     figure = go.Figure()
     palette = [PRIMARY, "#5b8fb9", "#8fb3d1"]
@@ -457,17 +457,16 @@ def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, 
         ))
     figure.add_hline(y=1, line_dash="dot", line_color=MUTED_TEXT, line_width=1)
     lines = [("⚠ " + doubtful_note, DOUBTFUL)] if doubtful else []
-    if sample_note:
-        lines.append((sample_note, MUTED_TEXT))
-    for number, (text, colour) in enumerate(lines):
+    lines += [(note, MUTED_TEXT) for note in notes]
+    for number, (text, colour) in enumerate(lines):  # below the axis labels, one a line
         figure.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0,
-                              y=-0.16 - 0.1 * number, xanchor="left", yanchor="top",
+                              y=0, yshift=-26 - 16 * number, xanchor="left", yanchor="top",
                               font={"color": colour, "size": 11})
     figure.update_layout(base_layout(
         barmode="group", legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         yaxis={"tickformat": ".0%", "gridcolor": "#e6e9ee", "rangemode": "tozero"},
         xaxis={"type": "category"},
-        margin={"l": 8, "r": 8, "t": 40, "b": 8 + 22 * len(lines)},
+        margin={"l": 8, "r": 8, "t": 40, "b": 30 + 16 * len(lines) if lines else 8},
     ))
     return figure
 
@@ -497,9 +496,9 @@ def census_scatter(rows: list[dict], limit: float, note: str | None = None) -> g
         customdata=[[r["code"], r["name"]] for r in rows],
         hovertemplate=_("%{customdata[1]}<br>MASSAR %{y:.1%}<br>recensement %{x:.1%}"
                         "<extra></extra>")))
-    if note:
-        figure.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0,
-                              y=-0.2, xanchor="left", yanchor="top",
+    if note:  # beside the legend, above the chart
+        figure.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=1,
+                              y=1.02, xanchor="right", yanchor="bottom",
                               font={"color": MUTED_TEXT, "size": 11})
     figure.update_layout(base_layout(
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
@@ -508,6 +507,6 @@ def census_scatter(rows: list[dict], limit: float, note: str | None = None) -> g
                "range": [low, top], "gridcolor": "#e6e9ee"},
         yaxis={"title": _("MASSAR"), "tickformat": ".0%", "range": [low, top],
                "gridcolor": "#e6e9ee"},
-        margin={"l": 8, "r": 8, "t": 40, "b": 30 if note else 8},
+        margin={"l": 8, "r": 8, "t": 40, "b": 8},
     ))
     return figure

@@ -69,7 +69,7 @@ def context_row(level: str) -> dbc.Row:
     else:
         columns = [dbc.Col(context, lg=5),
                    dbc.Col(panel_section(_("Scolarisation de la population"), "schooling",
-                                         300), lg=7)]
+                                         340), lg=7)]
     # the printed page keeps to two A4 sheets: the census cards stay on screen and in
     # their files
     return dbc.Row(columns, className="g-3 mt-1 no-print")

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dashboard import indicators
 from dashboard.ages import CENSUS_SCHOOLING_YEAR, OFFICIAL_AGES
 from dashboard.data.schema import CYCLES
-from dashboard.formatting import format_rate
+from dashboard.formatting import format_points, format_rate
 from dashboard.i18n import _
 from dashboard.urls import View
 from layouts import figures
@@ -124,8 +124,21 @@ class SchoolingPanel(Panel):
         if all(missing(v) for values in series.values() for v in values) and not any(
                 h for flags in hidden.values() for h in flags):
             return message_figure(_("Sans objet sous ce filtre de cycle"))
+        notes = tuple(note for note in (census_note(rows, current), sample_note()) if note)
         return figures.schooling_bars([band_label(c) for c in CYCLES], series, hidden,
-                                      _(DOUBTFUL_NOTE), privacy.threshold(), sample_note())
+                                      _(DOUBTFUL_NOTE), privacy.threshold(), notes)
+
+
+def census_note(rows: Schooling, current) -> str | None:
+    """Return the census's own rate of the 6-11 year-olds beside the unit's, for the year
+    the census measured (2023-2024), with the gap; none otherwise or where it is hidden."""
+    value = current[CENSUS_RATE]
+    if rows.census_rate is None or missing(value) or privacy.is_suppressed(current,
+                                                                            CENSUS_RATE):
+        return None
+    return _("Recensement 2024 (HCP) : 6-11 ans scolarisés à {census} en 2023-2024 "
+             "(écart {gap}).", census=format_rate(rows.census_rate),
+             gap=format_points(value - rows.census_rate))
 
 
 def sample_note() -> str | None:
@@ -134,8 +147,8 @@ def sample_note() -> str | None:
     share = population.scale()
     if share == 1:
         return None
-    return _("Données de démonstration : {percent} des élèves du pays, rapportés à {percent} "
-             "de la population du recensement.", percent=format_rate(share, 0))
+    return _("Démonstration : {percent} des élèves du pays, sur {percent} de la population.",
+             percent=format_rate(share, 0))
 
 
 def _census_comparable(view: View) -> bool:

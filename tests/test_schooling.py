@@ -286,3 +286,19 @@ def test_the_census_gap_check_compares_each_commune_with_hcp(handmade):
     figure = panel.figure(view, panel.rows(view, NATIONAL_SCOPE, unit))
     points = figure.data[-1]
     assert "141.1.1" in [code for code, _name in points.customdata]
+
+
+def test_the_chart_gives_the_census_rate_and_the_gap_in_2023(handmade):
+    from dashboard.formatting import format_points, format_rate
+
+    panel = SchoolingPanel()
+    unit = {"level": "commune", "code": "141.1.1", "name_fr": "Anfa"}
+    view = View("commune", "141.1.1", Filters(2023))
+    rows = panel.rows(view, NATIONAL_SCOPE, unit)
+    texts = " ".join(a.text for a in panel.figure(view, rows).layout.annotations)
+    ours = rows.years.iloc[1]["enrollment_rate_6_11"]
+    assert format_rate(rows.census_rate) in texts
+    assert format_points(ours - rows.census_rate) in texts
+    later = View("commune", "141.1.1", Filters(2024))
+    figure = panel.figure(later, panel.rows(later, NATIONAL_SCOPE, unit))
+    assert "Recensement 2024" not in " ".join(a.text for a in figure.layout.annotations)
