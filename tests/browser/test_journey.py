@@ -207,6 +207,8 @@ def test_journey_from_the_nation_to_a_school_and_back(page, live_url, tiny_engin
     commune_url = page.url
 
     first_school = page.locator("#children-grid .ag-center-cols-container .ag-row").first
+    # the grid is redrawn after the cards: wait for it to list the commune's schools
+    expect(first_school).to_have_attribute("row-id", re.compile(r"^\d+[A-Z]$"))
     school_code = first_school.get_attribute("row-id")
     school_name = first_school.locator('[col-id="name"]').text_content()
     visitor.click_row(school_name)
