@@ -86,11 +86,14 @@ def test_the_definitions_page_and_back_keep_the_view(page):
     page.goto("/province/141?year=2023&cycle=college")
     expect(page.locator(".unit-page[data-level=province] .unit-name")).to_have_text("Casablanca")
     expect(page.locator("#filter-bar")).to_be_visible()
+    # the header's links take the view's filters once the page has read them
+    expect(page.locator("#nav-definitions")).to_have_attribute("href", re.compile("cycle=college"))
     page.locator("#nav-definitions").click()
     page.wait_for_url(lambda url: urlsplit(url).path == "/definitions")
     assert parse_qs(urlsplit(page.url).query) == {"year": ["2023"], "cycle": ["college"]}
     expect(page.locator("#definitions-table")).to_be_visible()
     expect(page.locator("#filter-bar")).to_be_hidden()
+    expect(page.locator("#nav-dashboard")).to_have_attribute("href", re.compile("cycle=college"))
     page.locator("#nav-dashboard").click()
     page.wait_for_url(lambda url: urlsplit(url).path == "/province/141")
     assert parse_qs(urlsplit(page.url).query) == {"year": ["2023"], "cycle": ["college"]}
