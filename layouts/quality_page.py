@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.ages import CENSUS_GAP_LIMIT as GAP_LIMIT
+from dashboard.ages import CENSUS_GAP_LIMIT
 from dashboard.data.quality import CHECKS
 from dashboard.i18n import _
 from dashboard.levels import CHILD_LEVEL, LEVEL_LABELS, RANKED_LABELS
@@ -228,7 +228,7 @@ def layout(unit: dict) -> html.Div:
                 "mesuré pour les mêmes enfants. Au-delà de {points} points d'écart (en rouge), "
                 "des élèves ou des enfants manquent quelque part : établissements absents de "
                 "MASSAR, élèves scolarisés dans une autre commune, population mal estimée.",
-                points=round(GAP_LIMIT * 100)), className="text-muted small mb-1"),
+                points=round(CENSUS_GAP_LIMIT * 100)), className="text-muted small mb-1"),
                 loading(graph("quality-census-gap", 420))]),
             title_id="quality-census-gap-title", extra=menu("quality-census-gap"))),
             className="g-3 mt-1"))

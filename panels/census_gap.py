@@ -9,14 +9,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.ages import CENSUS_SCHOOLING_YEAR
+from dashboard.ages import CENSUS_GAP_LIMIT, CENSUS_SCHOOLING_YEAR
 from dashboard.formatting import school_year_label
 from dashboard.i18n import _
 from dashboard.urls import View
 from layouts import figures
 from panels.base import Column, Panel, hide, message_figure, place_name, rounded
 from queries import Scope
-from queries.census import GAP_LIMIT, census_gaps
+from queries.census import census_gaps
 
 
 class CensusGapPanel(Panel):
@@ -53,8 +53,8 @@ class CensusGapPanel(Panel):
                 "rate": rounded(record["rate"], "rate"),
                 "census_rate": rounded(record["census_rate"], "rate"),
                 "gap": rounded(record["gap"], "rate"),
-                "finding": (_("écart de plus de {points} points", points=round(GAP_LIMIT * 100))
-                            if large else ""),
+                "finding": (_("écart de plus de {points} points",
+                              points=round(CENSUS_GAP_LIMIT * 100)) if large else ""),
             }, rate=hidden, gap=hidden))
         return found
 
@@ -72,10 +72,5 @@ class CensusGapPanel(Panel):
         return figures.census_scatter(
             [{"code": r["code"], "name": r["name_fr"], "rate": r["rate"],
               "census_rate": r["census_rate"], "large": bool(r["large_gap"])}
-             for r in shown.to_dict("records")], GAP_LIMIT, note)
-
-
-def large_gaps(rows: pd.DataFrame) -> int:
-    """Return how many communes of the rows are over the gap limit (hidden rates aside)."""
-    return int((rows["large_gap"] & ~rows["rate_suppressed"]).sum()) if len(rows) else 0
+             for r in shown.to_dict("records")], CENSUS_GAP_LIMIT, note)
 

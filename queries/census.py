@@ -57,7 +57,6 @@ def _built() -> bool:
         return sa.inspect(conn).has_table(unit_census.name)
 
 
-GAP_LIMIT = CENSUS_GAP_LIMIT
 GAP_COLUMNS = ["code", "name_fr", "name_ar", "rate", "rate_suppressed", "census_rate", "gap",
                "large_gap"]
 
@@ -66,8 +65,9 @@ def census_gaps(level: str, code: str, scope: Scope) -> pd.DataFrame:
     """Return the communes of a territory (a commune: itself) in the scope, each with its
     rate of 6-11 year-olds in school in 2023-2024 (``rate``, NaN where hidden: then
     ``rate_suppressed``), HCP's rate for the same children (RGPH 2024, ``census_rate``, a
-    fraction), the ``gap`` (rate − census rate) and whether it exceeds :data:`GAP_LIMIT`
-    (``large_gap``). A commune the census does not count has no census rate nor gap."""
+    fraction), the ``gap`` (rate − census rate) and whether it exceeds
+    :data:`dashboard.ages.CENSUS_GAP_LIMIT` (``large_gap``). A commune the census does
+    not count has no census rate nor gap."""
     if level == "school":
         return pd.DataFrame(columns=GAP_COLUMNS)
     filters = Filters(CENSUS_SCHOOLING_YEAR)
@@ -86,7 +86,7 @@ def census_gaps(level: str, code: str, scope: Scope) -> pd.DataFrame:
     census = _census_rates(tuple(frame["code"]))
     frame["census_rate"] = frame["code"].map(census) / 100
     frame["gap"] = frame["rate"] - frame["census_rate"]
-    frame["large_gap"] = frame["gap"].abs() > GAP_LIMIT
+    frame["large_gap"] = frame["gap"].abs() > CENSUS_GAP_LIMIT
     return frame[GAP_COLUMNS].reset_index(drop=True)
 
 
