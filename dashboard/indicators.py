@@ -175,14 +175,14 @@ CYCLE_MEASURES = {
 
 
 def compute(sums: pd.DataFrame, sex_filtered: bool = False,
-            cycles: str | pd.Series = "all", per_grade: bool = False) -> pd.DataFrame:
+            cycles: str | pd.Series = "all") -> pd.DataFrame:
     """Add one column per indicator to a frame of summed measures.
 
     A ratio whose denominator is zero (or unknown: a population where the census has
     none) is "no data" (NaN), never 0 %. The girls' share is meaningless under a sex
-    filter and is NaN there too; a ratio to the population is under a grade filter, and
-    under a cycle filter (``cycles``: the cycle each row counts, or ``all``) unless it
-    is the gross or net ratio of that cycle.
+    filter and is NaN there too; a ratio to the population is NaN where ``cycles`` (the
+    grades each row counts: ``all``, a cycle or a grade) is a grade, and under a cycle
+    unless it is the gross or net ratio of that cycle.
     """
     columns: dict[str, np.ndarray] = {}
     counted = np.broadcast_to(np.asarray(cycles, dtype=object), (len(sums),))
@@ -199,7 +199,7 @@ def compute(sums: pd.DataFrame, sex_filtered: bool = False,
         values = np.where(denominator > 0, numerator / safe, np.nan)
         if indicator.over_population:
             meant = (counted == "all") | (counted == indicator.cycle)
-            values = np.where(meant & (not per_grade), values, np.nan)
+            values = np.where(meant, values, np.nan)
         columns[indicator.code] = values
     if sex_filtered:
         columns["girls_share"] = np.full(len(sums), np.nan)
