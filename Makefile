@@ -8,9 +8,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_STAMP := data/.demo-ready
 
-.PHONY: run test lint bench clean-data
+.PHONY: run test lint bench clean-data messages
 
-run: $(VENV)/.installed $(DEMO_STAMP)
+# The interface's translations: .po sources in the repository, compiled here.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard dashboard/translations/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# Gather the texts again after changing the interface (new ones are left to translate).
+messages: $(VENV)/.installed
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k N_ --no-wrap --sort-by-file \
+		--omit-header -o dashboard/translations/messages.pot .
+	$(BIN)/pybabel update -i dashboard/translations/messages.pot -d dashboard/translations \
+		--no-wrap --ignore-obsolete
+
+run: $(VENV)/.installed $(CATALOGUES) $(DEMO_STAMP)
 	scripts/ensure-chromium
 	$(BIN)/python -m dashboard serve
 
@@ -32,7 +45,7 @@ $(DEMO_STAMP): | $(VENV)/.installed
 	$(BIN)/python -m dashboard users demo
 	touch $@
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CATALOGUES)
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

@@ -1,16 +1,20 @@
-"""Numbers written the French way: 12 345 ; 4,7 % ; +1,2 pt."""
+"""Numbers as Morocco writes them in each language, by Babel: ``12 345`` and ``4,7 %``
+in French, ``12.345`` and ``4,7%`` in Arabic (:data:`dashboard.i18n.LOCALES`)."""
 
 from __future__ import annotations
 
+import functools
 import math
 
-from dashboard.i18n import _
+from babel import Locale
+from babel.numbers import format_decimal as babel_decimal
+from babel.numbers import format_percent
+
+from dashboard.i18n import N_, _, babel_locale
 from dashboard.indicators import DECIMALS, Indicator
 
 NO_DATA = "—"
-SECRET = "secret"  # the French statistical-secret mark
-THIN_SPACE = "\u202f"  # narrow no-break space: the French thousands separator
-MINUS = "\u2212"
+SECRET = N_("secret")  # the statistical-secret mark (translated when shown)
 
 
 def is_missing(value: float | int | None) -> bool:
@@ -18,26 +22,34 @@ def is_missing(value: float | int | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+@functools.cache
+def _percent_pattern(locale: str, decimals: int) -> str:
+    """Return the locale's percent pattern with exactly ``decimals`` decimals."""
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return pattern.replace("0", "0." + "0" * decimals, 1) if decimals else pattern
+
+
 def format_count(value: float | int | None) -> str:
     """Format a count: ``12 345``."""
     if is_missing(value):
         return NO_DATA
-    return f"{round(value):,}".replace(",", THIN_SPACE).replace("-", MINUS)
+    return babel_decimal(round(value), locale=babel_locale())
 
 
 def format_decimal(value: float | None, decimals: int = 1) -> str:
-    """Format a decimal number with a comma: ``4,7``."""
+    """Format a decimal number with exactly ``decimals`` decimals: ``4,7``."""
     if is_missing(value):
         return NO_DATA
-    text = f"{value:,.{decimals}f}".replace(",", THIN_SPACE).replace(".", ",")
-    return text.replace("-", MINUS)
+    pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+    return babel_decimal(value, format=pattern, locale=babel_locale())
 
 
 def format_rate(value: float | None, decimals: int = 1) -> str:
     """Format a fraction as a percentage: ``0.047`` gives ``4,7 %``."""
     if is_missing(value):
         return NO_DATA
-    return f"{format_decimal(value * 100, decimals)}\u00a0%"
+    locale = babel_locale()
+    return format_percent(value, format=_percent_pattern(locale, decimals), locale=locale)
 
 
 def format_value(indicator: Indicator, value: float | None) -> str:
@@ -65,7 +77,7 @@ def format_cell(indicator: Indicator, value: float | None, suppressed: bool, thr
         return format_value(indicator, value)
     if indicator.unit == "count" and small:
         return f"< {threshold}"
-    return SECRET
+    return _(SECRET)
 
 
 def secret_note(threshold: int) -> str:
@@ -78,8 +90,8 @@ def format_points(delta: float | None) -> str:
     """Format a gap between two rates in points, signed: ``+2,3 pts``, ``−4,1 pts``."""
     if is_missing(delta):
         return NO_DATA
-    sign = "+" if delta > 0 else (MINUS if delta < 0 else "±")
-    return f"{sign}{format_decimal(abs(delta) * 100, 1)}\u00a0pts"
+    sign = "+" if delta > 0 else ("-" if delta < 0 else "±")
+    return _("{sign}{value}\u00a0pts", sign=sign, value=format_decimal(abs(delta) * 100, 1))
 
 
 def format_change(indicator: Indicator, delta: float | None) -> str:
@@ -87,10 +99,10 @@ def format_change(indicator: Indicator, delta: float | None) -> str:
     if is_missing(delta):
         return NO_DATA
     delta = round(delta, 3)  # what one decimal of a percentage shows
-    sign = "▲\u00a0+" if delta > 0 else ("▼\u00a0" + MINUS if delta < 0 else "±")
+    sign = "▲\u00a0+" if delta > 0 else ("▼\u00a0-" if delta < 0 else "±")
     if indicator.is_rate:
-        return f"{sign}{format_decimal(abs(delta) * 100, 1)}\u00a0pt"
-    return f"{sign}{format_decimal(abs(delta) * 100, 1)}\u00a0%"
+        return _("{sign}{value}\u00a0pt", sign=sign, value=format_decimal(abs(delta) * 100, 1))
+    return sign + format_rate(abs(delta), 1)
 
 
 def school_year_label(year: int) -> str:

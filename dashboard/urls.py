@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from dashboard import indicators
 from dashboard.data.quality import CODES as QUALITY_CHECKS
+from dashboard.i18n import LANGUAGES, SOURCE_LANGUAGE, current_language
 from dashboard.levels import CHILD_LEVEL, LEVELS, NATIONAL_CODE, levels_below
 from queries.filters import ALL, CHOICES, Filters
 
@@ -38,6 +39,8 @@ UNIT_KEYS = frozenset({"level", "code"})
 #: (the quality score when absent).
 QUALITY = "/quality"
 CHECK = "check"
+#: The parameter naming the page's language (``ar``; French, the default, is left out).
+LANG = "lang"
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def export_url(view: View, path: str, **extra: str) -> str:
     if view.check:
         params[CHECK] = view.check
     params.update(extra)
-    return f"/export/{path}?{urlencode(params)}"
+    return localised(f"/export/{path}?{urlencode(params)}")
 
 
 def view_search(view: View) -> str:
@@ -228,7 +231,37 @@ def view_url(view: View) -> str:
         params[SORT] = view.sort
     if view.check:
         params[CHECK] = view.check
-    return f"{unit_path(view.level, view.code)}?{urlencode(params)}"
+    return localised(f"{unit_path(view.level, view.code)}?{urlencode(params)}")
+
+
+def with_language(url: str, language: str) -> str:
+    """Return a local ``url`` with its ``lang`` set to ``language`` (left out for French)."""
+    parts = urlsplit(url)
+    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != LANG]
+    if language != SOURCE_LANGUAGE:
+        params.append((LANG, language))
+    query = urlencode(params)
+    return (parts.path or "/") + (f"?{query}" if query else "")
+
+
+def language_of(url: str | None) -> str | None:
+    """Return the language an address names (its ``lang``, or that of its ``next``
+    page, as on the login page), None when it names none or an unknown one."""
+    if not url:
+        return None
+    params = dict(parse_qsl(urlsplit(url).query))
+    wanted = params.get(LANG)
+    if wanted is None and "next" in params:
+        return language_of(params["next"])
+    return wanted if wanted in LANGUAGES else None
+
+
+def localised(url: str) -> str:
+    """Return a local ``url`` in the current language: every link a page gives keeps it."""
+    language = current_language()
+    if language == SOURCE_LANGUAGE and f"{LANG}=" not in url:
+        return url
+    return with_language(url, language)
 
 
 def quality_path(level: str, code: str) -> str:
@@ -319,6 +352,8 @@ def parse(pathname: str | None, search: str | None, years: list[int]) -> ParsedV
         return ParsedView(None, page="not-found")
     params = parse_search(search)
     filters, indicator, notices = read_filters(params, years, strict=False)
+    if params.get(LANG) not in (None, *LANGUAGES):
+        notices.append(LANG)
     try:
         rank = read_rank(unit[0], params.get(RANK))
     except BadParameter:

@@ -148,15 +148,16 @@ def client(tiny_app):
 
 
 @contextmanager
-def request_as(app, username: str = "national"):
-    """Open a request context in which ``username`` is logged in (to call callbacks)."""
+def request_as(app, username: str = "national", path: str = "/"):
+    """Open a request context in which ``username`` is logged in (to call callbacks), on
+    ``path`` (``/?lang=ar`` for the Arabic interface)."""
     from flask_login import login_user
 
     from dashboard.app_state import state_of
     from dashboard.web.auth.users import get_account
     from dashboard.web.auth.web import User
 
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context(path):
         state = state_of(app.server).state_engine
         login_user(User(get_account(state, username)))
         yield

@@ -39,7 +39,7 @@ def test_no_data_is_a_dash(value):
 
 def test_changes_in_points_for_rates_and_percent_for_counts():
     assert format_change(RATE, 0.012) == "▲\u00a0+1,2\u00a0pt"
-    assert format_change(RATE, -0.028) == "▼\u00a0\u22122,8\u00a0pt"
+    assert format_change(RATE, -0.028) == "▼\u00a0-2,8\u00a0pt"
     assert format_change(COUNT, 0.05) == "▲\u00a0+5,0\u00a0%"
     assert format_change(RATE, 0.0001) == "±0,0\u00a0pt"
 

@@ -15,14 +15,23 @@ from dashboard.app_state import AppState, state_of
 from dashboard.config import Config, ConfigError, load_config, session_secret
 from dashboard.db import make_engine
 from dashboard.extensions import cache
+from dashboard.i18n import current_language
 from dashboard.levels import NATIONAL_CODE
-from dashboard.web import callback_guard, response_cache
+from dashboard.web import callback_guard, language, response_cache
 from dashboard.web.auth import web
 from dashboard.web.auth.schema import create_tables as create_state_tables
 from dashboard.web.auth.users import list_users
 
 log = logging.getLogger(__name__)
 
+
+class PilotageDash(dash.Dash):
+    """Dash, with each index page in the language of its address (``lang``, ``dir`` and
+    the stylesheet of that direction)."""
+
+    def interpolate_index(self, **kwargs) -> str:
+        return language.localise_index(super().interpolate_index(**kwargs),
+                                       current_language())
 
 
 def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
@@ -37,6 +46,7 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     AppState(config, make_engine(config.database_url, read_only=True),
              _state_engine(config)).init_app(server)
     cache.init_app(server, config=_cache_settings(config))
+    language.init_app(server)
     web.init_app(server, config.session_minutes, secure_cookies=config.production)
     response_cache.init_app(server)
 
@@ -50,11 +60,11 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     for blueprint in (api, briefing, exports, extract_format, health):
         server.register_blueprint(blueprint)
 
-    app = dash.Dash(
+    app = PilotageDash(
         "pilotage",
         server=server,
         assets_folder=str(_project_path("assets")),
-        assets_ignore=r"vendor/.*",
+        assets_path_ignore=["^vendor$"],  # the stylesheets of each direction, chosen per page
         external_stylesheets=["/assets/vendor/bootstrap.min.css"],
         title="Pilotage",
         update_title=None,
@@ -69,7 +79,11 @@ def build_app(overrides: dict[str, str] | None = None) -> dash.Dash:
     callbacks.register(app)
     callback_guard.init_app(app)  # malformed callback requests answer 400
 
-    app.layout = lambda: shell.layout(home=home_path(), quality=quality_home_path())
+    from dashboard.urls import localised
+
+    app.layout = lambda: shell.layout(
+        home=home_path(), quality=quality_home_path(),
+        pages={page: localised(f"/{page}") for page in ("definitions", "imports")})
     # Dash learns which script files it may serve while rendering its index page. Render
     # it once now, so that every gunicorn worker serves them, not only the one that
     # happened to answer the first page.

@@ -47,6 +47,8 @@ users = Table(
     # Stored in each session at login; bumping it ends every session of the user.
     Column("session_generation", Integer, nullable=False, default=0,
            server_default=sa.text("0")),
+    # The language the user last chose (``fr``, ``ar``); pages open in it after login.
+    Column("language", String(8)),
     CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="ck_user_role"),
 )
 

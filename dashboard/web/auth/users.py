@@ -37,6 +37,8 @@ class Account:
     demo: bool
     #: Sessions opened under another generation are no longer valid.
     session_generation: int = 0
+    #: The language the user last chose, None until they choose one.
+    language: str | None = None
 
 
 def _now() -> dt.datetime:
@@ -45,7 +47,7 @@ def _now() -> dt.datetime:
 
 def _account(row) -> Account:
     return Account(row.username, row.role, row.scope_code, row.disabled, row.demo,
-                   row.session_generation)
+                   row.session_generation, row.language)
 
 
 @functools.cache
@@ -106,6 +108,13 @@ def disable_user(engine: Engine, username: str) -> None:
 def revoke_sessions(engine: Engine, username: str) -> None:
     """End every session of a user (on every device), as logging out does."""
     _update(engine, username)
+
+
+def remember_language(engine: Engine, username: str, language: str) -> None:
+    """Keep the language a user chose, for their next login (their sessions go on)."""
+    with engine.begin() as conn:
+        conn.execute(users.update().where(users.c.username == username)
+                     .values(language=language))
 
 
 def delete_user(engine: Engine, username: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from dash.exceptions import DependencyException
@@ -26,7 +27,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from dashboard.app_state import app_state, state_of
 from dashboard.extensions import login_manager
-from dashboard.i18n import _
+from dashboard.i18n import NATIVE_NAMES, _, current_language, direction
 from dashboard.web.auth import audit
 from dashboard.web.auth.rate_limit import make_limiter
 from dashboard.web.auth.state import state_engine
@@ -43,6 +44,8 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz", "/_favicon.ico", "/datapackage.j
 PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/")
 #: Paths answered with JSON rather than a redirect when the session is missing.
 MACHINE_PREFIXES = ("/api/", "/export/", "/_dash-")
+#: The language switch: anyone may reopen a page (the login page too) in another language.
+LANGUAGE_SWITCHES = frozenset(f"/language/{code}" for code in NATIVE_NAMES)
 NOBODY = Scope("school", "")  # a scope that contains no unit
 
 
@@ -101,48 +104,25 @@ def _own_territory(user: User) -> str:
 
 def home_path() -> str:
     """Return the root of the logged-in user's scope, or ``/`` when nobody is logged in."""
+    from dashboard.urls import localised
+
     if current_user and current_user.is_authenticated:
-        return landing_path(current_user)
-    return "/"
+        return localised(landing_path(current_user))
+    return localised("/")
 
 
 def quality_home_path() -> str:
     """Return the data-quality view of the logged-in user's scope (the nation's when
     nobody is logged in)."""
-    from dashboard.urls import QUALITY, quality_path
+    from dashboard.urls import QUALITY, localised, quality_path
 
     if current_user and current_user.is_authenticated:
-        return quality_path(current_user.scope.level, current_user.scope.code)
-    return QUALITY
+        return localised(quality_path(current_user.scope.level, current_user.scope.code))
+    return localised(QUALITY)
 
 
-LOGIN_PAGE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ _("Connexion") }} · Pilotage</title>
-<link rel="stylesheet" href="/assets/vendor/bootstrap.min.css">
-<link rel="stylesheet" href="/assets/pilotage.css">
-</head><body class="login-body">
-<main class="login-card">
-  <div class="login-brand"><span class="brand-name">Pilotage</span>
-    <span class="brand-sub">{{ _("Tableau de bord du système éducatif") }}</span></div>
-  <h1 class="h4 mb-3">{{ _("Connexion") }}</h1>
-  {% if message %}
-  <div class="alert alert-{{ tone }} py-2" role="alert">{{ message }}</div>
-  {% endif %}
-  <form method="post" action="{{ url_for('auth.login') }}">
-    <input type="hidden" name="next" value="{{ next }}">
-    <label class="form-label" for="username">{{ _("Identifiant") }}</label>
-    <input class="form-control mb-3" id="username" name="username" autocomplete="username"
-           required maxlength="64" value="{{ username }}" autofocus>
-    <label class="form-label" for="password">{{ _("Mot de passe") }}</label>
-    <input class="form-control mb-3" id="password" name="password" type="password"
-           autocomplete="current-password" required maxlength="256">
-    <button class="btn btn-primary w-100" type="submit">{{ _("Se connecter") }}</button>
-  </form>
-  <p class="text-muted small mt-3 mb-0">{{ _("Accès réservé aux agents habilités du ministère. "
-  "Chaque connexion est journalisée.") }}</p>
-</main></body></html>"""
+#: The login page (its texts are extracted from the template by ``pybabel extract``).
+LOGIN_PAGE = (Path(__file__).resolve().parents[1] / "templates" / "login.html").read_text()
 
 #: What the login page says for each refusal (French source text, translated by ``_``).
 REFUSALS = {
@@ -157,8 +137,14 @@ TOO_MANY_ATTEMPTS = ("Trop de tentatives de connexion depuis cette adresse : ré
 def _login_page(message: str = "", tone: str = "warning", next_page: str = "",
                 username: str = "") -> str:
     """Render the login page with an optional (already translated) message."""
-    return render_template_string(LOGIN_PAGE, message=message, tone=tone, next=next_page,
-                                  username=username, _=_)
+    from dashboard.urls import with_language
+
+    language = current_language()
+    other = next(code for code in NATIVE_NAMES if code != language)
+    return render_template_string(
+        LOGIN_PAGE, message=message, tone=tone, next=next_page, username=username, _=_,
+        language=language, direction=direction(language), other=other,
+        other_name=NATIVE_NAMES[other], login_url=with_language(url_for("auth.login"), language))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -171,12 +157,22 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _arrival(target: str, account: Account) -> str:
+    """Return the page a user arrives at after logging in, in the language of ``target``
+    or, when it names none, in the one the user last chose."""
+    from dashboard.urls import language_of, with_language
+
+    if language_of(target) is None and account.language in NATIVE_NAMES:
+        return with_language(target, account.language)
+    return target
+
+
 def login():
     """Show the login form, or check the credentials sent with it."""
     next_page = _safe_next(request.values.get("next")) or ""
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(next_page or landing_path(current_user))
+            return redirect(_arrival(next_page or landing_path(current_user), current_user.account))
         message = _("Votre session a expiré : reconnectez-vous.") if request.args.get(
             "expired") else ""
         return _login_page(message, next_page=next_page)
@@ -194,7 +190,7 @@ def login():
     session[GENERATION_KEY] = account.session_generation
     session.permanent = True
     audit.record(engine, "login", account.username, address=request.remote_addr)
-    return redirect(next_page or landing_path(user))
+    return redirect(_arrival(next_page or landing_path(user), account))
 
 
 def logout():
@@ -205,7 +201,9 @@ def logout():
         audit.record(state_engine(), "logout", username, address=request.remote_addr)
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    from dashboard.urls import with_language
+
+    return redirect(with_language(url_for("auth.login"), current_language()))
 
 
 def too_many_attempts(error: RateLimitExceeded):
@@ -226,7 +224,8 @@ def unknown_script(error: DependencyException):
 
 
 def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS)
+    return (path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS)
+            or path in LANGUAGE_SWITCHES)
 
 
 def _cross_site() -> bool:
