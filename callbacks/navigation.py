@@ -23,7 +23,7 @@ from callbacks.common import (
 from callbacks.imports import page as imports_page
 from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
-from dashboard.i18n import _
+from dashboard.i18n import _, unit_name
 from dashboard.urls import (
     CHECK,
     FILTER_NAMES,
@@ -187,7 +187,7 @@ def render_page(pathname: str, _epoch: int | None = None, shown: object = None,
     except DataNotReady:
         return _not_found(_("Les données ne sont pas encore disponibles."))
     marker = {"level": level, "code": code}
-    title = f"{row['name_fr']} · Pilotage"
+    title = f"{unit_name(row)} · Pilotage"
     if quality:  # no unit marker: leaving the view lays the next page out afresh
         return quality_page.layout(row), None, _("Qualité des données · {title}", title=title)
     if level == "school":

@@ -13,7 +13,7 @@ from callbacks.common import WITH_CHILDREN, current_view, read_view, sorted_view
 from callbacks.panels import VIEW_INPUTS
 from callbacks.wiring import callback, clientside_callback
 from dashboard.formatting import school_year_label
-from dashboard.i18n import _
+from dashboard.i18n import _, unit_name
 from dashboard.levels import LEVEL_LABELS
 from dashboard.urls import BadParameter, drill_url, quality_url, read_rank, view_search
 from dashboard.web.callback_guard import CallbackRefused
@@ -31,14 +31,14 @@ def breadcrumb(row: dict, href: Callable[[str, str], str]) -> list:
     in the caller's scope; above a scoped user's root, a name is context, not a link."""
     crumbs = []
     for level, code in ancestors(row):
-        name = get_unit(level, code, NATIONAL_SCOPE)["name_fr"]
+        name = unit_name(get_unit(level, code, NATIONAL_SCOPE))
         try:
             get_unit(level, code, current_scope())
             crumbs.append(dcc.Link(name, href=href(level, code), className="crumb"))
         except OutOfScope:
             crumbs.append(html.Span(name, className="crumb crumb-context"))
         crumbs.append(html.Span("›", className="crumb-sep", **{"aria-hidden": "true"}))
-    crumbs.append(html.Span(row["name_fr"], className="crumb crumb-current",
+    crumbs.append(html.Span(unit_name(row), className="crumb crumb-current",
                             **{"aria-current": "page"}))
     return crumbs
 

@@ -21,7 +21,7 @@ from dashboard.formatting import (
     format_value,
     school_year_label,
 )
-from dashboard.i18n import _
+from dashboard.i18n import _, is_right_to_left
 from dashboard.indicators import Indicator
 from queries.privacy import is_set, is_small, is_suppressed
 
@@ -41,15 +41,23 @@ DIMENSION_NAMES = {
 }
 
 
+def category_axis() -> dict:
+    """Return an axis of categories (grades, sexes, cycles), read from the right in a
+    right-to-left language. Time axes (school years) run left to right in both."""
+    return {"type": "category", **({"autorange": "reversed"} if is_right_to_left() else {})}
+
+
 def base_layout(**extra) -> dict:
     """Return the layout every figure starts from."""
     layout = {
-        "separators": ", ",
+        # Plotly's decimal then thousands separators, as Babel writes them (formatting)
+        "separators": ",." if is_right_to_left() else ", ",
         "font": {"family": FONT, "size": 13, "color": "#1f2933"},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
-        "hoverlabel": {"font": {"family": FONT}},
+        "hoverlabel": {"font": {"family": FONT},
+                       "align": "right" if is_right_to_left() else "auto"},
     }
     layout.update(extra)
     return layout
@@ -258,7 +266,7 @@ def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str,
     A value hidden by small-cell suppression has no bar, only its mark at the base.
     """
     names = DIMENSION_NAMES.get(by, {})
-    labels = [_(names.get(v, v)) for v in frame[by]]
+    labels = [_(names[v]) if v in names else v for v in frame[by]]  # grades are codes
     colours = [SEX_COLOURS.get(v, PRIMARY) for v in frame[by]] if by == "sex" else PRIMARY
     records = frame.to_dict("records")
     figure = go.Figure(go.Bar(
@@ -276,7 +284,7 @@ def breakdown(frame: pd.DataFrame, indicator: Indicator, by: str,
             )
     figure.update_layout(base_layout(
         yaxis={**_axis_format(indicator), "gridcolor": "#e6e9ee", "rangemode": "tozero"},
-        xaxis={"type": "category"}, bargap=0.35, margin={"l": 8, "r": 8, "t": 24, "b": 8},
+        xaxis=category_axis(), bargap=0.35, margin={"l": 8, "r": 8, "t": 24, "b": 8},
     ))
     return figure
 
@@ -297,8 +305,9 @@ def comparison_bars(names: list[str], values: list, indicator: Indicator,
             figure.add_annotation(x=0, y=name, xanchor="left", showarrow=False, text=text,
                                   font={"color": MUTED_TEXT})
     figure.update_layout(base_layout(
-        xaxis={"tickformat": ".0%" if indicator.is_rate else ",", "gridcolor": "#e6e9ee"},
-        yaxis={"automargin": True},
+        xaxis={"tickformat": ".0%" if indicator.is_rate else ",", "gridcolor": "#e6e9ee",
+               **({"autorange": "reversed"} if is_right_to_left() else {})},
+        yaxis={"automargin": True, "side": "right" if is_right_to_left() else "left"},
     ))
     return figure
 
@@ -378,7 +387,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: d
                                       font={"color": MUTED_TEXT})
     figure.update_layout(base_layout(
         barmode="stack" if stacked else "group", legend={"orientation": "h", "y": -0.2},
-        yaxis={"tickformat": y_format, "gridcolor": "#e6e9ee"}, xaxis={"type": "category"},
+        yaxis={"tickformat": y_format, "gridcolor": "#e6e9ee"}, xaxis=category_axis(),
     ))
     return figure
 
@@ -465,7 +474,7 @@ def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, 
     figure.update_layout(base_layout(
         barmode="group", legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         yaxis={"tickformat": ".0%", "gridcolor": "#e6e9ee", "rangemode": "tozero"},
-        xaxis={"type": "category"},
+        xaxis=category_axis(),
         margin={"l": 8, "r": 8, "t": 40, "b": 30 + 16 * len(lines) if lines else 8},
     ))
     return figure

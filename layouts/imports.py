@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from dashboard.data.extract.format import REASONS
 from dashboard.formatting import format_count, format_rate, is_missing, school_year_label
-from dashboard.i18n import _
+from dashboard.i18n import _, is_right_to_left
 from layouts.components import empty_state, loading
 
 #: The address of the page, and of one import on it (``?batch=ID``).
@@ -296,6 +296,7 @@ def rejects_grid() -> dag.AgGrid:
                        "suppressMovable": True, "suppressHeaderMenuButton": True},
         dashGridOptions={
             "animateRows": False,
+            "enableRtl": is_right_to_left(),
             "tooltipShowDelay": 300,
             "localeText": grid_texts(),
         },

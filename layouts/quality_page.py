@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from dashboard.ages import CENSUS_GAP_LIMIT
 from dashboard.data.quality import CHECKS
-from dashboard.i18n import _
+from dashboard.i18n import _, is_right_to_left
 from dashboard.levels import CHILD_LEVEL, LEVEL_LABELS, RANKED_LABELS
 from dashboard.web.followup import CHOICES, MAX_COMMENT, status_label
 from layouts.components import graph, loading, section
@@ -43,7 +43,7 @@ def grid(grid_id: str, height: int, columns: list[dict]) -> dag.AgGrid:
         id=grid_id, columnDefs=columns,
         defaultColDef={"sortable": True, "resizable": True, "filter": True,
                        "suppressMovable": True},
-        dashGridOptions={"animateRows": False,
+        dashGridOptions={"animateRows": False, "enableRtl": is_right_to_left(),
                          "localeText": {key: _(text) for key, text in GRID_TEXTS.items()}},
         className="ag-theme-alpine", style={"height": f"{height}px", "width": "100%"},
     )

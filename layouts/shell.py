@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import indicators
-from dashboard.i18n import _, current_language, direction
+from dashboard.i18n import NATIVE_NAMES, _, current_language, direction, unit_name
 from dashboard.levels import LEVEL_NAMES
 
 CHOICE_LABELS = {
@@ -111,7 +111,7 @@ def search_results(found: list[dict], links: list[str], text: str) -> list:
         return [html.Div(_("Aucune unité ne correspond à « {typed} » dans votre périmètre.",
                            typed=text[:40]), className="search-empty")]
     return [
-        dcc.Link([html.Span(unit["name_fr"], className="search-name"),
+        dcc.Link([html.Span(unit_name(unit), className="search-name"),
                   html.Span(" · ".join(part for part in (_(LEVEL_NAMES[unit["level"]]),
                                                          unit["code"], unit["commune"])
                                        if part), className="search-where")],
@@ -120,12 +120,23 @@ def search_results(found: list[dict], links: list[str], text: str) -> list:
     ]
 
 
-def header(home: str, quality: str = "/quality") -> dbc.Navbar:
+def language_switch() -> html.A:
+    """Return the link that reopens the page in the other language (a full load: the
+    direction and stylesheet change with it)."""
+    other = next(code for code in NATIVE_NAMES if code != current_language())
+    return html.A(NATIVE_NAMES[other], href=f"/language/{other}", lang=other,
+                  hrefLang=other, id="language-switch", className="nav-link language-switch",
+                  title=_("Changer de langue"))
+
+
+def header(home: str, quality: str = "/quality", pages: dict | None = None) -> dbc.Navbar:
     """Return the top bar with the product name, the main links and the user.
 
     ``home`` is the root of the logged-in user's scope (the nation for national users),
-    ``quality`` its data-quality view.
+    ``quality`` its data-quality view, ``pages`` the addresses of the other pages
+    (``definitions``, ``imports``) in the page's language.
     """
+    pages = pages or {}
     return dbc.Navbar(
         dbc.Container(
             [
@@ -142,12 +153,14 @@ def header(home: str, quality: str = "/quality") -> dbc.Navbar:
                     [
                         dbc.NavItem(dbc.NavLink(_("Tableau de bord"), href=home,
                                                 id="nav-dashboard")),
-                        dbc.NavItem(dbc.NavLink(_("Définitions"), href="/definitions",
+                        dbc.NavItem(dbc.NavLink(_("Définitions"),
+                                                href=pages.get("definitions", "/definitions"),
                                                 id="nav-definitions")),
                         dbc.NavItem(dbc.NavLink(_("Qualité des données"),
                                                 href=quality, id="nav-quality")),
-                        dbc.NavItem(dbc.NavLink(_("Imports"), href="/imports",
+                        dbc.NavItem(dbc.NavLink(_("Imports"), href=pages.get("imports", "/imports"),
                                                 id="nav-imports")),
+                        dbc.NavItem(language_switch()),
                     ],
                     navbar=True, className="ms-auto",
                 ),
@@ -176,7 +189,7 @@ def unavailable_banner() -> html.Div:
     )
 
 
-def layout(home: str = "/", quality: str = "/quality") -> html.Div:
+def layout(home: str = "/", quality: str = "/quality", pages: dict | None = None) -> html.Div:
     """Return the app's outer layout (built per request, so texts follow the language).
 
     ``home`` is where the product name and the first link lead: the root of the user's scope.
@@ -192,7 +205,7 @@ def layout(home: str = "/", quality: str = "/quality") -> html.Div:
             dcc.Store(id="page-title"),
             dcc.Store(id="data-epoch", data=0),
             dcc.Interval(id="data-retry", interval=RETRY_MILLISECONDS, disabled=True),
-            header(home, quality),
+            header(home, quality, pages),
             unavailable_banner(),
             filter_bar(),
             dbc.Container(

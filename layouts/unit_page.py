@@ -7,14 +7,18 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import indicators
-from dashboard.i18n import _
+from dashboard.i18n import _, current_language, is_right_to_left, unit_name
 from dashboard.levels import CHILD_LEVEL, LEVEL_LABELS, RANKED_LABELS, levels_below
 from layouts.components import kpi_card, loading, section
 from layouts.exports import briefing_buttons, export_menu, panel_section
 
 
 def unit_names(unit: dict) -> list:
-    """Return the unit's French name and, when it has one, its Arabic name."""
+    """Return the unit's name in the page's language and, when it differs, in the other."""
+    if current_language() == "ar":
+        return [html.Span(unit_name(unit), className="unit-name"),
+                html.Span(unit["name_fr"], className="unit-name-ar", lang="fr", dir="ltr")
+                if unit["name_ar"] and unit["name_ar"] != unit["name_fr"] else None]
     return [html.Span(unit["name_fr"], className="unit-name"),
             html.Span(unit["name_ar"], className="unit-name-ar", lang="ar",
                       dir="rtl") if unit["name_ar"] != unit["name_fr"] else None]
@@ -104,6 +108,7 @@ def children_grid(level: str) -> dag.AgGrid:
                        "floatingFilter": False, "suppressMovable": True},
         dashGridOptions={
             "animateRows": False,
+            "enableRtl": is_right_to_left(),
             "domLayout": "normal",
             "localeText": {"filterOoo": _("Filtrer…"), "contains": _("Contient"),
                            "equals": _("Égal à"),

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import indicators
-from dashboard.i18n import _
+from dashboard.i18n import _, unit_name
 from dashboard.indicators import Indicator
 from dashboard.levels import LEVELS, PLACE_LABELS
 from dashboard.urls import View
@@ -111,7 +111,7 @@ class Panel(ABC):
 def place_name(unit: dict) -> str:
     """Return ``Région Casablanca-Settat``, ``Maroc`` or a school's own name."""
     label = PLACE_LABELS.get(unit["level"])
-    return f"{_(label)} {unit['name_fr']}" if label else unit["name_fr"]
+    return f"{_(label)} {unit_name(unit)}" if label else unit_name(unit)
 
 
 def message_figure(message: str) -> dict:

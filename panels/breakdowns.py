@@ -56,7 +56,7 @@ class BreakdownPanel(Panel):
             return []
         indicator = self.indicator(view)
         names = figures.DIMENSION_NAMES.get(self.by, {})
-        return [hide({"category": _(names.get(r[self.by], r[self.by])),
+        return [hide({"category": _(names[r[self.by]]) if r[self.by] in names else r[self.by],
                       "value": rounded(r[indicator.code], indicator.unit),
                       "enrollment": rounded(r["enrolled"], "count")},
                      value=privacy.is_suppressed(r, indicator.code),

@@ -8,7 +8,7 @@ import pandas as pd
 
 from dashboard import indicators
 from dashboard.formatting import format_cell, is_missing, secret_note
-from dashboard.i18n import _
+from dashboard.i18n import _, unit_name
 from dashboard.indicators import Indicator
 from dashboard.levels import CHILD_LEVEL, CHILD_NAMES, NATIONAL_CODE
 from dashboard.urls import View, drill_url, sort_order
@@ -55,7 +55,7 @@ class RankingPanel(Panel):
 
     def rows(self, view: View, scope: Scope, unit: dict) -> dict:
         indicator = self.indicator(view)
-        references = [(_("Ensemble : {name}", name=unit["name_fr"]), unit,
+        references = [(_("Ensemble : {name}", name=unit_name(unit)), unit,
                        unit_indicators(view.level, view.code, view.filters, scope))]
         if view.level != "national":
             references.append((_("Maroc (référence)"),

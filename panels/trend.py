@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dashboard.formatting import school_year_label
-from dashboard.i18n import _
+from dashboard.i18n import _, unit_name
 from dashboard.levels import NATIONAL_CODE
 from dashboard.urls import View
 from layouts import figures
@@ -29,7 +29,7 @@ class TrendPanel(Panel):
         if view.level != "national":
             national = trend("national", NATIONAL_CODE, view.filters, NATIONAL_SCOPE)
         return {"frame": trend(view.level, view.code, view.filters, scope),
-                "national": national, "name": unit["name_fr"]}
+                "national": national, "name": unit_name(unit)}
 
     def columns(self, view: View, rows: dict) -> tuple[Column, ...]:
         indicator, name = self.indicator(view), rows["name"]

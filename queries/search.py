@@ -37,6 +37,7 @@ def find_units(text: str, scope: Scope, most: int = MOST) -> list[dict]:
         found.append((first, FOUND_LEVELS.index(row["level"]), name, row))
     found.sort(key=lambda item: item[:3])
     return [{"level": row["level"], "code": row["code"], "name_fr": row["name_fr"],
+             "name_ar": row.get("name_ar"),
              "commune": row.get("commune_name")} for *_order, row in found[:most]]
 
 
