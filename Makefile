@@ -22,6 +22,9 @@ messages: $(VENV)/.installed
 		--omit-header -o dashboard/translations/messages.pot .
 	$(BIN)/pybabel update -i dashboard/translations/messages.pot -d dashboard/translations \
 		--no-wrap --ignore-obsolete
+	# texts are filled with str.format ({name}); a "%" in them is a percent sign
+	sed -i '/^#, python-format$$/d' dashboard/translations/messages.pot \
+		dashboard/translations/*/LC_MESSAGES/messages.po
 
 run: $(VENV)/.installed $(CATALOGUES) $(DEMO_STAMP)
 	scripts/ensure-chromium

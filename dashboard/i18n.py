@@ -58,14 +58,16 @@ def gettext(text: str, **values: object) -> str:
     if has_request_context():
         from flask_babel import get_translations
 
-        translated = get_translations().ugettext(text)
+        translations = get_translations()
+        translated = translations.ugettext(text)
+        known = text in getattr(translations, "_catalog", ())
     else:
-        translated = text
+        translated, known = text, False
     language = current_language()
-    if (translated is text and language != SOURCE_LANGUAGE and text
+    if (not known and language != SOURCE_LANGUAGE and text
             and len(UNTRANSLATED) < MAX_UNTRANSLATED):
         UNTRANSLATED.add((language, text))
-    if translated is text or language == SOURCE_LANGUAGE:
+    if not known or language == SOURCE_LANGUAGE:
         translated = ELIDED.sub("\u2019", translated)
     return translated.format(**values) if values else translated
 

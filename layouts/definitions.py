@@ -122,7 +122,7 @@ def census_section() -> html.Div:
                 "spécifique ni le taux net. Les taux portent sur l'enseignement public et "
                 "privé que recense MASSAR, par sexe et milieu (population urbaine ou rurale "
                 "de la commune) ; ils n'existent pas pour un établissement, ni sous un filtre "
-                "de niveau, ni sous le filtre d'un autre cycle. Un taux supérieur à 105 % est "
+                "de niveau, ni sous le filtre d'un autre cycle. Un taux supérieur à 105 % est "
                 "affiché avec l'avertissement « dénominateur douteux » (seuil de l'Institut "
                 "de statistique de l'UNESCO pour les taux nets), jamais plafonné : les élèves "
                 "scolarisés hors de leur commune de résidence ou une population estimée trop "
@@ -163,7 +163,7 @@ def quality_section() -> html.Div:
             html.P(_(
                 "Taux hors des limites : pour chaque province et année, le taux d'abandon (et "
                 "celui de redoublement) de chaque établissement est comparé au taux de la "
-                "province p0 sur un graphique en entonnoir. Les limites à 99,8 % sont "
+                "province p0 sur un graphique en entonnoir. Les limites à 99,8 % sont "
                 "p0 ± 3,09 × √(p0(1 − p0)/n + τ²), où n est le nombre d'élèves au résultat "
                 "connu et τ² la surdispersion estimée sur les scores z winsorisés aux 10e et "
                 "90e centiles (Spiegelhalter, 2005) : un petit établissement n'est pas signalé "
@@ -184,7 +184,7 @@ def quality_section() -> html.Div:
                 "portent aucun constat des contrôles sur les élèves (tous sauf « "
                 "Établissement sans élèves », « Variation brutale de l'effectif » et « Taux "
                 "hors des limites », qui portent sur les établissements et s'affichent à "
-                "côté). 100 % signifie qu'aucun contrôle ne voit de contradiction, non que "
+                "côté). 100 % signifie qu'aucun contrôle ne voit de contradiction, non que "
                 "les données sont exactes."), id="quality-score-rule"),
             html.P(_(
                 "Les nombres de constats servent à corriger les données : ils s'affichent "

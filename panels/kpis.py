@@ -48,7 +48,7 @@ class KpiPanel(Panel):
                 Column("unit", _("Unité"), "text"),
                 Column("value", school_year_label(view.filters.year), "row"),
                 Column("previous", school_year_label(view.filters.year - 1), "row"),
-                Column("change", _("Évolution (points pour les taux, % sinon)"), "row-change"))
+                Column("change", _("Évolution (points pour les taux, % sinon)"), "row-change"))
 
     def table(self, view: View, rows: pd.DataFrame) -> list[dict]:
         previous, current = rows.iloc[0], rows.iloc[1]

@@ -15,11 +15,12 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.cli import main
-from dashboard.formatting import THIN_SPACE
 from tests.conftest import client_as, make_app, query
 from tests.test_forged_callbacks import body, post
 from tests.test_import import EXAMS, PUPILS, SCHOOLS, extract
 from tests.test_import_api import BAD_PUPILS, BAD_SCHOOLS, environment
+
+THIN_SPACE = "\u202f"  # the French thousands separator
 
 #: A pupil of province 141 whose sex reads as a formula: rejected (bad_sex), kept as text.
 FORMULA_PUPIL = "2024-2025,A100000014,=1+1,2014-02-02,90001A,5AEP,promu,11"

@@ -73,7 +73,7 @@ CHECKS: tuple[Check, ...] = (
           "Effectif en hausse ou en baisse de plus de 40 %."),
     Check("outlier_rate", "school", "Taux hors des limites",
           "Établissements ayant des élèves au résultat connu",
-          "Taux d'abandon ou de redoublement hors des limites à 99,8 % du graphique en "
+          "Taux d'abandon ou de redoublement hors des limites à 99,8 % du graphique en "
           "entonnoir de sa province."),
 )
 BY_CODE = {check.code: check for check in CHECKS}
@@ -87,7 +87,7 @@ JUMP_SHARE = 0.4
 PROMOTED_BELOW, REPEATER_FROM = 8.0, 12.0
 #: Ages from the intended one that ``implausible_age`` finds.
 OLDER_BY, YOUNGER_BY = 5, 2
-#: The 99.8 % two-sided normal quantile, and the funnel's smallest province.
+#: The 99.8 % two-sided normal quantile, and the funnel's smallest province.
 FUNNEL_Z = 3.090232306167813
 FUNNEL_MIN_SCHOOLS = 5
 FINDING_COLUMNS = ("school_year", "school_code", "check_code", "massar_code", "grade",
@@ -429,7 +429,7 @@ def outliers(schools: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def funnel_limits(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Return each unit's lower and upper 99.8 % limits around the pooled rate of ``y / n``,
+    """Return each unit's lower and upper 99.8 % limits around the pooled rate of ``y / n``,
     widened by an additive over-dispersion estimated from winsorised z-scores (Spiegelhalter
     2005); (None, None) when the pooled rate is 0 or 1."""
     target, tau2 = funnel(n, y)
