@@ -37,6 +37,8 @@ CONSTANTS: tuple[tuple[str, str, str], ...] = (
     ("layouts.figures", "DIMENSION_NAMES", "values"),
     ("layouts.figures", "SCALE_UNITS", "values"),
     ("layouts.imports", "TABLE_LABELS", "values"),
+    ("layouts.imports", "MONTHS", "values"),
+    ("exports.charts", "MONTHS", "values"),
     ("layouts.quality_page", "GRID_TEXTS", "values"),
     ("panels.breakdowns", "TITLES", "values"),
     ("panels.breakdowns", "HEADERS", "values"),

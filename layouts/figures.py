@@ -334,7 +334,7 @@ def exam_bars(rows: list[dict], exams: list[Indicator], hidden: list[Indicator])
         ))
     for exam in hidden:  # over the school's slot: the first of each group of bars
         figure.add_annotation(x=exams.index(exam) - 0.4 + 0.4 / len(rows), y=0,
-                              yanchor="bottom", textangle=-90, showarrow=False, text=SECRET,
+                              yanchor="bottom", textangle=-90, showarrow=False, text=_(SECRET),
                               font={"color": MUTED_TEXT})
     figure.update_layout(base_layout(
         barmode="group", legend={"orientation": "h", "y": -0.2},
@@ -373,7 +373,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: d
     figure = go.Figure()
     for column, label in series.items():
         hidden = frame[column].isna() if column in frame else pd.Series(False, frame.index)
-        bar = {"text": [SECRET if h else "" for h in hidden], "textposition": "outside",
+        bar = {"text": [_(SECRET) if h else "" for h in hidden], "textposition": "outside",
                "cliponaxis": False} if hidden.any() and not stacked else {}
         figure.add_trace(go.Bar(x=frame[x], y=frame[column].fillna(0) if bar else frame[column],
                                 name=label, marker_color=colours.get(column, PRIMARY), **bar))
@@ -383,7 +383,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colours: d
             if any(pd.isna(record[c]) for c in columns):
                 figure.add_annotation(x=record[x], y=sum(record[c] for c in columns
                                                          if not pd.isna(record[c])),
-                                      yanchor="bottom", showarrow=False, text=SECRET,
+                                      yanchor="bottom", showarrow=False, text=_(SECRET),
                                       font={"color": MUTED_TEXT})
     figure.update_layout(base_layout(
         barmode="stack" if stacked else "group", legend={"orientation": "h", "y": -0.2},
@@ -455,7 +455,7 @@ def schooling_bars(bands: list[str], series: dict[str, list], hidden: dict[str, 
     for colour, (name, values) in zip(palette, series.items(), strict=False):
         marks = [_value(v) is not None and v > 1.05 for v in values]
         doubtful |= any(marks)
-        texts = [SECRET if h else (format_rate(v) + (" ⚠" if m else "") if _value(v) is not None
+        texts = [_(SECRET) if h else (format_rate(v) + (" ⚠" if m else "") if _value(v) is not None
                                    else "")
                  for v, h, m in zip(values, hidden[name], marks, strict=True)]
         figure.add_trace(go.Bar(
