@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import html
 
-from dashboard.formatting import format_count, format_decimal, school_year_label
+from dashboard.formatting import format_count, format_rate, school_year_label
 from dashboard.i18n import _
 from dashboard.levels import LEVELS
 from dashboard.urls import View
@@ -81,21 +81,20 @@ def facts(view: View, rows: pd.DataFrame) -> list[tuple[str, str]]:
     now, before = row["population_2024"], row["population_2014"]
     lines = [(_("Population 2024"), _number(now))]
     if _known(now) and _known(before) and before:
-        change = (now / before - 1) * 100
-        sign = "+" if change > 0 else ("−" if change < 0 else "±")
-        lines.append((_("Évolution depuis 2014"),
-                      f"{sign}{format_decimal(abs(change), 1)}\u00a0%"))
+        change = now / before - 1
+        sign = "+" if change > 0 else ("\u2212" if change < 0 else "±")  # never read as a formula
+        lines.append((_("Évolution depuis 2014"), sign + format_rate(abs(change))))
     low, high = SCHOOL_AGES
     lines.append((_("Population de {low} à {high} ans, {year}", low=low, high=high,
                     year=school_year_label(view.filters.year)),
                   _number(row["school_age_population"])))
     if _known(now) and now:
-        share = row["urban_population_2024"] / now * 100
-        lines.append((_("Part urbaine"), f"{format_decimal(share, 1)}\u00a0%"))
+        share = row["urban_population_2024"] / now
+        lines.append((_("Part urbaine"), format_rate(share)))
     for label, column in ((_("Analphabétisme des 10 ans et plus : femmes"), "illiteracy_women"),
                           (_("Analphabétisme des 10 ans et plus : hommes"), "illiteracy_men")):
         if _known(row[column]):
-            lines.append((label, f"{format_decimal(float(row[column]), 1)}\u00a0%"))
+            lines.append((label, format_rate(float(row[column]) / 100)))
     return lines
 
 
